@@ -1,0 +1,47 @@
+//! The `hireql` command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// HireQL: a self-hostable GraphQL backend for a hiring marketplace.
+///
+/// With no command, `hireql` serves. Settings come from defaults, then the config file,
+/// then `HIREQL_*` environment variables (plus `DATABASE_URL` and `REDIS_URL`).
+#[derive(Debug, Parser)]
+#[command(name = "hireql", version, about, long_about)]
+pub struct Cli {
+    /// TOML config file (default: ./hireql.toml when it exists).
+    #[arg(long, short, global = true, env = "HIREQL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve GraphQL over HTTP and WebSocket (the default).
+    Serve,
+    /// Apply, revert or list database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Print the GraphQL schema (SDL) to standard output.
+    PrintSchema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Revert the most recent migrations.
+    Down {
+        /// How many migrations to revert.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}

@@ -1,0 +1,63 @@
+use std::process::ExitCode;
+
+use api::cli::{Cli, Command, MigrateAction};
+use api::{Application, Settings, telemetry};
+use clap::Parser;
+use persistence::Db;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::PrintSchema) = cli.command {
+        print!("{}", schema::sdl());
+        return ExitCode::SUCCESS;
+    }
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let _telemetry = match telemetry::init(&settings) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = actix_web::rt::System::new().block_on(run(cli.command, settings));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "hireql stopped");
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(
+    command: Option<Command>,
+    settings: Settings,
+) -> Result<(), Box<dyn std::error::Error>> {
+    match command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(settings).await?;
+            app.run_until_stopped().await?;
+            tracing::info!("hireql stopped gracefully");
+        }
+        Command::Migrate { action } => {
+            let db = Db::connect(&settings.db_settings()).await?;
+            match action {
+                MigrateAction::Up => db.migrate_up().await?,
+                MigrateAction::Down { steps } => db.migrate_down(steps).await?,
+                MigrateAction::Status => {}
+            }
+            for (name, applied) in db.migration_status().await? {
+                println!("{} {name}", if applied { "applied" } else { "pending" });
+            }
+        }
+        Command::PrintSchema => print!("{}", schema::sdl()),
+    }
+    Ok(())
+}

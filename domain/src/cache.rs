@@ -1,0 +1,173 @@
+//! The cache port. A cache is an optimisation, never a dependency: every read that goes
+//! through it falls back to the source when the cache fails, and a failure is only logged.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::error::DomainResult;
+
+/// Why a cache call failed. Callers log it and carry on without the cache.
+#[derive(Debug, thiserror::Error)]
+#[error("cache unavailable: {0}")]
+pub struct CacheError(pub String);
+
+/// A string key-value store with expiry (Redis, or in-process).
+#[async_trait]
+pub trait Cache: Send + Sync {
+    async fn get(&self, key: &str) -> Result<Option<String>, CacheError>;
+    async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError>;
+    async fn delete(&self, keys: &[String]) -> Result<(), CacheError>;
+    /// Whether the cache answers at all (for readiness checks).
+    async fn ping(&self) -> Result<(), CacheError>;
+    /// `"redis"` or `"memory"`, for logs and readiness reports.
+    fn backend(&self) -> &'static str;
+}
+
+/// Reads `key` from the cache, or loads it from the source and stores it.
+/// A cache that is down, slow or holds garbage costs a log line, never a failed read.
+pub async fn read_through<T, F, Fut>(
+    cache: &dyn Cache,
+    key: &str,
+    ttl: Duration,
+    load: F,
+) -> DomainResult<T>
+where
+    T: Serialize + DeserializeOwned,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = DomainResult<T>>,
+{
+    match cache.get(key).await {
+        Ok(Some(raw)) => match serde_json::from_str(&raw) {
+            Ok(value) => return Ok(value),
+            Err(err) => tracing::warn!(key, error = %err, "discarding unreadable cache entry"),
+        },
+        Ok(None) => {}
+        Err(err) => tracing::warn!(key, error = %err, "cache read failed; using the database"),
+    }
+    let value = load().await?;
+    match serde_json::to_string(&value) {
+        Ok(raw) => {
+            if let Err(err) = cache.set(key, &raw, ttl).await {
+                tracing::warn!(key, error = %err, "cache write failed");
+            }
+        }
+        Err(err) => tracing::warn!(key, error = %err, "value not cacheable"),
+    }
+    Ok(value)
+}
+
+/// Drops keys after a committed write; failure only shortens nothing but is logged,
+/// since entries also expire on their own.
+pub async fn invalidate(cache: &dyn Cache, keys: &[String]) {
+    if let Err(err) = cache.delete(keys).await {
+        tracing::warn!(?keys, error = %err, "cache invalidation failed; entries expire by TTL");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Default)]
+    struct MapCache(Mutex<HashMap<String, String>>);
+
+    #[async_trait]
+    impl Cache for MapCache {
+        async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
+            Ok(self.0.lock().unwrap().get(key).cloned())
+        }
+        async fn set(&self, key: &str, value: &str, _ttl: Duration) -> Result<(), CacheError> {
+            self.0.lock().unwrap().insert(key.into(), value.into());
+            Ok(())
+        }
+        async fn delete(&self, keys: &[String]) -> Result<(), CacheError> {
+            let mut map = self.0.lock().unwrap();
+            keys.iter().for_each(|k| {
+                map.remove(k);
+            });
+            Ok(())
+        }
+        async fn ping(&self) -> Result<(), CacheError> {
+            Ok(())
+        }
+        fn backend(&self) -> &'static str {
+            "map"
+        }
+    }
+
+    struct DeadCache;
+
+    #[async_trait]
+    impl Cache for DeadCache {
+        async fn get(&self, _: &str) -> Result<Option<String>, CacheError> {
+            Err(CacheError("down".into()))
+        }
+        async fn set(&self, _: &str, _: &str, _: Duration) -> Result<(), CacheError> {
+            Err(CacheError("down".into()))
+        }
+        async fn delete(&self, _: &[String]) -> Result<(), CacheError> {
+            Err(CacheError("down".into()))
+        }
+        async fn ping(&self) -> Result<(), CacheError> {
+            Err(CacheError("down".into()))
+        }
+        fn backend(&self) -> &'static str {
+            "dead"
+        }
+    }
+
+    #[tokio::test]
+    async fn second_read_is_served_from_cache() {
+        let cache = MapCache::default();
+        let loads = AtomicUsize::new(0);
+        for _ in 0..3 {
+            let v: u32 = read_through(&cache, "k", Duration::from_secs(5), || async {
+                loads.fetch_add(1, Ordering::SeqCst);
+                Ok(7)
+            })
+            .await
+            .unwrap();
+            assert_eq!(v, 7);
+        }
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+        invalidate(&cache, &["k".to_string()]).await;
+        let _: u32 = read_through(&cache, "k", Duration::from_secs(5), || async {
+            loads.fetch_add(1, Ordering::SeqCst);
+            Ok(7)
+        })
+        .await
+        .unwrap();
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_dead_cache_falls_back_to_the_source() {
+        let v: String = read_through(&DeadCache, "k", Duration::from_secs(5), || async {
+            Ok("from db".to_string())
+        })
+        .await
+        .unwrap();
+        assert_eq!(v, "from db");
+    }
+
+    #[tokio::test]
+    async fn garbage_in_the_cache_is_reloaded() {
+        let cache = MapCache::default();
+        cache
+            .set("k", "{not json", Duration::from_secs(1))
+            .await
+            .unwrap();
+        let v: Vec<u8> = read_through(&cache, "k", Duration::from_secs(5), || async {
+            Ok(vec![1, 2])
+        })
+        .await
+        .unwrap();
+        assert_eq!(v, vec![1, 2]);
+        assert_eq!(cache.get("k").await.unwrap().as_deref(), Some("[1,2]"));
+    }
+}

@@ -1,0 +1,31 @@
+//! HireQL domain: value types, life cycles, authorization policies and the services that
+//! orchestrate them through ports. This crate knows no database, HTTP or GraphQL library;
+//! `persistence` implements its ports and `schema` exposes its services.
+
+pub mod actor;
+pub mod cache;
+pub mod error;
+pub mod pagination;
+pub mod taxonomy;
+
+use std::sync::Arc;
+
+pub use actor::{Actor, Role, UserId};
+pub use error::{DomainError, DomainResult, ErrorCode, FieldError};
+
+/// Every domain service, wired once at start-up and shared by all requests.
+#[derive(Clone)]
+pub struct Services {
+    pub taxonomy: taxonomy::TaxonomyService,
+}
+
+impl Services {
+    pub fn new(
+        taxonomy_repo: Arc<dyn taxonomy::TaxonomyRepository>,
+        cache: Arc<dyn cache::Cache>,
+    ) -> Self {
+        Self {
+            taxonomy: taxonomy::TaxonomyService::new(taxonomy_repo, cache),
+        }
+    }
+}

@@ -1,0 +1,107 @@
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use domain::cache::{Cache, CacheError};
+use moka::Expiry;
+use moka::sync::Cache as Moka;
+
+/// A bounded in-process cache with per-entry expiry (for single-instance deployments and
+/// tests; each process has its own).
+#[derive(Clone)]
+pub struct MemoryCache {
+    inner: Moka<String, Entry>,
+}
+
+#[derive(Clone)]
+struct Entry {
+    value: String,
+    ttl: Duration,
+}
+
+struct PerEntryTtl;
+
+impl Expiry<String, Entry> for PerEntryTtl {
+    fn expire_after_create(&self, _key: &String, entry: &Entry, _now: Instant) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+
+    fn expire_after_update(
+        &self,
+        _key: &String,
+        entry: &Entry,
+        _now: Instant,
+        _current: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+}
+
+impl MemoryCache {
+    pub fn new(max_entries: u64) -> Self {
+        Self {
+            inner: Moka::builder()
+                .max_capacity(max_entries)
+                .expire_after(PerEntryTtl)
+                .build(),
+        }
+    }
+}
+
+impl Default for MemoryCache {
+    fn default() -> Self {
+        Self::new(10_000)
+    }
+}
+
+#[async_trait]
+impl Cache for MemoryCache {
+    async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
+        Ok(self.inner.get(key).map(|e| e.value))
+    }
+
+    async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError> {
+        self.inner.insert(
+            key.to_owned(),
+            Entry {
+                value: value.to_owned(),
+                ttl,
+            },
+        );
+        Ok(())
+    }
+
+    async fn delete(&self, keys: &[String]) -> Result<(), CacheError> {
+        for key in keys {
+            self.inner.invalidate(key);
+        }
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), CacheError> {
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "memory"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn entries_expire_and_can_be_deleted() {
+        let cache = MemoryCache::default();
+        cache
+            .set("a", "1", Duration::from_millis(30))
+            .await
+            .unwrap();
+        cache.set("b", "2", Duration::from_secs(60)).await.unwrap();
+        assert_eq!(cache.get("a").await.unwrap().as_deref(), Some("1"));
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert_eq!(cache.get("a").await.unwrap(), None);
+        cache.delete(&["b".to_string()]).await.unwrap();
+        assert_eq!(cache.get("b").await.unwrap(), None);
+    }
+}

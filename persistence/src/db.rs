@@ -1,0 +1,161 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm_migration::MigratorTrait;
+
+use crate::migration::Migrator;
+
+/// Which database engine a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct DbSettings {
+    pub url: String,
+    pub max_connections: u32,
+    pub connect_timeout: Duration,
+    /// PostgreSQL only: the schema to use (tests use one schema per test).
+    pub schema: Option<String>,
+}
+
+impl DbSettings {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 10,
+            connect_timeout: Duration::from_secs(5),
+            schema: None,
+        }
+    }
+}
+
+/// Counts the SQL statements a connection runs: tests use it to prove that the number
+/// of statements for a query does not grow with the number of rows.
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// An open connection pool.
+#[derive(Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens a pool. SQLite files are created when missing, use WAL and enforce foreign keys.
+    pub async fn connect(settings: &DbSettings) -> Result<Self, DbErr> {
+        Self::connect_inner(settings, None).await
+    }
+
+    /// Like [`Db::connect`], counting every statement in `counter`.
+    pub async fn connect_counting(
+        settings: &DbSettings,
+        counter: StatementCounter,
+    ) -> Result<Self, DbErr> {
+        Self::connect_inner(settings, Some(counter)).await
+    }
+
+    async fn connect_inner(
+        settings: &DbSettings,
+        counter: Option<StatementCounter>,
+    ) -> Result<Self, DbErr> {
+        let backend = Backend::from_url(&settings.url).ok_or_else(|| {
+            DbErr::Custom("database URL must start with sqlite: or postgres://".into())
+        })?;
+        let mut opts = ConnectOptions::new(settings.url.clone());
+        opts.max_connections(settings.max_connections)
+            .connect_timeout(settings.connect_timeout)
+            .acquire_timeout(settings.connect_timeout)
+            .sqlx_logging(false);
+        if let Some(schema) = &settings.schema {
+            opts.set_schema_search_path(schema.clone());
+        }
+        if backend == Backend::Sqlite {
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true)
+            });
+        }
+        let mut conn = Database::connect(opts).await?;
+        if let Some(counter) = counter {
+            conn.set_metric_callback(move |_| {
+                counter.0.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        Ok(Self { conn, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// Cheap round trip for readiness checks.
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.conn.execute_unprepared("SELECT 1").await.map(|_| ())
+    }
+
+    pub async fn migrate_up(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.conn, None).await
+    }
+
+    /// Reverts the last `steps` migrations.
+    pub async fn migrate_down(&self, steps: u32) -> Result<(), DbErr> {
+        Migrator::down(&self.conn, Some(steps)).await
+    }
+
+    /// Each known migration and whether it has been applied.
+    pub async fn migration_status(&self) -> Result<Vec<(String, bool)>, DbErr> {
+        let applied = Migrator::get_applied_migrations(&self.conn).await?;
+        let applied: Vec<String> = applied.iter().map(|m| m.name().to_owned()).collect();
+        Ok(Migrator::migrations()
+            .iter()
+            .map(|m| {
+                let name = m.name().to_owned();
+                let done = applied.contains(&name);
+                (name, done)
+            })
+            .collect())
+    }
+
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.conn.close().await
+    }
+}

@@ -1,0 +1,17 @@
+//! HireQL persistence: SeaORM entities and migrations (PostgreSQL and SQLite from the same
+//! code), the implementations of the domain's ports, and the cache port's Redis and
+//! in-process implementations.
+
+pub mod cache;
+mod db;
+pub mod entities;
+mod errors;
+pub mod migration;
+mod taxonomy_repo;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use db::{Backend, Db, DbSettings, StatementCounter};
+pub use taxonomy_repo::SeaTaxonomyRepository;
+
+pub use sea_orm::DbErr;

@@ -1,0 +1,23 @@
+//! Schema migrations. One migration per file (`DeriveMigrationName` names it after the
+//! file); each runs unchanged on PostgreSQL and SQLite. Applied migrations never change:
+//! a fix is a new migration.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_create_taxonomy;
+mod m20261129_000002_seed_taxonomy;
+mod seed_data;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_create_taxonomy::Migration),
+            Box::new(m20261129_000002_seed_taxonomy::Migration),
+        ]
+    }
+}
+
+pub use seed_data::{CATEGORIES, SKILLS, category_id, skill_id};

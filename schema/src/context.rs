@@ -1,0 +1,45 @@
+use async_graphql::{Context, Data, Request};
+use domain::{Actor, Services};
+
+use crate::taxonomy::loaders::TaxonomyLoaders;
+
+/// Who is asking and under which request id: set by the HTTP layer for every request.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub actor: Actor,
+    pub request_id: String,
+}
+
+impl RequestContext {
+    /// Attaches the context and fresh DataLoaders to one request. Loaders live exactly as
+    /// long as the request, so their caches never leak data between requests or actors.
+    pub fn attach(self, request: Request, services: &Services) -> Request {
+        let loaders = TaxonomyLoaders::new(services.clone(), self.actor.clone());
+        request.data(loaders).data(self)
+    }
+
+    /// The same for a WebSocket connection: loaders live as long as the connection.
+    pub fn into_connection_data(self, services: &Services) -> Data {
+        let mut data = Data::default();
+        data.insert(TaxonomyLoaders::new(services.clone(), self.actor.clone()));
+        data.insert(self);
+        data
+    }
+}
+
+/// The actor of the current request; anonymous when the HTTP layer attached none.
+pub(crate) fn actor<'a>(ctx: &'a Context<'_>) -> &'a Actor {
+    static ANONYMOUS: Actor = Actor::Anonymous;
+    ctx.data_opt::<RequestContext>()
+        .map(|c| &c.actor)
+        .unwrap_or(&ANONYMOUS)
+}
+
+pub(crate) fn request_id(ctx: &Context<'_>) -> Option<String> {
+    ctx.data_opt::<RequestContext>()
+        .map(|c| c.request_id.clone())
+}
+
+pub(crate) fn services<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Services> {
+    ctx.data::<Services>()
+}

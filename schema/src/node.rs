@@ -1,0 +1,71 @@
+//! The Relay `Node` interface and the root `node` / `nodes` fields.
+
+use async_graphql::{Context, ID, Interface, Object, Result};
+use domain::taxonomy::{CategoryId, SkillId};
+
+use crate::errors::ApiCode;
+use crate::ids::{NodeKind, decode};
+use crate::taxonomy::types::{Category, Skill, load_error, loaders};
+
+/// An object with a global ID, which `node(id:)` fetches again.
+#[derive(Interface)]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "Opaque global ID, stable for the object's lifetime."
+))]
+pub enum Node {
+    Category(Category),
+    Skill(Skill),
+}
+
+const MAX_NODES: usize = 100;
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
+    let (kind, uuid) = decode(id)?;
+    let loaders = loaders(ctx)?;
+    Ok(match kind {
+        NodeKind::Category => loaders
+            .category
+            .load_one(CategoryId(uuid))
+            .await
+            .map_err(|e| load_error(ctx, e))?
+            .map(|c| Node::Category(Category(c))),
+        NodeKind::Skill => loaders
+            .skill
+            .load_one(SkillId(uuid))
+            .await
+            .map_err(|e| load_error(ctx, e))?
+            .map(|s| Node::Skill(Skill(s))),
+    })
+}
+
+#[Object]
+impl NodeQuery {
+    /// Any object by its global ID; null when it does not exist or is not visible to you.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global ID from any object's `id` field.")] id: ID,
+    ) -> Result<Option<Node>> {
+        fetch(ctx, &id).await
+    }
+
+    /// Several objects by global ID (at most 100), in the order asked; null for each that
+    /// does not exist or is not visible to you.
+    #[graphql(complexity = "ids.len() * child_complexity + 1")]
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global IDs, at most 100.")] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_NODES {
+            return Err(ApiCode::BadUserInput.error(format!("at most {MAX_NODES} ids")));
+        }
+        let lookups = ids.iter().map(|id| fetch(ctx, id));
+        futures_util::future::try_join_all(lookups).await
+    }
+}
