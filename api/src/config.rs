@@ -177,6 +177,7 @@ impl Settings {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return its own error type
 mod tests {
     use super::*;
     use figment::Jail;

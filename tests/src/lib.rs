@@ -1,1 +1,193 @@
+//! Black-box test harness: the real server on port 0, in its own thread and runtime,
+//! on a fresh database that is removed afterwards; spoken to over HTTP and WebSocket
+//! like a front end would.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // a test helper fails loudly
 
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use actix_web::dev::ServerHandle;
+use api::{Application, Settings};
+use persistence::testing::{TestDatabase, backends, redis_url};
+use persistence::{Backend, Db, StatementCounter};
+use serde_json::{Value, json};
+
+/// One combination of back ends to run a suite against.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub backend: Backend,
+    pub redis: Option<String>,
+}
+
+/// SQLite with the in-process cache always; PostgreSQL (with Redis when
+/// `TEST_REDIS_URL` is set) when `TEST_DATABASE_URL` is set; SQLite with Redis when only
+/// `TEST_REDIS_URL` is.
+pub fn setups() -> Vec<Setup> {
+    let mut out = vec![Setup {
+        backend: Backend::Sqlite,
+        redis: None,
+    }];
+    let redis = redis_url();
+    if backends().contains(&Backend::Postgres) {
+        out.push(Setup {
+            backend: Backend::Postgres,
+            redis,
+        });
+    } else if redis.is_some() {
+        out.push(Setup {
+            backend: Backend::Sqlite,
+            redis,
+        });
+    }
+    out
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub base_url: String,
+    pub client: reqwest::Client,
+    pub setup: Setup,
+    /// Statements run by the server's database pool so far.
+    pub statements: StatementCounter,
+    pub redis_key_prefix: String,
+    handle: ServerHandle,
+    thread: Option<JoinHandle<()>>,
+    _db: TestDatabase,
+}
+
+impl TestApp {
+    /// Starts a server for `setup` with default test settings.
+    pub async fn spawn(setup: &Setup) -> Self {
+        Self::spawn_with(setup, |_| {}).await
+    }
+
+    /// Starts a server for `setup`; `customize` may change any setting first.
+    pub async fn spawn_with(setup: &Setup, customize: impl FnOnce(&mut Settings)) -> Self {
+        let db = TestDatabase::create(setup.backend).await;
+        let redis_key_prefix = format!("hireql-test:{}:", uuid::Uuid::new_v4().simple());
+        let mut settings = Settings {
+            port: 0,
+            workers: Some(1),
+            database_url: db.settings.url.clone().into(),
+            database_schema: db.settings.schema.clone(),
+            database_max_connections: 4,
+            redis_url: setup.redis.clone().map(Into::into),
+            redis_key_prefix: redis_key_prefix.clone(),
+            graphiql: Some(true),
+            ..Settings::default()
+        };
+        customize(&mut settings);
+        let statements = StatementCounter::default();
+        let counter = statements.clone();
+        let db_settings = settings.db_settings();
+        let (tx, rx) = mpsc::channel();
+        // The server gets its own thread and runtime (as in production), and the database
+        // pool is opened there so it lives and dies with the server.
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let started = match Db::connect_counting(&db_settings, counter).await {
+                    Ok(db) => Application::build_with_db(settings, db)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                match started {
+                    Ok(app) => {
+                        tx.send(Ok((app.port(), app.handle()))).ok();
+                        app.run_until_stopped().await.ok();
+                    }
+                    Err(e) => {
+                        tx.send(Err(e)).ok();
+                    }
+                }
+            });
+        });
+        let (port, handle) = tokio::task::spawn_blocking(move || rx.recv())
+            .await
+            .expect("join")
+            .expect("server thread reports")
+            .expect("server starts");
+        Self {
+            base_url: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            setup: setup.clone(),
+            statements,
+            redis_key_prefix,
+            handle,
+            thread: Some(thread),
+            _db: db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!(
+            "ws://{}/graphql/ws",
+            self.base_url.trim_start_matches("http://")
+        )
+    }
+
+    /// POSTs a GraphQL request and returns the status and JSON body.
+    pub async fn post_graphql(&self, query: &str, variables: Value) -> (u16, Value) {
+        let res = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request is sent");
+        let status = res.status().as_u16();
+        (status, res.json().await.expect("JSON body"))
+    }
+
+    /// Runs a query that must succeed and returns its `data`.
+    pub async fn query(&self, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post_graphql(query, variables).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Runs a query that must fail and returns the first error's code.
+    pub async fn error_code(&self, query: &str, variables: Value) -> String {
+        let (_, body) = self.post_graphql(query, variables).await;
+        body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error code in {body}"))
+            .to_owned()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop the server and wait for its thread, so its pool is closed before the
+        // database is removed.
+        drop(self.handle.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        // Remove what the test left in a shared Redis.
+        if let Some(url) = self.setup.redis.clone() {
+            let mut settings = persistence::cache::RedisSettings::new(url);
+            settings.key_prefix = self.redis_key_prefix.clone();
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                if let Ok(cache) = persistence::cache::RedisCache::new(settings) {
+                    let _ = rt.block_on(cache.clear_prefix());
+                }
+            })
+            .join();
+        }
+    }
+}

@@ -280,14 +280,31 @@ async fn execute(request: Request, media: MediaType, rid: &str, state: &AppState
     };
     let request = context.attach(request, &state.services);
     let response = state.schema.execute(request).await;
-    let status = if media == MediaType::GraphqlResponse && schema::is_request_error(&response) {
+    let refused = schema::is_request_error(&response);
+    let status = if media == MediaType::GraphqlResponse && refused {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
+    let mut body = match serde_json::to_value(&response) {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "response not serializable");
+            return refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "Internal server error",
+                rid,
+            );
+        }
+    };
+    // A request refused before execution has no `data` entry at all (GraphQL spec, 7.1).
+    if refused && let Some(map) = body.as_object_mut() {
+        map.remove("data");
+    }
     HttpResponse::build(status)
         .content_type(media.as_str())
-        .json(&response)
+        .json(body)
 }
 
 fn not_acceptable(rid: &str) -> HttpResponse {
