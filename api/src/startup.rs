@@ -9,9 +9,8 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use domain::Services;
-use domain::cache::Cache;
-use persistence::cache::{MemoryCache, RedisCache, RedisSettings};
-use persistence::{Db, SeaTaxonomyRepository};
+use persistence::cache::{Cache, MemoryCache, RedisCache, RedisSettings};
+use persistence::{CachedTaxonomyRepository, Db, SeaTaxonomyRepository};
 use secrecy::ExposeSecret;
 
 use crate::config::Settings;
@@ -63,7 +62,9 @@ impl Application {
             db.migrate_up().await?;
         }
         let cache = build_cache(&settings)?;
-        let services = Services::new(Arc::new(SeaTaxonomyRepository::new(&db)), cache.clone());
+        let taxonomy =
+            CachedTaxonomyRepository::new(Arc::new(SeaTaxonomyRepository::new(&db)), cache.clone());
+        let services = Services::new(Arc::new(taxonomy));
         let schema = schema::build_schema(services.clone(), &settings.limits);
         let state = web::Data::new(AppState {
             schema,

@@ -49,8 +49,10 @@ pub fn init(settings: &Settings) -> Result<TelemetryGuard, TelemetryError> {
     let fmt_layer = match settings.log_format {
         LogFormat::Json => fmt::layer()
             .json()
-            .with_current_span(true)
-            .with_span_list(false)
+            // The span list carries the request span (and its request id) on every line,
+            // however deep in resolvers and loaders the line was written.
+            .with_current_span(false)
+            .with_span_list(true)
             .flatten_event(true)
             .boxed(),
         LogFormat::Pretty => fmt::layer().pretty().boxed(),

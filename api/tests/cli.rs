@@ -5,6 +5,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 struct TempDir(std::path::PathBuf);
@@ -128,40 +129,104 @@ fn print_schema_needs_no_configuration() {
     assert_eq!(sdl, schema::sdl());
 }
 
-fn start(dir: &TempDir) -> (Child, u16) {
-    let mut child = hireql(dir)
-        .env("HIREQL_PORT", "0")
-        .env("HIREQL_WORKERS", "1")
-        .env("HIREQL_SHUTDOWN_TIMEOUT_SECS", "10")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let port = loop {
-        let line = lines.next().expect("server logs before exiting").unwrap();
-        let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) else {
-            continue;
-        };
-        if json["message"]
-            .as_str()
-            .is_some_and(|m| m.starts_with("hireql listening"))
-        {
-            break json["port"].as_u64().unwrap() as u16;
+/// A running `hireql serve` and every log line it has written so far.
+struct Server {
+    child: Child,
+    port: u16,
+    logs: Arc<Mutex<Vec<serde_json::Value>>>,
+}
+
+impl Server {
+    fn start(dir: &TempDir, env: &[(&str, &str)]) -> Self {
+        let mut cmd = hireql(dir);
+        cmd.env("HIREQL_PORT", "0")
+            .env("HIREQL_WORKERS", "1")
+            .env("HIREQL_SHUTDOWN_TIMEOUT_SECS", "10")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
         }
-    };
-    // Keep draining the logs so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, port)
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = logs.clone();
+        // Keep reading the logs so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) else {
+                    continue;
+                };
+                if json["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("hireql listening"))
+                {
+                    tx.send(json["port"].as_u64().unwrap() as u16).ok();
+                }
+                sink.lock().unwrap().push(json);
+            }
+        });
+        let port = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server starts and logs its port");
+        Self { child, port, logs }
+    }
+
+    fn terminate_and_wait(&mut self) -> std::process::ExitStatus {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        self.wait()
+    }
+
+    fn wait(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not exit after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends one HTTP/1.1 request and returns the raw response.
+    fn request(&self, head: &str, body: &str) -> String {
+        let mut conn = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            conn,
+            "{head}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        conn.read_to_string(&mut response).unwrap();
+        response
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 #[test]
 fn sigterm_drains_in_flight_requests_then_exits() {
     let dir = TempDir::new();
-    let (mut child, port) = start(&dir);
+    let mut server = Server::start(&dir, &[]);
     let body = r#"{"query":"{ skill(slug: \"rust\") { name } }"}"#;
-    let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut conn = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     conn.set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     write!(
@@ -175,7 +240,7 @@ fn sigterm_drains_in_flight_requests_then_exits() {
 
     // The request is in flight (half its body sent) when the signal arrives.
     let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
@@ -185,17 +250,116 @@ fn sigterm_drains_in_flight_requests_then_exits() {
     conn.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"name\":\"Rust\""), "{response}");
+    assert!(server.wait().success());
+}
 
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
+const SKILL_QUERY_HEAD: &str = "POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nx-request-id: trace-me-7\r\n";
+
+#[test]
+fn every_log_line_of_a_request_carries_its_request_id() {
+    let dir = TempDir::new();
+    // A Redis that is not there makes the request log cache warnings from deep inside
+    // the domain layer.
+    let mut server = Server::start(&dir, &[("REDIS_URL", "redis://127.0.0.1:1/")]);
+    let response = server.request(
+        SKILL_QUERY_HEAD,
+        r#"{"query":"{ skill(slug: \"go\") { name } }"}"#,
+    );
+    assert!(response.contains("\"name\":\"Go\""), "{response}");
+    assert!(
+        response.to_lowercase().contains("x-request-id: trace-me-7"),
+        "{response}"
+    );
+    assert!(server.terminate_and_wait().success());
+
+    let logs = server.logs.lock().unwrap();
+    let of_request: Vec<_> = logs
+        .iter()
+        .filter(|l| {
+            let m = l["message"].as_str().unwrap_or_default();
+            m.contains("cache") || m == "request finished"
+        })
+        .collect();
+    assert!(
+        of_request.len() >= 2,
+        "a cache warning and the request line: {logs:#?}"
+    );
+    for line in of_request {
+        let spans = line["spans"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no span list: {line}"));
         assert!(
-            Instant::now() < deadline,
-            "server did not exit after SIGTERM"
+            spans.iter().any(|s| s["request_id"] == "trace-me-7"),
+            "{line}"
         );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "{status:?}");
+    }
+}
+
+/// A minimal OTLP/HTTP collector: answers 200 to every request and reports its path and
+/// body size.
+fn fake_collector() -> (u16, std::sync::mpsc::Receiver<(String, usize)>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { break };
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                loop {
+                    let mut request_line = String::new();
+                    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut length = 0;
+                    loop {
+                        let mut header = String::new();
+                        reader.read_line(&mut header).unwrap();
+                        if header.trim().is_empty() {
+                            break;
+                        }
+                        if let Some((name, value)) = header.split_once(':')
+                            && name.eq_ignore_ascii_case("content-length")
+                        {
+                            length = value.trim().parse().unwrap();
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    reader.read_exact(&mut body).unwrap();
+                    let path = request_line
+                        .split_whitespace()
+                        .take(2)
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    tx.send((path, length)).ok();
+                    writer
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                        .unwrap();
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+fn spans_are_exported_over_otlp_http_when_an_endpoint_is_set() {
+    let (collector, received) = fake_collector();
+    let dir = TempDir::new();
+    let endpoint = format!("http://127.0.0.1:{collector}");
+    let mut server = Server::start(&dir, &[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)]);
+    let response = server.request(
+        SKILL_QUERY_HEAD,
+        r#"{"query":"{ skill(slug: \"go\") { name } }"}"#,
+    );
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    // Shutting down flushes the batch of spans.
+    assert!(server.terminate_and_wait().success());
+    let (path, bytes) = received
+        .recv_timeout(Duration::from_secs(10))
+        .expect("spans reach the collector");
+    assert_eq!(path, "POST /v1/traces");
+    assert!(bytes > 100, "a real batch of spans ({bytes} bytes)");
 }

@@ -3,7 +3,6 @@
 //! `persistence` implements its ports and `schema` exposes its services.
 
 pub mod actor;
-pub mod cache;
 pub mod error;
 pub mod pagination;
 pub mod taxonomy;
@@ -20,12 +19,9 @@ pub struct Services {
 }
 
 impl Services {
-    pub fn new(
-        taxonomy_repo: Arc<dyn taxonomy::TaxonomyRepository>,
-        cache: Arc<dyn cache::Cache>,
-    ) -> Self {
+    pub fn new(taxonomy_repo: Arc<dyn taxonomy::TaxonomyRepository>) -> Self {
         Self {
-            taxonomy: taxonomy::TaxonomyService::new(taxonomy_repo, cache),
+            taxonomy: taxonomy::TaxonomyService::new(taxonomy_repo),
         }
     }
 }

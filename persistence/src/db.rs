@@ -2,10 +2,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 
 use crate::migration::Migrator;
+
+/// Advisory lock key that serialises migrations across processes (PostgreSQL).
+const MIGRATION_LOCK: i64 = 0x6869_7265_716c; // "hireql"
 
 /// Which database engine a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,8 +137,22 @@ impl Db {
         self.conn.execute_unprepared("SELECT 1").await.map(|_| ())
     }
 
+    /// Applies pending migrations. On PostgreSQL an advisory lock makes replicas that
+    /// start together take turns, so each migration runs once.
     pub async fn migrate_up(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.conn, None).await
+        match self.backend {
+            Backend::Sqlite => Migrator::up(&self.conn, None).await,
+            Backend::Postgres => {
+                // Held by this transaction's connection until it ends; the migrations run
+                // on other pooled connections meanwhile.
+                let lock = self.conn.begin().await?;
+                lock.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                    .await?;
+                let result = Migrator::up(&self.conn, None).await;
+                lock.commit().await?;
+                result
+            }
+        }
     }
 
     /// Reverts the last `steps` migrations.

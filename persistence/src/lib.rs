@@ -3,6 +3,7 @@
 //! in-process implementations.
 
 pub mod cache;
+mod cached_taxonomy;
 mod db;
 pub mod entities;
 mod errors;
@@ -11,6 +12,7 @@ mod taxonomy_repo;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use cached_taxonomy::CachedTaxonomyRepository;
 pub use db::{Backend, Db, DbSettings, StatementCounter};
 pub use taxonomy_repo::SeaTaxonomyRepository;
 

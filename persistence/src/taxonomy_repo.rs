@@ -456,6 +456,35 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn replicas_migrating_together_apply_each_migration_once() {
+        // Replicas share a database server only on PostgreSQL; an SQLite file belongs to
+        // one process. Without the advisory lock this fails with "already exists".
+        for backend in backends()
+            .into_iter()
+            .filter(|b| *b == crate::Backend::Postgres)
+        {
+            let test_db = TestDatabase::create(backend).await;
+            let mut runs = Vec::new();
+            for _ in 0..3 {
+                let settings = test_db.settings.clone();
+                runs.push(tokio::spawn(async move {
+                    let db = crate::Db::connect(&settings).await.unwrap();
+                    db.migrate_up().await
+                }));
+            }
+            for run in runs {
+                run.await.unwrap().unwrap();
+            }
+            let db = crate::Db::connect(&test_db.settings).await.unwrap();
+            let repo = SeaTaxonomyRepository::new(&db);
+            assert_eq!(
+                repo.count_skills(&SkillFilter::default()).await.unwrap(),
+                SKILLS.len() as u64
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn migrations_go_down_and_up_again() {
         for backend in backends() {
             let (_guard, db) = TestDatabase::migrated(backend).await;

@@ -84,6 +84,18 @@ impl TestDatabase {
         (test_db, db)
     }
 
+    /// Runs raw SQL on this database (tests use it to break things on purpose).
+    pub async fn execute(&self, sql: &str) {
+        let db = Db::connect(&self.settings)
+            .await
+            .expect("connect to test database");
+        db.connection()
+            .execute_unprepared(sql)
+            .await
+            .expect("statement runs");
+        db.close().await.ok();
+    }
+
     /// Another pool on this database that counts the statements it runs.
     pub async fn counting_pool(&self) -> (Db, StatementCounter) {
         let counter = StatementCounter::default();

@@ -17,7 +17,8 @@ pub enum ApiCode {
     QueryTooDeep,
     QueryTooComplex,
     TooManyAliases,
-    /// An argument's value breaks a rule of the field (e.g. `first` above 100).
+    /// An argument's value is refused by the schema layer itself (a validator on the
+    /// argument, or too many `ids` for `nodes`). Domain rules answer `VALIDATION`.
     BadUserInput,
     /// A global ID that this API did not issue.
     InvalidId,
@@ -71,12 +72,14 @@ pub fn is_request_error(response: &Response) -> bool {
         })
 }
 
-/// Turns a domain error into a GraphQL error. `Internal` is masked.
-pub(crate) fn gql_error(ctx: &Context<'_>, err: DomainError) -> async_graphql::Error {
+/// Turns a domain error into a GraphQL error. `Internal` is masked: the client gets the
+/// code and the request id, the log gets the cause.
+pub(crate) fn gql_error(ctx: &Context<'_>, err: &DomainError) -> async_graphql::Error {
     let code = err.code();
     if code == ErrorCode::Internal {
         let request_id = request_id(ctx).unwrap_or_default();
-        tracing::error!(error = %err, source = ?std::error::Error::source(&err), request_id, "internal error");
+        let cause = std::error::Error::source(err).map(|s| s.to_string());
+        tracing::error!(error = %err, cause, request_id, "internal error");
         return async_graphql::Error::new("Internal server error").extend_with(|_, e| {
             e.set("code", ErrorCode::Internal.as_str());
             e.set("requestId", request_id.clone());
@@ -98,7 +101,7 @@ pub(crate) trait GqlResultExt<T> {
 
 impl<T> GqlResultExt<T> for Result<T, DomainError> {
     fn gql(self, ctx: &Context<'_>) -> async_graphql::Result<T> {
-        self.map_err(|e| gql_error(ctx, e))
+        self.map_err(|e| gql_error(ctx, &e))
     }
 }
 
@@ -146,14 +149,6 @@ impl UserError {
             message: f.message.clone(),
         }
     }
-
-    pub(crate) fn input(field: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: vec!["input".to_owned(), field.to_owned()],
-            code: UserErrorCode::Validation,
-            message: message.into(),
-        }
-    }
 }
 
 /// Splits a mutation's outcome: expected failures become `userErrors`, the rest a
@@ -171,6 +166,6 @@ pub(crate) fn into_payload<T>(
                 .map(UserError::from_field)
                 .collect(),
         )),
-        Err(err) => Err(gql_error(ctx, err)),
+        Err(err) => Err(gql_error(ctx, &err)),
     }
 }

@@ -3,12 +3,15 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe,
+    NextValidation,
 };
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{
     ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Variables,
 };
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 
 use crate::errors::{ApiCode, code_of};
 
@@ -76,6 +79,24 @@ fn with_code(mut err: ServerError, code: ApiCode) -> ServerError {
     err
 }
 
+/// Whatever async-graphql raised itself without a code concerns the request: without a
+/// path it was refused before execution (validation); with one, an argument's value was
+/// refused while resolving that field.
+fn with_fallback_codes(mut response: Response) -> Response {
+    response.errors = std::mem::take(&mut response.errors)
+        .into_iter()
+        .map(|e| {
+            let fallback = if e.path.is_empty() {
+                ApiCode::ValidationFailed
+            } else {
+                ApiCode::BadUserInput
+            };
+            with_code(e, fallback)
+        })
+        .collect();
+    response
+}
+
 fn count_aliases(doc: &ExecutableDocument) -> usize {
     fn in_set(set: &SelectionSet) -> usize {
         set.items
@@ -105,19 +126,16 @@ fn count_aliases(doc: &ExecutableDocument) -> usize {
 #[async_trait::async_trait]
 impl Extension for LimitsAndCodesExt {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        // Whatever async-graphql raised itself without a code concerns the request:
-        // before execution it is a validation failure, during it a bad argument value.
-        let fallback = if response.data == async_graphql::Value::Null {
-            ApiCode::ValidationFailed
-        } else {
-            ApiCode::BadUserInput
-        };
-        response.errors = std::mem::take(&mut response.errors)
-            .into_iter()
-            .map(|e| with_code(e, fallback))
-            .collect();
-        response
+        with_fallback_codes(next.run(ctx).await)
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        Box::pin(next.run(ctx, stream).map(with_fallback_codes))
     }
 
     async fn parse_query(

@@ -122,6 +122,11 @@ impl TestApp {
         }
     }
 
+    /// The database behind the server, for tests that need to reach past the API.
+    pub fn database(&self) -> &TestDatabase {
+        &self._db
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

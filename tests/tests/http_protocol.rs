@@ -222,6 +222,15 @@ async fn limits_on_depth_complexity_aliases_and_page_size() {
             "VALIDATION"
         );
 
+        let nul = "post\u{0}gres";
+        assert_eq!(
+            app.error_code(
+                "query($s: String) { skills(search: $s) { nodes { id } } }",
+                json!({"s": nul})
+            )
+            .await,
+            "VALIDATION"
+        );
         let long = "x".repeat(101);
         assert_eq!(
             app.error_code(

@@ -9,8 +9,8 @@ pub(crate) mod ws;
 use std::sync::Arc;
 
 use domain::Services;
-use domain::cache::Cache;
 use persistence::Db;
+use persistence::cache::Cache;
 use schema::HireqlSchema;
 
 /// What every handler shares.

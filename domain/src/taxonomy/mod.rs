@@ -10,4 +10,4 @@ pub use model::{
     Category, CategoryId, CreateSkill, NewSkill, SearchTerm, Skill, SkillFilter, SkillId, SkillSlug,
 };
 pub use ports::TaxonomyRepository;
-pub use service::TaxonomyService;
+pub use service::{SkillQuery, TaxonomyService};

@@ -73,6 +73,12 @@ impl SearchTerm {
         if trimmed.is_empty() {
             return Ok(None);
         }
+        if has_control_chars(trimmed, false) {
+            return Err(DomainError::validation(
+                &["search"],
+                "must not contain control characters",
+            ));
+        }
         if trimmed.chars().count() > Self::MAX_LEN {
             return Err(DomainError::validation(
                 &["search"],
@@ -95,6 +101,31 @@ pub struct SkillFilter {
     pub category: Option<CategoryId>,
 }
 
+/// Control characters (NUL above all, which PostgreSQL refuses in text) have no place in
+/// names; multi-line text may keep line breaks and tabs.
+pub(crate) fn has_control_chars(text: &str, multiline: bool) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+}
+
+fn single_line(text: &str) -> Result<(), validator::ValidationError> {
+    if has_control_chars(text, false) {
+        Err(validator::ValidationError::new("control")
+            .with_message("must not contain control characters".into()))
+    } else {
+        Ok(())
+    }
+}
+
+fn multi_line(text: &str) -> Result<(), validator::ValidationError> {
+    if has_control_chars(text, true) {
+        Err(validator::ValidationError::new("control")
+            .with_message("must not contain control characters".into()))
+    } else {
+        Ok(())
+    }
+}
+
 fn valid_slug(raw: &str) -> Result<(), validator::ValidationError> {
     SkillSlug::parse(raw)
         .map(|_| ())
@@ -114,6 +145,9 @@ fn valid_aliases(aliases: &[String]) -> Result<(), validator::ValidationError> {
         if norm.is_empty() || norm.chars().count() > 64 {
             return bad("each alias must be 1 to 64 characters");
         }
+        if has_control_chars(&norm, false) {
+            return bad("aliases must not contain control characters");
+        }
         if !seen.insert(norm) {
             return bad("aliases must be distinct");
         }
@@ -127,10 +161,18 @@ fn valid_aliases(aliases: &[String]) -> Result<(), validator::ValidationError> {
 pub struct CreateSkill {
     #[validate(custom(function = "valid_slug"))]
     pub slug: String,
-    #[validate(length(min = 1, max = 80, message = "must be 1 to 80 characters"))]
+    #[validate(
+        length(min = 1, max = 80, message = "must be 1 to 80 characters"),
+        custom(function = "single_line")
+    )]
     pub name: String,
-    pub category_id: CategoryId,
-    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
+    /// `None` when the client sent an ID that is not a category's.
+    #[validate(required(message = "is not a category ID"))]
+    pub category_id: Option<CategoryId>,
+    #[validate(
+        length(max = 2000, message = "must be at most 2000 characters"),
+        custom(function = "multi_line")
+    )]
     pub description: Option<String>,
     #[validate(custom(function = "valid_aliases"))]
     pub aliases: Vec<String>,
@@ -165,11 +207,14 @@ impl TryFrom<CreateSkill> for NewSkill {
             .map_err(|e| DomainError::from_validation(&e))?;
         let slug = SkillSlug::parse(&trimmed.slug)
             .map_err(|message| DomainError::validation(&["slug"], message))?;
+        let category_id = trimmed
+            .category_id
+            .ok_or_else(|| DomainError::validation(&["categoryId"], "is not a category ID"))?;
         Ok(NewSkill {
             id: SkillId(Uuid::now_v7()),
             slug,
             name: trimmed.name,
-            category_id: trimmed.category_id,
+            category_id,
             description: trimmed.description,
             aliases: trimmed.aliases,
         })
@@ -185,7 +230,7 @@ mod tests {
         CreateSkill {
             slug: "rust".into(),
             name: " Rust ".into(),
-            category_id: CategoryId(Uuid::nil()),
+            category_id: Some(CategoryId(Uuid::nil())),
             description: Some("  ".into()),
             aliases: vec![" rust-lang ".into()],
         }
@@ -214,6 +259,30 @@ mod tests {
             .map(|e| e.field.join("."))
             .collect();
         assert_eq!(fields, vec!["aliases", "name", "slug"]);
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_line_breaks_kept_in_text() {
+        let err = NewSkill::try_from(CreateSkill {
+            name: "Ru\u{0}st".into(),
+            ..input()
+        })
+        .unwrap_err();
+        assert_eq!(err.field_errors()[0].field, vec!["name".to_string()]);
+        let ok = NewSkill::try_from(CreateSkill {
+            description: Some("line one\nline two\tend".into()),
+            ..input()
+        })
+        .unwrap();
+        assert!(ok.description.unwrap().contains('\n'));
+        assert!(SearchTerm::parse("post\u{0}gres").is_err());
+        assert!(
+            NewSkill::try_from(CreateSkill {
+                aliases: vec!["a\u{7}b".into()],
+                ..input()
+            })
+            .is_err()
+        );
     }
 
     #[test]

@@ -1,6 +1,5 @@
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::model::{
     Category, CategoryId, CreateSkill, NewSkill, Skill, SkillFilter, SkillId, SkillSlug,
@@ -8,36 +7,34 @@ use super::model::{
 use super::policy;
 use super::ports::TaxonomyRepository;
 use crate::actor::Actor;
-use crate::cache::{self, Cache};
 use crate::error::{DomainError, DomainResult};
 use crate::pagination::{Page, PageRequest};
-
-/// How long taxonomy reads stay cached. Writes invalidate sooner.
-const CACHE_TTL: Duration = Duration::from_secs(300);
-const CATEGORIES_KEY: &str = "taxonomy:v1:categories";
-
-fn skill_key(slug: &str) -> String {
-    format!("taxonomy:v1:skill:{slug}")
-}
 
 /// Reading and curating the skill taxonomy.
 #[derive(Clone)]
 pub struct TaxonomyService {
     repo: Arc<dyn TaxonomyRepository>,
-    cache: Arc<dyn Cache>,
+}
+
+/// What a skill list asks for, as the edge received it.
+#[derive(Debug, Clone, Default)]
+pub struct SkillQuery {
+    pub search: Option<String>,
+    /// A category slug.
+    pub category: Option<String>,
+    pub first: Option<i64>,
+    /// The slug after which the page starts (decoded from the client's cursor).
+    pub after: Option<SkillSlug>,
 }
 
 impl TaxonomyService {
-    pub fn new(repo: Arc<dyn TaxonomyRepository>, cache: Arc<dyn Cache>) -> Self {
-        Self { repo, cache }
+    pub fn new(repo: Arc<dyn TaxonomyRepository>) -> Self {
+        Self { repo }
     }
 
     pub async fn categories(&self, actor: &Actor) -> DomainResult<Vec<Category>> {
         policy::read(actor)?;
-        cache::read_through(self.cache.as_ref(), CATEGORIES_KEY, CACHE_TTL, || {
-            self.repo.list_categories()
-        })
-        .await
+        self.repo.list_categories().await
     }
 
     pub async fn category_by_slug(
@@ -46,11 +43,7 @@ impl TaxonomyService {
         slug: &str,
     ) -> DomainResult<Option<Category>> {
         policy::read(actor)?;
-        Ok(self
-            .categories(actor)
-            .await?
-            .into_iter()
-            .find(|c| c.slug == slug))
+        self.repo.category_by_slug(slug).await
     }
 
     pub async fn categories_by_ids(
@@ -74,16 +67,10 @@ impl TaxonomyService {
     /// A skill by slug; `None` for a slug that is malformed or unknown.
     pub async fn skill_by_slug(&self, actor: &Actor, slug: &str) -> DomainResult<Option<Skill>> {
         policy::read(actor)?;
-        let Ok(slug) = SkillSlug::parse(slug) else {
-            return Ok(None);
-        };
-        cache::read_through(
-            self.cache.as_ref(),
-            &skill_key(slug.as_str()),
-            CACHE_TTL,
-            || self.repo.skill_by_slug(&slug),
-        )
-        .await
+        match SkillSlug::parse(slug) {
+            Ok(slug) => self.repo.skill_by_slug(&slug).await,
+            Err(_) => Ok(None),
+        }
     }
 
     pub async fn skills_by_ids(&self, actor: &Actor, ids: &[SkillId]) -> DomainResult<Vec<Skill>> {
@@ -100,22 +87,52 @@ impl TaxonomyService {
         self.repo.aliases(ids).await
     }
 
+    /// One page of skills in slug order, and the filter it used (for counting).
+    /// An unknown category matches no skill.
     pub async fn search_skills(
         &self,
         actor: &Actor,
-        filter: &SkillFilter,
-        page: &PageRequest<SkillSlug>,
-    ) -> DomainResult<Page<Skill>> {
+        query: SkillQuery,
+    ) -> DomainResult<(Page<Skill>, Option<SkillFilter>)> {
         policy::read(actor)?;
-        self.repo.search_skills(filter, page).await
+        let page = PageRequest::new(query.first, query.after)?;
+        let search = match query.search.as_deref() {
+            Some(raw) => super::model::SearchTerm::parse(raw)?,
+            None => None,
+        };
+        let category = match query.category {
+            Some(slug) => match self.repo.category_by_slug(&slug).await? {
+                Some(c) => Some(c.id),
+                None => {
+                    let empty = Page {
+                        items: Vec::new(),
+                        has_next_page: false,
+                    };
+                    return Ok((empty, None));
+                }
+            },
+            None => None,
+        };
+        let filter = SkillFilter { search, category };
+        let found = self.repo.search_skills(&filter, &page).await?;
+        Ok((found, Some(filter)))
     }
 
-    pub async fn count_skills(&self, actor: &Actor, filter: &SkillFilter) -> DomainResult<u64> {
+    /// How many skills match `filter` (`None`: a filter that matches nothing).
+    pub async fn count_skills(
+        &self,
+        actor: &Actor,
+        filter: Option<&SkillFilter>,
+    ) -> DomainResult<u64> {
         policy::read(actor)?;
-        self.repo.count_skills(filter).await
+        match filter {
+            Some(filter) => self.repo.count_skills(filter).await,
+            None => Ok(0),
+        }
     }
 
-    /// Adds a skill to the taxonomy (admins only).
+    /// Adds a skill to the taxonomy (admins only). Authorization comes before any look
+    /// at the input.
     pub async fn create_skill(&self, actor: &Actor, input: CreateSkill) -> DomainResult<Skill> {
         policy::manage(actor)?;
         let skill = NewSkill::try_from(input)?;
@@ -127,13 +144,6 @@ impl TaxonomyService {
         {
             return Err(DomainError::validation(&["categoryId"], "no such category"));
         }
-        let created = self.repo.create_skill(&skill).await?;
-        cache::invalidate(
-            self.cache.as_ref(),
-            &[CATEGORIES_KEY.to_owned(), skill_key(created.slug.as_str())],
-        )
-        .await;
-        tracing::info!(skill = %created.slug, "skill created");
-        Ok(created)
+        self.repo.create_skill(&skill).await
     }
 }

@@ -1,7 +1,7 @@
 use std::time::{Duration, Instant};
 
+use super::port::{Cache, CacheError};
 use async_trait::async_trait;
-use domain::cache::{Cache, CacheError};
 use moka::Expiry;
 use moka::sync::Cache as Moka;
 

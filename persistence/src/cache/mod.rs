@@ -1,7 +1,9 @@
-//! The cache port's implementations: Redis when configured, in-process otherwise.
+//! The cache port and its implementations: Redis when configured, in-process otherwise.
 
 mod memory;
+mod port;
 mod redis;
 
 pub use memory::MemoryCache;
+pub use port::{Cache, CacheError, invalidate, read_through, read_through_present};
 pub use redis::{RedisCache, RedisSettings};

@@ -1,8 +1,8 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::port::{Cache, CacheError};
 use async_trait::async_trait;
-use domain::cache::{Cache, CacheError};
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
@@ -77,6 +77,11 @@ impl RedisCache {
         let mut slot = self.conn.lock().await;
         if let Some(conn) = slot.as_ref() {
             return Ok(conn.clone());
+        }
+        // Callers that queued behind a failed attempt give up at once instead of each
+        // waiting out its own connect timeout.
+        if self.cooling_down() {
+            return Err(CacheError("redis unavailable (cooling down)".into()));
         }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(self.settings.connect_timeout))
@@ -193,6 +198,41 @@ mod tests {
         let second = cache.get("k").await.unwrap_err();
         assert!(second.0.contains("cooling down"), "{}", second.0);
         assert!(started.elapsed() < Duration::from_millis(50));
+    }
+
+    #[tokio::test]
+    async fn a_redis_that_never_answers_does_not_stack_up_waiting_callers() {
+        // Accepts connections and then says nothing, like a hung server.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                open.push(socket);
+            }
+        });
+        let mut settings = RedisSettings::new(format!("redis://127.0.0.1:{port}/"));
+        settings.connect_timeout = Duration::from_millis(300);
+        settings.command_timeout = Duration::from_millis(300);
+        let cache = std::sync::Arc::new(RedisCache::new(settings).unwrap());
+        let started = Instant::now();
+        let calls: Vec<_> = (0..10)
+            .map(|_| {
+                let cache = cache.clone();
+                tokio::spawn(async move { cache.get("k").await })
+            })
+            .collect();
+        for call in calls {
+            assert!(call.await.unwrap().is_err());
+        }
+        // Ten callers share one failed attempt (about 300-600 ms) instead of queueing for
+        // ten of them (3 s or more).
+        assert!(
+            started.elapsed() < Duration::from_millis(2000),
+            "{:?}",
+            started.elapsed()
+        );
+        held.abort();
     }
 
     #[tokio::test]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, Loader};
 use domain::taxonomy::{Category, CategoryId, Skill, SkillId};
 use domain::{Actor, DomainError, Services};
+use tracing::Instrument;
 
 /// Loader errors are shared between all waiters, hence the `Arc`.
 pub(crate) type LoadError = Arc<DomainError>;
@@ -21,6 +22,16 @@ pub(crate) struct SkillById(Arc<Source>);
 pub(crate) struct AliasesBySkill(Arc<Source>);
 pub(crate) struct SkillCountByCategory(Arc<Source>);
 
+/// Batches run as tasks of their own; they stay in the span of the resolver that started
+/// them, so their log lines keep the request id.
+fn spawn<F>(batch: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::spawn(batch.in_current_span())
+}
+
 /// The taxonomy loaders of one request (or one WebSocket connection).
 pub(crate) struct TaxonomyLoaders {
     pub category: DataLoader<CategoryById>,
@@ -33,10 +44,10 @@ impl TaxonomyLoaders {
     pub(crate) fn new(services: Services, actor: Actor) -> Self {
         let source = Arc::new(Source { services, actor });
         Self {
-            category: DataLoader::new(CategoryById(source.clone()), tokio::spawn),
-            skill: DataLoader::new(SkillById(source.clone()), tokio::spawn),
-            aliases: DataLoader::new(AliasesBySkill(source.clone()), tokio::spawn),
-            skill_count: DataLoader::new(SkillCountByCategory(source), tokio::spawn),
+            category: DataLoader::new(CategoryById(source.clone()), spawn),
+            skill: DataLoader::new(SkillById(source.clone()), spawn),
+            aliases: DataLoader::new(AliasesBySkill(source.clone()), spawn),
+            skill_count: DataLoader::new(SkillCountByCategory(source), spawn),
         }
     }
 }

@@ -42,19 +42,14 @@ impl TaxonomyMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The skill to add.")] input: CreateSkillInput,
     ) -> Result<CreateSkillPayload> {
-        let category_id = match decode_kind(&input.category_id, NodeKind::Category) {
-            Ok(id) => CategoryId(id),
-            Err(err) => {
-                return Ok(CreateSkillPayload {
-                    skill: None,
-                    user_errors: vec![UserError::input("categoryId", err.message)],
-                });
-            }
-        };
+        // An ID that is not a category's becomes a field error, judged by the domain only
+        // after it has decided whether the caller may create skills at all.
         let command = CreateSkill {
             slug: input.slug,
             name: input.name,
-            category_id,
+            category_id: decode_kind(&input.category_id, NodeKind::Category)
+                .ok()
+                .map(CategoryId),
             description: input.description,
             aliases: input.aliases,
         };

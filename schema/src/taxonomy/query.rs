@@ -1,6 +1,5 @@
 use async_graphql::{Context, Object, Result};
-use domain::pagination::PageRequest;
-use domain::taxonomy::{SearchTerm, SkillFilter, SkillSlug};
+use domain::taxonomy::{SkillQuery, SkillSlug};
 
 use super::types::{Category, Skill, SkillConnection};
 use crate::connection::decode_cursor;
@@ -64,53 +63,42 @@ impl TaxonomyQuery {
         #[graphql(desc = "Return the skills after this cursor (an `endCursor` or edge `cursor`).")]
         after: Option<String>,
     ) -> Result<SkillConnection> {
-        let svc = &services(ctx)?.taxonomy;
-        let actor = actor(ctx);
-        let after = after
-            .as_deref()
-            .map(|c| {
-                decode_cursor(c).and_then(|key| {
-                    SkillSlug::parse(&key)
-                        .map_err(|_| ApiCode::InvalidCursor.error("`after` is not a skill cursor"))
-                })
-            })
-            .transpose()?;
+        let after = after.as_deref().map(skill_cursor).transpose()?;
         let had_after = after.is_some();
-        let page = PageRequest::new(first.map(i64::from), after).gql(ctx)?;
-        let search = search
-            .as_deref()
-            .map(SearchTerm::parse)
-            .transpose()
-            .gql(ctx)?
-            .flatten();
-        let mut filter = SkillFilter {
+        let svc = &services(ctx)?.taxonomy;
+        let query = SkillQuery {
             search,
-            category: None,
+            category,
+            first: first.map(i64::from),
+            after,
         };
-        if let Some(slug) = category {
-            match svc.category_by_slug(actor, &slug).await.gql(ctx)? {
-                Some(c) => filter.category = Some(c.id),
-                // An unknown category has no skills.
-                None => return Ok(SkillConnection::new(Vec::new(), false, had_after, 0)),
-            }
-        }
+        let (page, filter) = svc.search_skills(actor(ctx), query).await.gql(ctx)?;
+        // Counting is a second statement: run it only when the client asks for it.
         let total = if ctx.look_ahead().field("totalCount").exists() {
-            let n = svc.count_skills(actor, &filter).await.gql(ctx)?;
+            let n = svc
+                .count_skills(actor(ctx), filter.as_ref())
+                .await
+                .gql(ctx)?;
             i64::try_from(n).unwrap_or(i64::MAX)
         } else {
             0
         };
-        let result = svc.search_skills(actor, &filter, &page).await.gql(ctx)?;
-        let items = result
+        let items = page
             .items
             .into_iter()
             .map(|s| (s.slug.clone(), Skill(s)))
             .collect();
         Ok(SkillConnection::new(
             items,
-            result.has_next_page,
+            page.has_next_page,
             had_after,
             total,
         ))
     }
+}
+
+fn skill_cursor(cursor: &str) -> Result<SkillSlug> {
+    let key = decode_cursor(cursor)?;
+    SkillSlug::parse(&key)
+        .map_err(|_| ApiCode::InvalidCursor.error("`after` is not a skill cursor"))
 }

@@ -9,12 +9,9 @@ pub(crate) fn loaders<'a>(ctx: &'a Context<'_>) -> Result<&'a TaxonomyLoaders> {
     ctx.data::<TaxonomyLoaders>()
 }
 
-/// Loader failures are shared; unwrap the domain error for the one mapping at the edge.
+/// Loader failures are shared by every waiter; each maps the same domain error.
 pub(crate) fn load_error(ctx: &Context<'_>, err: LoadError) -> async_graphql::Error {
-    match std::sync::Arc::try_unwrap(err) {
-        Ok(err) => gql_error(ctx, err),
-        Err(shared) => gql_error(ctx, domain::DomainError::internal(shared.to_string())),
-    }
+    gql_error(ctx, &err)
 }
 
 #[derive(Clone)]
@@ -106,7 +103,7 @@ impl Skill {
             .ok_or_else(|| {
                 gql_error(
                     ctx,
-                    domain::DomainError::internal("skill without its category"),
+                    &domain::DomainError::internal("skill without its category"),
                 )
             })
     }

@@ -1,12 +1,13 @@
 //! The cache port. A cache is an optimisation, never a dependency: every read that goes
 //! through it falls back to the source when the cache fails, and a failure is only logged.
+//! The domain never sees it: repositories are wrapped in caching decorators here.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::error::DomainResult;
+use domain::DomainResult;
 
 /// Why a cache call failed. Callers log it and carry on without the cache.
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +48,40 @@ where
         Err(err) => tracing::warn!(key, error = %err, "cache read failed; using the database"),
     }
     let value = load().await?;
-    match serde_json::to_string(&value) {
+    store(cache, key, &value, ttl).await;
+    Ok(value)
+}
+
+/// Like [`read_through`] for lookups that may find nothing: only found values are stored,
+/// so requests for random keys cannot fill the cache.
+pub async fn read_through_present<T, F, Fut>(
+    cache: &dyn Cache,
+    key: &str,
+    ttl: Duration,
+    load: F,
+) -> DomainResult<Option<T>>
+where
+    T: Serialize + DeserializeOwned,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = DomainResult<Option<T>>>,
+{
+    match cache.get(key).await {
+        Ok(Some(raw)) => match serde_json::from_str(&raw) {
+            Ok(value) => return Ok(Some(value)),
+            Err(err) => tracing::warn!(key, error = %err, "discarding unreadable cache entry"),
+        },
+        Ok(None) => {}
+        Err(err) => tracing::warn!(key, error = %err, "cache read failed; using the database"),
+    }
+    let value = load().await?;
+    if let Some(found) = &value {
+        store(cache, key, found, ttl).await;
+    }
+    Ok(value)
+}
+
+async fn store<T: Serialize>(cache: &dyn Cache, key: &str, value: &T, ttl: Duration) {
+    match serde_json::to_string(value) {
         Ok(raw) => {
             if let Err(err) = cache.set(key, &raw, ttl).await {
                 tracing::warn!(key, error = %err, "cache write failed");
@@ -55,7 +89,6 @@ where
         }
         Err(err) => tracing::warn!(key, error = %err, "value not cacheable"),
     }
-    Ok(value)
 }
 
 /// Drops keys after a committed write; failure only shortens nothing but is logged,
@@ -153,6 +186,25 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(v, "from db");
+    }
+
+    #[tokio::test]
+    async fn misses_are_not_stored() {
+        let cache = MapCache::default();
+        let found: Option<u8> =
+            read_through_present(&cache, "k", Duration::from_secs(5), || async { Ok(None) })
+                .await
+                .unwrap();
+        assert_eq!(found, None);
+        assert_eq!(cache.get("k").await.unwrap(), None);
+        let found: Option<u8> =
+            read_through_present(&cache, "k", Duration::from_secs(5), || async {
+                Ok(Some(3))
+            })
+            .await
+            .unwrap();
+        assert_eq!(found, Some(3));
+        assert_eq!(cache.get("k").await.unwrap().as_deref(), Some("3"));
     }
 
     #[tokio::test]
