@@ -134,6 +134,7 @@ struct Server {
     child: Child,
     port: u16,
     logs: Arc<Mutex<Vec<serde_json::Value>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
@@ -153,7 +154,7 @@ impl Server {
         let (tx, rx) = std::sync::mpsc::channel();
         let sink = logs.clone();
         // Keep reading the logs so the server never blocks on a full pipe.
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) else {
@@ -168,10 +169,25 @@ impl Server {
                 sink.lock().unwrap().push(json);
             }
         });
-        let port = rx
+        // Owned before waiting, so a server that never starts is still killed on drop.
+        let mut server = Self {
+            child,
+            port: 0,
+            logs,
+            reader: Some(reader),
+        };
+        server.port = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("server starts and logs its port");
-        Self { child, port, logs }
+        server
+    }
+
+    /// Every log line, once the server has exited and its output is read to the end.
+    fn all_logs(&mut self) -> Vec<serde_json::Value> {
+        if let Some(reader) = self.reader.take() {
+            reader.join().unwrap();
+        }
+        self.logs.lock().unwrap().clone()
     }
 
     fn terminate_and_wait(&mut self) -> std::process::ExitStatus {
@@ -259,7 +275,7 @@ const SKILL_QUERY_HEAD: &str = "POST /graphql HTTP/1.1\r\nHost: localhost\r\nCon
 fn every_log_line_of_a_request_carries_its_request_id() {
     let dir = TempDir::new();
     // A Redis that is not there makes the request log cache warnings from deep inside
-    // the domain layer.
+    // the persistence layer.
     let mut server = Server::start(&dir, &[("REDIS_URL", "redis://127.0.0.1:1/")]);
     let response = server.request(
         SKILL_QUERY_HEAD,
@@ -272,7 +288,7 @@ fn every_log_line_of_a_request_carries_its_request_id() {
     );
     assert!(server.terminate_and_wait().success());
 
-    let logs = server.logs.lock().unwrap();
+    let logs = server.all_logs();
     let of_request: Vec<_> = logs
         .iter()
         .filter(|l| {

@@ -10,7 +10,7 @@ use sea_orm_migration::MigratorTrait;
 use crate::migration::Migrator;
 
 /// Advisory lock key that serialises migrations across processes (PostgreSQL).
-const MIGRATION_LOCK: i64 = 0x6869_7265_716c; // "hireql"
+const MIGRATION_LOCK: i32 = 0x6869_7265; // "hire"
 
 /// Which database engine a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,20 +137,22 @@ impl Db {
         self.conn.execute_unprepared("SELECT 1").await.map(|_| ())
     }
 
-    /// Applies pending migrations. On PostgreSQL an advisory lock makes replicas that
-    /// start together take turns, so each migration runs once.
+    /// Applies pending migrations. On PostgreSQL they run inside one transaction that
+    /// first takes an advisory lock (scoped to the schema), so replicas starting together
+    /// take turns and each migration runs once; a failure rolls everything back. Needs
+    /// only one connection.
     pub async fn migrate_up(&self) -> Result<(), DbErr> {
         match self.backend {
             Backend::Sqlite => Migrator::up(&self.conn, None).await,
             Backend::Postgres => {
-                // Held by this transaction's connection until it ends; the migrations run
-                // on other pooled connections meanwhile.
-                let lock = self.conn.begin().await?;
-                lock.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
-                    .await?;
-                let result = Migrator::up(&self.conn, None).await;
-                lock.commit().await?;
-                result
+                let txn = self.conn.begin().await?;
+                txn.execute_unprepared(&format!(
+                    "SELECT pg_advisory_xact_lock({MIGRATION_LOCK}, hashtext(current_schema()))"
+                ))
+                .await?;
+                // Dropping the transaction on error rolls back and frees the lock.
+                Migrator::up(&txn, None).await?;
+                txn.commit().await
             }
         }
     }

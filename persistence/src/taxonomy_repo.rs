@@ -255,6 +255,7 @@ impl TaxonomyRepository for SeaTaxonomyRepository {
                 .map_err(|e| map_db_err(e, UNIQUE_FIELDS))?;
         }
         txn.commit().await.map_err(internal)?;
+        tracing::info!(skill = %inserted.slug, id = %inserted.id, "skill created");
         Ok(to_skill(inserted))
     }
 }
@@ -466,7 +467,9 @@ mod tests {
             let test_db = TestDatabase::create(backend).await;
             let mut runs = Vec::new();
             for _ in 0..3 {
-                let settings = test_db.settings.clone();
+                let mut settings = test_db.settings.clone();
+                // One connection is enough: the migrations run on the lock's transaction.
+                settings.max_connections = 1;
                 runs.push(tokio::spawn(async move {
                     let db = crate::Db::connect(&settings).await.unwrap();
                     db.migrate_up().await

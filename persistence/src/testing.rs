@@ -10,6 +10,22 @@ use sea_orm::{ConnectionTrait, Database};
 
 use crate::{Backend, Db, DbSettings, StatementCounter};
 
+/// A TCP server that accepts connections and never says anything, like a hung Redis.
+/// Returns its port; it stops when the handle is aborted or the runtime ends.
+pub async fn hung_server() -> (u16, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a local port");
+    let port = listener.local_addr().expect("local address").port();
+    let handle = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    (port, handle)
+}
+
 /// A database that exists for one test.
 pub struct TestDatabase {
     pub settings: DbSettings,

@@ -40,6 +40,22 @@ pub(crate) fn request_id(ctx: &Context<'_>) -> Option<String> {
         .map(|c| c.request_id.clone())
 }
 
+/// The domain services. Missing only through a wiring bug, which is `INTERNAL`.
 pub(crate) fn services<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Services> {
-    ctx.data::<Services>()
+    data(ctx)
+}
+
+/// Data the HTTP layer must attach; its absence is a wiring bug, reported as `INTERNAL`.
+pub(crate) fn data<'a, T: Send + Sync + 'static>(
+    ctx: &'a Context<'_>,
+) -> async_graphql::Result<&'a T> {
+    ctx.data_opt::<T>().ok_or_else(|| {
+        crate::errors::gql_error(
+            ctx,
+            &domain::DomainError::internal(format!(
+                "{} missing from the request context",
+                std::any::type_name::<T>()
+            )),
+        )
+    })
 }

@@ -58,14 +58,7 @@ async fn repeated_reads_are_served_from_the_cache() {
 #[tokio::test]
 async fn a_redis_that_accepts_but_never_answers_is_bypassed() {
     // A hung Redis: connections are accepted, nothing is ever said.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let held = tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            open.push(socket);
-        }
-    });
+    let (port, held) = persistence::testing::hung_server().await;
     for setup in setups() {
         let hung = Setup {
             backend: setup.backend,

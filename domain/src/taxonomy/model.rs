@@ -108,21 +108,22 @@ pub(crate) fn has_control_chars(text: &str, multiline: bool) -> bool {
         .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
 }
 
+fn control_chars_error() -> validator::ValidationError {
+    validator::ValidationError::new("control")
+        .with_message("must not contain control characters".into())
+}
+
 fn single_line(text: &str) -> Result<(), validator::ValidationError> {
-    if has_control_chars(text, false) {
-        Err(validator::ValidationError::new("control")
-            .with_message("must not contain control characters".into()))
-    } else {
-        Ok(())
+    match has_control_chars(text, false) {
+        true => Err(control_chars_error()),
+        false => Ok(()),
     }
 }
 
 fn multi_line(text: &str) -> Result<(), validator::ValidationError> {
-    if has_control_chars(text, true) {
-        Err(validator::ValidationError::new("control")
-            .with_message("must not contain control characters".into()))
-    } else {
-        Ok(())
+    match has_control_chars(text, true) {
+        true => Err(control_chars_error()),
+        false => Ok(()),
     }
 }
 

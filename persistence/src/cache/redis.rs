@@ -202,15 +202,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_redis_that_never_answers_does_not_stack_up_waiting_callers() {
-        // Accepts connections and then says nothing, like a hung server.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let held = tokio::spawn(async move {
-            let mut open = Vec::new();
-            while let Ok((socket, _)) = listener.accept().await {
-                open.push(socket);
-            }
-        });
+        let (port, held) = crate::testing::hung_server().await;
         let mut settings = RedisSettings::new(format!("redis://127.0.0.1:{port}/"));
         settings.connect_timeout = Duration::from_millis(300);
         settings.command_timeout = Duration::from_millis(300);

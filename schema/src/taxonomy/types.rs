@@ -6,7 +6,7 @@ use crate::ids::{NodeKind, encode};
 use crate::taxonomy::loaders::{LoadError, TaxonomyLoaders};
 
 pub(crate) fn loaders<'a>(ctx: &'a Context<'_>) -> Result<&'a TaxonomyLoaders> {
-    ctx.data::<TaxonomyLoaders>()
+    crate::context::data(ctx)
 }
 
 /// Loader failures are shared by every waiter; each maps the same domain error.
