@@ -4,6 +4,7 @@
 //! `HIREQL_LIMITS__MAX_DEPTH`), plus the conventional `DATABASE_URL` and `REDIS_URL`
 //! (the `HIREQL_` forms win when both are set).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -56,6 +57,76 @@ pub struct Settings {
     /// Seconds that in-flight requests get to finish after SIGTERM / SIGINT.
     pub shutdown_timeout_secs: u64,
     pub limits: Limits,
+    /// Front-end origins (`https://app.example.com`) allowed to act with the session
+    /// cookie; the server's own origin always is.
+    pub allowed_origins: Vec<String>,
+    /// A session unused this long ends.
+    pub session_idle_secs: u64,
+    /// No session lives longer than this.
+    pub session_absolute_secs: u64,
+    /// Enables `GET /auth/dev/login` for local use; refused in the production profile.
+    pub dev_login: bool,
+    /// This server's public base URL (scheme, host, port), from which providers'
+    /// default callback URLs are made: `{public_url}/auth/{provider}/callback`.
+    pub public_url: String,
+    /// Sign-in providers by key: the key is the URL segment (`/auth/{key}/login`).
+    pub providers: BTreeMap<String, ProviderSettings>,
+    /// Where native apps may ask to be sent back after signing in (exact match), e.g.
+    /// `com.example.hireql:/signed-in`; they get a one-time code there.
+    pub native_redirect_uris: Vec<String>,
+    /// How long a call to a provider (token, user info, discovery) may take.
+    pub provider_timeout_ms: u64,
+    /// Requests to `/auth/*` allowed per client IP per minute.
+    pub auth_rate_limit_per_minute: u32,
+}
+
+/// What a provider is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// GitHub OAuth 2.0 plus its user and emails API.
+    Github,
+    /// Google, through OpenID Connect.
+    Google,
+    /// Any OpenID Connect provider, found from its issuer's discovery document.
+    Oidc,
+}
+
+/// One sign-in provider.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderSettings {
+    pub kind: ProviderKind,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// The button label; defaults to GitHub, Google, or the key.
+    pub display_name: Option<String>,
+    /// OIDC issuer URL (required for `oidc`; Google's is the default for `google`).
+    pub issuer: Option<String>,
+    /// Scopes to ask for; defaults: `read:user user:email` (GitHub), `openid email
+    /// profile` (OIDC). `openid` is always added for OIDC.
+    pub scopes: Option<Vec<String>>,
+    /// The exact callback URL registered with the provider; default
+    /// `{public_url}/auth/{key}/callback`.
+    pub redirect_url: Option<String>,
+    /// GitHub endpoints, for GitHub Enterprise: authorize and token URLs and the REST API.
+    pub auth_url: Option<String>,
+    pub token_url: Option<String>,
+    pub api_url: Option<String>,
+}
+
+impl ProviderSettings {
+    pub fn issuer_url(&self) -> Option<String> {
+        match self.kind {
+            ProviderKind::Google => Some(
+                self.issuer
+                    .clone()
+                    .unwrap_or_else(|| "https://accounts.google.com".into()),
+            ),
+            ProviderKind::Oidc => self.issuer.clone(),
+            ProviderKind::Github => None,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -79,6 +150,15 @@ impl Default for Settings {
             max_body_bytes: 256 * 1024,
             shutdown_timeout_secs: 30,
             limits: Limits::default(),
+            allowed_origins: Vec::new(),
+            session_idle_secs: 7 * 24 * 3600,
+            session_absolute_secs: 30 * 24 * 3600,
+            dev_login: false,
+            public_url: "http://localhost:8080".into(),
+            providers: BTreeMap::new(),
+            native_redirect_uris: Vec::new(),
+            provider_timeout_ms: 10_000,
+            auth_rate_limit_per_minute: 30,
         }
     }
 }
@@ -157,6 +237,94 @@ impl Settings {
         {
             return bad("database_schema", "must be letters, digits and underscores");
         }
+        if self.dev_login && self.profile == Profile::Production {
+            return bad(
+                "dev_login",
+                "the development sign-in is refused in the production profile",
+            );
+        }
+        for origin in &self.allowed_origins {
+            let ok = (origin.starts_with("https://") || origin.starts_with("http://"))
+                && !origin.trim_end_matches('/').contains(['?', '#'])
+                && origin.matches('/').count() == 2;
+            if !ok {
+                return bad(
+                    "allowed_origins",
+                    "each must be an origin like https://app.example.com (no path)",
+                );
+            }
+        }
+        if url::Url::parse(&self.public_url).map(|u| u.path() == "/" && u.query().is_none())
+            != Ok(true)
+            || !(self.public_url.starts_with("https://") || self.public_url.starts_with("http://"))
+        {
+            return bad(
+                "public_url",
+                "must be a base URL like https://api.example.com",
+            );
+        }
+        for (key, p) in &self.providers {
+            let path = format!("providers.{key}");
+            let key_ok = !key.is_empty()
+                && key.len() <= 32
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && key != "dev";
+            if !key_ok {
+                return bad(
+                    &path,
+                    "provider keys are 1 to 32 lowercase letters, digits or -, and not `dev`",
+                );
+            }
+            if p.client_id.is_empty() || p.client_secret.expose_secret().is_empty() {
+                return bad(&path, "client_id and client_secret are required");
+            }
+            if p.kind == ProviderKind::Oidc && p.issuer.is_none() {
+                return bad(
+                    &format!("{path}.issuer"),
+                    "an OpenID Connect provider needs its issuer URL",
+                );
+            }
+            for (name, value) in [
+                ("issuer", p.issuer_url()),
+                ("redirect_url", p.redirect_url.clone()),
+                ("auth_url", p.auth_url.clone()),
+                ("token_url", p.token_url.clone()),
+                ("api_url", p.api_url.clone()),
+            ] {
+                if let Some(v) = value
+                    && url::Url::parse(&v).map(|u| matches!(u.scheme(), "https" | "http"))
+                        != Ok(true)
+                {
+                    return bad(&format!("{path}.{name}"), "must be an http(s) URL");
+                }
+            }
+        }
+        let kinds = |k| self.providers.values().filter(|p| p.kind == k).count();
+        if kinds(ProviderKind::Github) > 1 || kinds(ProviderKind::Google) > 1 {
+            return bad("providers", "configure GitHub and Google at most once each");
+        }
+        for uri in &self.native_redirect_uris {
+            if url::Url::parse(uri).is_err() || uri.contains('#') {
+                return bad(
+                    "native_redirect_uris",
+                    "each must be an absolute URI without a fragment",
+                );
+            }
+        }
+        if self.provider_timeout_ms == 0 {
+            return bad("provider_timeout_ms", "must be at least 1");
+        }
+        if self.auth_rate_limit_per_minute == 0 {
+            return bad("auth_rate_limit_per_minute", "must be at least 1");
+        }
+        if self.session_idle_secs == 0 || self.session_absolute_secs < self.session_idle_secs {
+            return bad(
+                "session_absolute_secs",
+                "must be at least session_idle_secs, which must be positive",
+            );
+        }
         if self.limits.max_depth == 0 || self.limits.max_complexity == 0 {
             return bad("limits", "max_depth and max_complexity must be at least 1");
         }
@@ -166,6 +334,13 @@ impl Settings {
     pub fn graphiql_enabled(&self) -> bool {
         self.graphiql
             .unwrap_or(self.profile == Profile::Development)
+    }
+
+    pub fn session_limits(&self) -> domain::accounts::SessionLimits {
+        domain::accounts::SessionLimits {
+            idle: std::time::Duration::from_secs(self.session_idle_secs),
+            absolute: std::time::Duration::from_secs(self.session_absolute_secs),
+        }
     }
 
     pub fn db_settings(&self) -> persistence::DbSettings {
@@ -234,9 +409,68 @@ mod tests {
             let err = Settings::load(None).unwrap_err().to_string();
             assert!(err.contains("database_url"), "{err}");
             jail.set_env("DATABASE_URL", "sqlite://x.db");
+            jail.set_env("HIREQL_PROFILE", "production");
+            jail.set_env("HIREQL_DEV_LOGIN", "true");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("dev_login"), "{err}");
+            jail.set_env("HIREQL_PROFILE", "development");
+            jail.set_env(
+                "HIREQL_ALLOWED_ORIGINS",
+                "[\"https://app.example.com/path\"]",
+            );
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("allowed_origins"), "{err}");
+            jail.set_env("HIREQL_ALLOWED_ORIGINS", "[\"https://app.example.com\"]");
+            assert_eq!(
+                Settings::load(None).unwrap().allowed_origins,
+                vec!["https://app.example.com"]
+            );
             jail.set_env("HIREQL_NO_SUCH_KEY", "1");
             let err = Settings::load(None).unwrap_err().to_string();
             assert!(err.to_lowercase().contains("no_such_key"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn providers_come_from_the_file_or_nested_environment_keys() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "hireql.toml",
+                r#"
+                [providers.acme]
+                kind = "oidc"
+                issuer = "https://login.acme.example"
+                client_id = "hireql"
+                client_secret = "from-file"
+                "#,
+            )?;
+            jail.set_env("HIREQL_PROVIDERS__GITHUB__KIND", "github");
+            jail.set_env("HIREQL_PROVIDERS__GITHUB__CLIENT_ID", "Iv1.abc");
+            jail.set_env("HIREQL_PROVIDERS__GITHUB__CLIENT_SECRET", "s3cret-value");
+            let s = Settings::load(None).unwrap();
+            assert_eq!(s.providers.len(), 2);
+            assert_eq!(s.providers["github"].kind, ProviderKind::Github);
+            assert_eq!(
+                s.providers["acme"].issuer_url().as_deref(),
+                Some("https://login.acme.example")
+            );
+            assert!(
+                !format!("{s:?}").contains("s3cret-value"),
+                "secrets do not print"
+            );
+
+            jail.set_env("HIREQL_PROVIDERS__OKTA__KIND", "oidc");
+            jail.set_env("HIREQL_PROVIDERS__OKTA__CLIENT_ID", "x");
+            jail.set_env("HIREQL_PROVIDERS__OKTA__CLIENT_SECRET", "y");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("providers.okta.issuer"), "{err}");
+            jail.set_env("HIREQL_PROVIDERS__OKTA__ISSUER", "ftp://okta.example");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("providers.okta.issuer"), "{err}");
+            jail.set_env("HIREQL_PROVIDERS__OKTA__KIND", "github");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("`providers`"), "one GitHub only: {err}");
             Ok(())
         });
     }

@@ -1,11 +1,19 @@
 //! The `hireql` server: configuration, telemetry, the GraphQL-over-HTTP and WebSocket
 //! endpoints, health checks, and the one place where persistence is wired into the domain.
 
+mod auth;
 pub mod cli;
 pub mod config;
 mod http;
 pub mod startup;
 pub mod telemetry;
 
-pub use config::Settings;
+pub use config::{ProviderKind, ProviderSettings, Settings};
 pub use startup::Application;
+
+/// Makes ring the process's TLS crypto provider (HTTP clients are built without one, so
+/// nothing pulls in a second implementation). Idempotent.
+pub fn install_tls_provider() {
+    // Fails only when a provider is installed already, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use api::cli::{Cli, Command, MigrateAction};
+use api::cli::{AdminAction, Cli, Command, MigrateAction};
 use api::{Application, Settings, telemetry};
 use clap::Parser;
 use persistence::Db;
@@ -58,6 +58,22 @@ async fn run(
             }
         }
         Command::PrintSchema => print!("{}", schema::sdl()),
+        Command::Admin {
+            action: AdminAction::Grant { email },
+        } => {
+            let services = Application::services(&settings).await?;
+            let user = services
+                .accounts
+                .grant_admin(&domain::Actor::System, &email)
+                .await
+                .map_err(|e| match e {
+                    domain::DomainError::NotFound { .. } => {
+                        format!("no user has the verified email {email}; they must sign in first")
+                    }
+                    other => other.to_string(),
+                })?;
+            println!("{} ({}) is now an admin", user.display_name, user.id.0);
+        }
     }
     Ok(())
 }

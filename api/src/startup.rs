@@ -10,9 +10,18 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use domain::Services;
 use persistence::cache::{Cache, MemoryCache, RedisCache, RedisSettings};
-use persistence::{CachedTaxonomyRepository, Db, SeaTaxonomyRepository};
+use persistence::{
+    CachedSessionRepository, CachedTaxonomyRepository, Db, SeaSessionRepository,
+    SeaSignInRepository, SeaTaxonomyRepository, SeaUserRepository,
+};
 use secrecy::ExposeSecret;
 
+use std::collections::BTreeMap;
+
+use crate::auth::AuthState;
+use crate::auth::http_client::ProviderHttp;
+use crate::auth::providers::SignInProvider;
+use crate::auth::rate_limit::RateLimiter;
 use crate::config::Settings;
 use crate::http::{self, AppState};
 
@@ -22,6 +31,8 @@ pub enum StartupError {
     Database(#[from] persistence::DbErr),
     #[error("configuration: key `redis_url`: {0}")]
     Redis(String),
+    #[error("configuration: key `{key}`: {message}")]
+    Config { key: String, message: String },
     #[error("cannot listen on {address}: {source}")]
     Listen {
         address: String,
@@ -49,7 +60,83 @@ pub fn build_cache(settings: &Settings) -> Result<Arc<dyn Cache>, StartupError> 
     })
 }
 
+/// The domain services on this database and cache.
+fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Services {
+    let taxonomy =
+        CachedTaxonomyRepository::new(Arc::new(SeaTaxonomyRepository::new(db)), cache.clone());
+    let sessions = CachedSessionRepository::new(Arc::new(SeaSessionRepository::new(db)), cache);
+    Services::new(
+        Arc::new(taxonomy),
+        Arc::new(SeaUserRepository::new(db)),
+        Arc::new(sessions),
+        Arc::new(SeaSignInRepository::new(db)),
+        settings.session_limits(),
+    )
+}
+
+/// The configured sign-in providers and the rest of the sign-in settings.
+fn build_auth(settings: &Settings, cache: Arc<dyn Cache>) -> Result<AuthState, StartupError> {
+    let mut providers = BTreeMap::new();
+    for (key, p) in &settings.providers {
+        let provider = SignInProvider::new(key, p, &settings.public_url).map_err(|message| {
+            StartupError::Config {
+                key: format!("providers.{key}"),
+                message,
+            }
+        })?;
+        providers.insert(key.clone(), provider);
+    }
+    let http = ProviderHttp::new(Duration::from_millis(settings.provider_timeout_ms)).map_err(
+        |message| StartupError::Config {
+            key: "provider_timeout_ms".into(),
+            message,
+        },
+    )?;
+    Ok(AuthState {
+        providers,
+        http,
+        allowed_origins: settings.allowed_origins.clone(),
+        native_redirect_uris: settings.native_redirect_uris.clone(),
+        dev_login: settings.dev_login,
+        rate_limiter: Arc::new(RateLimiter::new(cache, settings.auth_rate_limit_per_minute)),
+    })
+}
+
+/// CORS: only the configured front-end origins, with credentials; none by default.
+/// Other origins are not blocked here (same-origin pages such as GraphiQL send `Origin`
+/// too); they just get no CORS headers, so browsers keep the response from them, and
+/// cookie-authenticated changes are refused by the Origin check.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .block_on_origin_mismatch(false)
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            actix_web::http::header::AUTHORIZATION,
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::ACCEPT,
+            crate::http::request_id::HEADER,
+        ])
+        .expose_headers([crate::http::request_id::HEADER])
+        .supports_credentials()
+        .max_age(600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin.trim_end_matches('/'));
+    }
+    cors
+}
+
 impl Application {
+    /// The domain services for a command-line task: the database (migrated when
+    /// `migrate_on_start`) and the configured cache, without a server.
+    pub async fn services(settings: &Settings) -> Result<Services, StartupError> {
+        let db = Db::connect(&settings.db_settings()).await?;
+        if settings.migrate_on_start {
+            db.migrate_up().await?;
+        }
+        let cache = build_cache(settings)?;
+        Ok(wire_services(settings, &db, cache))
+    }
+
     /// Connects to the database (migrating it when `migrate_on_start`) and binds the port.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let db = Db::connect(&settings.db_settings()).await?;
@@ -62,10 +149,31 @@ impl Application {
             db.migrate_up().await?;
         }
         let cache = build_cache(&settings)?;
-        let taxonomy =
-            CachedTaxonomyRepository::new(Arc::new(SeaTaxonomyRepository::new(&db)), cache.clone());
-        let services = Services::new(Arc::new(taxonomy));
-        let schema = schema::build_schema(services.clone(), &settings.limits);
+        let services = wire_services(&settings, &db, cache.clone());
+        let auth = build_auth(&settings, cache.clone())?;
+        if settings.dev_login {
+            tracing::warn!(
+                "the development sign-in is enabled: anyone who reaches /auth/dev/login can \
+                 sign in as any development user; never enable it on a public server"
+            );
+        }
+        let mut providers: Vec<schema::AuthProviderInfo> = auth
+            .providers
+            .values()
+            .map(|p| schema::AuthProviderInfo {
+                id: p.key.clone(),
+                name: p.display_name.clone(),
+                login_path: format!("/auth/{}/login", p.key),
+            })
+            .collect();
+        if settings.dev_login {
+            providers.push(schema::AuthProviderInfo {
+                id: "dev".into(),
+                name: "Development sign-in".into(),
+                login_path: "/auth/dev/login".into(),
+            });
+        }
+        let schema = schema::build_schema(services.clone(), &settings.limits, providers);
         let state = web::Data::new(AppState {
             schema,
             services,
@@ -74,7 +182,9 @@ impl Application {
             redis_configured: settings.redis_url.is_some(),
             graphiql: settings.graphiql_enabled(),
             max_body_bytes: settings.max_body_bytes,
+            auth,
         });
+        let cors_origins = settings.allowed_origins.clone();
 
         let address = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Listen {
@@ -89,6 +199,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(cors(&cors_origins))
                 .wrap(Compress::default())
                 .wrap(from_fn(http::request_id::middleware))
                 .service(
@@ -98,6 +209,18 @@ impl Application {
                         .default_service(web::to(method_not_allowed)),
                 )
                 .route("/graphql/ws", web::get().to(http::ws::subscribe))
+                .service(
+                    web::scope("/auth")
+                        .wrap(from_fn(crate::auth::rate_limit::middleware))
+                        .route("/dev/login", web::get().to(crate::auth::dev::login))
+                        .route("/logout", web::post().to(crate::auth::dev::logout))
+                        .route("/token", web::post().to(crate::auth::flow::exchange))
+                        .route("/{provider}/login", web::get().to(crate::auth::flow::login))
+                        .route(
+                            "/{provider}/callback",
+                            web::get().to(crate::auth::flow::callback),
+                        ),
+                )
                 .route("/healthz", web::get().to(http::health::healthz))
                 .route("/readyz", web::get().to(http::health::readyz))
                 .default_service(web::to(not_found))

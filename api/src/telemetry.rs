@@ -37,6 +37,7 @@ pub enum TelemetryError {
 
 /// Installs the global subscriber. Call once, from `main`.
 pub fn init(settings: &Settings) -> Result<TelemetryGuard, TelemetryError> {
+    crate::install_tls_provider();
     // sqlx logs every statement at INFO: keep it quiet unless asked for.
     let directives = std::env::var("RUST_LOG")
         .ok()

@@ -44,7 +44,7 @@ fn help_documents_the_subcommands() {
     let out = hireql(&dir).arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for sub in ["serve", "migrate", "print-schema"] {
+    for sub in ["serve", "migrate", "print-schema", "admin"] {
         assert!(text.contains(sub), "{sub} in {text}");
     }
     let out = hireql(&dir).args(["migrate", "--help"]).output().unwrap();
@@ -378,4 +378,62 @@ fn spans_are_exported_over_otlp_http_when_an_endpoint_is_set() {
         .expect("spans reach the collector");
     assert_eq!(path, "POST /v1/traces");
     assert!(bytes > 100, "a real batch of spans ({bytes} bytes)");
+}
+
+#[test]
+fn admin_grant_makes_a_user_with_a_verified_email_an_admin() {
+    use domain::accounts::{ExternalIdentity, Provider};
+
+    let dir = TempDir::new();
+    let out = hireql(&dir)
+        .args(["admin", "grant", "ada@example.com"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no user has the verified email"), "{err}");
+
+    // Ada signs in once (through the domain, as the sign-in routes do).
+    let settings = api::Settings {
+        database_url: format!("sqlite://{}/hireql.db?mode=rwc", dir.0.display()).into(),
+        ..api::Settings::default()
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let services = runtime
+        .block_on(api::Application::services(&settings))
+        .unwrap();
+    let ada = runtime
+        .block_on(services.accounts.sign_in(
+            ExternalIdentity {
+                provider: Provider::Github,
+                subject: "1".into(),
+                email: Some("ada@example.com".into()),
+                email_verified: true,
+                display_name: Some("Ada".into()),
+                avatar_url: None,
+            },
+            None,
+        ))
+        .unwrap();
+    assert!(!ada.roles.contains(&domain::Role::Admin));
+
+    let out = hireql(&dir)
+        .args(["admin", "grant", "ADA@example.com"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is now an admin"));
+    let actor = domain::Actor::User {
+        id: ada.id,
+        roles: ada.roles.clone(),
+    };
+    let after = runtime
+        .block_on(services.accounts.viewer(&actor))
+        .unwrap()
+        .unwrap();
+    assert!(after.roles.contains(&domain::Role::Admin));
 }

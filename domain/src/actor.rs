@@ -16,6 +16,13 @@ pub enum Role {
     Admin,
 }
 
+/// Operations, by the name the API gives them, that anonymous callers may perform.
+/// Everything else refuses an anonymous actor (deny by default): a test lists every
+/// mutation of the GraphQL schema by introspection and fails when one not named here
+/// succeeds, or fails with anything but `UNAUTHENTICATED`, for an anonymous caller.
+/// Signing in itself happens over HTTP redirects (`/auth/...`), not mutations.
+pub const PUBLIC_OPERATIONS: &[&str] = &[];
+
 /// The party on whose behalf a service call runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {

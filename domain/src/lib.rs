@@ -2,6 +2,7 @@
 //! orchestrate them through ports. This crate knows no database, HTTP or GraphQL library;
 //! `persistence` implements its ports and `schema` exposes its services.
 
+pub mod accounts;
 pub mod actor;
 pub mod error;
 pub mod pagination;
@@ -9,19 +10,27 @@ pub mod taxonomy;
 
 use std::sync::Arc;
 
-pub use actor::{Actor, Role, UserId};
+pub use actor::{Actor, PUBLIC_OPERATIONS, Role, UserId};
 pub use error::{DomainError, DomainResult, ErrorCode, FieldError};
 
 /// Every domain service, wired once at start-up and shared by all requests.
 #[derive(Clone)]
 pub struct Services {
     pub taxonomy: taxonomy::TaxonomyService,
+    pub accounts: accounts::AccountService,
 }
 
 impl Services {
-    pub fn new(taxonomy_repo: Arc<dyn taxonomy::TaxonomyRepository>) -> Self {
+    pub fn new(
+        taxonomy_repo: Arc<dyn taxonomy::TaxonomyRepository>,
+        users: Arc<dyn accounts::UserRepository>,
+        sessions: Arc<dyn accounts::SessionRepository>,
+        sign_ins: Arc<dyn accounts::SignInRepository>,
+        session_limits: accounts::SessionLimits,
+    ) -> Self {
         Self {
             taxonomy: taxonomy::TaxonomyService::new(taxonomy_repo),
+            accounts: accounts::AccountService::new(users, sessions, sign_ins, session_limits),
         }
     }
 }

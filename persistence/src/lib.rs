@@ -2,18 +2,24 @@
 //! code), the implementations of the domain's ports, and the cache port's Redis and
 //! in-process implementations.
 
+mod accounts_repo;
 pub mod cache;
+mod cached_sessions;
 mod cached_taxonomy;
 mod db;
 pub mod entities;
 mod errors;
 pub mod migration;
+mod sign_in_repo;
 mod taxonomy_repo;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use accounts_repo::{SeaSessionRepository, SeaUserRepository};
+pub use cached_sessions::CachedSessionRepository;
 pub use cached_taxonomy::CachedTaxonomyRepository;
 pub use db::{Backend, Db, DbSettings, StatementCounter};
+pub use sign_in_repo::SeaSignInRepository;
 pub use taxonomy_repo::SeaTaxonomyRepository;
 
 pub use sea_orm::DbErr;

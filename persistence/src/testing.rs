@@ -112,6 +112,23 @@ impl TestDatabase {
         db.close().await.ok();
     }
 
+    /// Runs a query that yields one integer (e.g. `SELECT COUNT(*) FROM users`).
+    pub async fn count(&self, sql: &str) -> i64 {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = Db::connect(&self.settings)
+            .await
+            .expect("connect to test database");
+        let conn = db.connection();
+        let row = conn
+            .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+            .await
+            .expect("query runs")
+            .expect("one row");
+        let n: i64 = row.try_get_by_index(0).expect("an integer");
+        db.close().await.ok();
+        n
+    }
+
     /// Another pool on this database that counts the statements it runs.
     pub async fn counting_pool(&self) -> (Db, StatementCounter) {
         let counter = StatementCounter::default();

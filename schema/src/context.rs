@@ -7,6 +7,8 @@ use crate::taxonomy::loaders::TaxonomyLoaders;
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub actor: Actor,
+    /// The session the request authenticated with, if any.
+    pub session: Option<domain::accounts::SessionId>,
     pub request_id: String,
 }
 

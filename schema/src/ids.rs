@@ -13,15 +13,24 @@ use crate::errors::ApiCode;
 pub enum NodeKind {
     Category,
     Skill,
+    User,
+    Session,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 2] = [NodeKind::Category, NodeKind::Skill];
+    const ALL: [NodeKind; 4] = [
+        NodeKind::Category,
+        NodeKind::Skill,
+        NodeKind::User,
+        NodeKind::Session,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             NodeKind::Category => "Category",
             NodeKind::Skill => "Skill",
+            NodeKind::User => "User",
+            NodeKind::Session => "Session",
         }
     }
 }

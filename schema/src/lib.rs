@@ -2,6 +2,7 @@
 //! connections and global IDs, and the limits every request is held to. It knows the
 //! domain and async-graphql only: no database, no HTTP.
 
+mod accounts;
 #[macro_use]
 mod connection;
 mod context;
@@ -15,17 +16,22 @@ mod taxonomy;
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 use domain::Services;
 
+pub use accounts::AuthProviderInfo;
 pub use context::RequestContext;
 pub use errors::{ApiCode, is_request_error};
 pub use limits::Limits;
 
 /// All root query fields.
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, taxonomy::TaxonomyQuery);
+pub struct Query(
+    node::NodeQuery,
+    accounts::AccountQuery,
+    taxonomy::TaxonomyQuery,
+);
 
 /// All root mutation fields.
 #[derive(MergedObject, Default)]
-pub struct Mutation(taxonomy::TaxonomyMutation);
+pub struct Mutation(accounts::AccountMutation, taxonomy::TaxonomyMutation);
 
 pub type Subscription = subscription::Subscription;
 
@@ -52,9 +58,17 @@ pub fn schema_builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, Subscri
     }
 }
 
-/// The schema that serves requests, backed by the domain services.
-pub fn build_schema(services: Services, limits: &Limits) -> HireqlSchema {
-    schema_builder(limits).data(services).finish()
+/// The schema that serves requests, backed by the domain services, offering these
+/// sign-in providers.
+pub fn build_schema(
+    services: Services,
+    limits: &Limits,
+    providers: Vec<AuthProviderInfo>,
+) -> HireqlSchema {
+    schema_builder(limits)
+        .data(services)
+        .data(accounts::AuthProviders(providers))
+        .finish()
 }
 
 /// The SDL that `schema/schema.graphql` must equal.

@@ -40,6 +40,8 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
             .await
             .map_err(|e| load_error(ctx, e))?
             .map(|s| Node::Skill(Skill(s))),
+        // Users and sessions are not fetchable by ID (yet): private until profiles land.
+        NodeKind::User | NodeKind::Session => None,
     })
 }
 

@@ -3,6 +3,8 @@
 //! like a front end would.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // a test helper fails loudly
 
+pub mod stub_provider;
+
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
@@ -107,6 +109,7 @@ impl TestApp {
             .expect("join")
             .expect("server thread reports")
             .expect("server starts");
+        api::install_tls_provider();
         Self {
             base_url: format!("http://127.0.0.1:{port}"),
             client: reqwest::Client::builder()

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::errors::refuse;
 use super::request_id;
+use crate::auth;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -191,7 +192,7 @@ pub(crate) async fn post(
         Ok(request) => request,
         Err((status, code, message)) => return refuse(status, code, &message, &rid),
     };
-    execute(request, media, &rid, &state).await
+    execute(&req, request, media, &rid, &state).await
 }
 
 #[derive(Deserialize)]
@@ -270,12 +271,48 @@ pub(crate) async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpRes
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return res;
     }
-    execute(request, media, &rid, &state).await
+    execute(&req, request, media, &rid, &state).await
 }
 
-async fn execute(request: Request, media: MediaType, rid: &str, state: &AppState) -> HttpResponse {
+async fn execute(
+    req: &HttpRequest,
+    request: Request,
+    media: MediaType,
+    rid: &str,
+    state: &AppState,
+) -> HttpResponse {
+    let auth = match auth::authenticate(req, state).await {
+        Ok(auth) => auth,
+        Err(e) => {
+            tracing::error!(error = %e, request_id = rid, "authentication failed");
+            return refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "Internal server error",
+                rid,
+            );
+        }
+    };
+    // CSRF: with the session cookie, only this server's or a configured front end's
+    // origin may change anything.
+    let is_mutation = matches!(
+        operation_type(&request.query, request.operation_name.as_deref()),
+        Some(OperationType::Mutation)
+    );
+    if is_mutation
+        && auth.credential == auth::Credential::Cookie
+        && !auth::origin::allowed(req, &state.auth.allowed_origins)
+    {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN_ORIGIN",
+            "this origin may not run mutations with the session cookie",
+            rid,
+        );
+    }
     let context = RequestContext {
-        actor: domain::Actor::Anonymous,
+        actor: auth.actor,
+        session: auth.session,
         request_id: rid.to_owned(),
     };
     let request = context.attach(request, &state.services);

@@ -22,4 +22,5 @@ pub(crate) struct AppState {
     pub redis_configured: bool,
     pub graphiql: bool,
     pub max_body_bytes: usize,
+    pub auth: crate::auth::AuthState,
 }

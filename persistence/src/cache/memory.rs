@@ -77,6 +77,24 @@ impl Cache for MemoryCache {
         Ok(())
     }
 
+    async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, CacheError> {
+        // `and_upsert_with` runs under the entry's lock: concurrent increments all count.
+        let entry = self.inner.entry(key.to_owned()).and_upsert_with(|current| {
+            let count = current
+                .and_then(|e| e.into_value().value.parse::<u64>().ok())
+                .unwrap_or(0);
+            Entry {
+                value: (count + 1).to_string(),
+                ttl,
+            }
+        });
+        entry
+            .into_value()
+            .value
+            .parse()
+            .map_err(|_| CacheError("counter holds a non-number".into()))
+    }
+
     async fn ping(&self) -> Result<(), CacheError> {
         Ok(())
     }
@@ -103,5 +121,25 @@ mod tests {
         assert_eq!(cache.get("a").await.unwrap(), None);
         cache.delete(&["b".to_string()]).await.unwrap();
         assert_eq!(cache.get("b").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn counters_count_every_concurrent_increment_and_expire() {
+        let cache = MemoryCache::default();
+        let ttl = Duration::from_millis(200);
+        let handles: Vec<_> = (0..50)
+            .map(|_| {
+                let cache = cache.clone();
+                tokio::spawn(async move { cache.incr("n", ttl).await.unwrap() })
+            })
+            .collect();
+        let mut counts = Vec::new();
+        for handle in handles {
+            counts.push(handle.await.unwrap());
+        }
+        counts.sort_unstable();
+        assert_eq!(counts, (1..=50).collect::<Vec<u64>>());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(cache.incr("n", ttl).await.unwrap(), 1, "a new window");
     }
 }

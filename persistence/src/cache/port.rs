@@ -20,6 +20,9 @@ pub trait Cache: Send + Sync {
     async fn get(&self, key: &str) -> Result<Option<String>, CacheError>;
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError>;
     async fn delete(&self, keys: &[String]) -> Result<(), CacheError>;
+    /// Adds one to the counter at `key` (created at zero, to expire after `ttl`) and
+    /// returns the new count. Rate limits are built on it.
+    async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, CacheError>;
     /// Whether the cache answers at all (for readiness checks).
     async fn ping(&self) -> Result<(), CacheError>;
     /// `"redis"` or `"memory"`, for logs and readiness reports.
@@ -125,6 +128,16 @@ mod tests {
             });
             Ok(())
         }
+        async fn incr(&self, key: &str, _ttl: Duration) -> Result<u64, CacheError> {
+            let mut map = self.0.lock().unwrap();
+            let next = map
+                .get(key)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+                + 1;
+            map.insert(key.into(), next.to_string());
+            Ok(next)
+        }
         async fn ping(&self) -> Result<(), CacheError> {
             Ok(())
         }
@@ -144,6 +157,9 @@ mod tests {
             Err(CacheError("down".into()))
         }
         async fn delete(&self, _: &[String]) -> Result<(), CacheError> {
+            Err(CacheError("down".into()))
+        }
+        async fn incr(&self, _: &str, _: Duration) -> Result<u64, CacheError> {
             Err(CacheError("down".into()))
         }
         async fn ping(&self) -> Result<(), CacheError> {

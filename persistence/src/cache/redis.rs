@@ -171,6 +171,22 @@ impl Cache for RedisCache {
             .await
     }
 
+    async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, CacheError> {
+        let key = self.key(key);
+        let secs = i64::try_from(ttl.as_secs().max(1)).unwrap_or(i64::MAX);
+        self.run(|mut c| async move {
+            let (count,): (u64,) = redis::pipe()
+                .atomic()
+                .incr(&key, 1u64)
+                .expire(&key, secs)
+                .ignore()
+                .query_async(&mut c)
+                .await?;
+            Ok(count)
+        })
+        .await
+    }
+
     async fn ping(&self) -> Result<(), CacheError> {
         self.run(|mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await })
             .await
@@ -242,6 +258,8 @@ mod tests {
         assert_eq!(cache.get("a").await.unwrap().as_deref(), Some("1"));
         cache.delete(&["a".into()]).await.unwrap();
         assert_eq!(cache.get("a").await.unwrap(), None);
+        assert_eq!(cache.incr("n", Duration::from_secs(30)).await.unwrap(), 1);
+        assert_eq!(cache.incr("n", Duration::from_secs(30)).await.unwrap(), 2);
         cache.set("b", "2", Duration::from_secs(30)).await.unwrap();
         cache.clear_prefix().await.unwrap();
         assert_eq!(cache.get("b").await.unwrap(), None);

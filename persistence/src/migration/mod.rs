@@ -6,6 +6,8 @@ use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_create_taxonomy;
 mod m20261129_000002_seed_taxonomy;
+mod m20261129_000003_create_accounts;
+mod m20261129_000004_create_sign_ins;
 mod seed_data;
 
 pub struct Migrator;
@@ -16,6 +18,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_create_taxonomy::Migration),
             Box::new(m20261129_000002_seed_taxonomy::Migration),
+            Box::new(m20261129_000003_create_accounts::Migration),
+            Box::new(m20261129_000004_create_sign_ins::Migration),
         ]
     }
 }

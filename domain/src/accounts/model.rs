@@ -1,0 +1,212 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+use crate::actor::{Role, UserId};
+use crate::error::{DomainError, DomainResult};
+
+/// Where an identity comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Provider {
+    Github,
+    Google,
+    /// A generic OpenID Connect provider, by its configured name.
+    Oidc(String),
+    /// The development sign-in (only when enabled in configuration).
+    Dev,
+}
+
+impl Provider {
+    pub fn key(&self) -> String {
+        match self {
+            Provider::Github => "github".into(),
+            Provider::Google => "google".into(),
+            Provider::Oidc(name) => format!("oidc:{name}"),
+            Provider::Dev => "dev".into(),
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        match key {
+            "github" => Some(Provider::Github),
+            "google" => Some(Provider::Google),
+            "dev" => Some(Provider::Dev),
+            other => other
+                .strip_prefix("oidc:")
+                .map(|n| Provider::Oidc(n.to_owned())),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserStatus {
+    Active,
+    /// Cannot sign in; existing sessions stop working.
+    Suspended,
+}
+
+/// A person with an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub display_name: String,
+    pub avatar_url: Option<String>,
+    pub time_zone: Option<String>,
+    pub roles: Vec<Role>,
+    pub status: UserStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// What a provider (or the development sign-in) vouches for after a successful sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalIdentity {
+    pub provider: Provider,
+    /// The provider's stable id of the account (`sub`, or GitHub's numeric id).
+    pub subject: String,
+    pub email: Option<String>,
+    /// Whether the provider has verified `email`; only a verified email links accounts.
+    pub email_verified: bool,
+    pub display_name: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+/// A user to create from a first sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub id: UserId,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub display_name: String,
+    pub avatar_url: Option<String>,
+    pub roles: Vec<Role>,
+}
+
+/// Lowercased and trimmed; `None` for something that is not an email address.
+pub fn normalise_email(raw: &str) -> Option<String> {
+    let email = raw.trim().to_lowercase();
+    validator::ValidateEmail::validate_email(&email).then_some(email)
+}
+
+fn valid_time_zone(tz: &str) -> Result<(), validator::ValidationError> {
+    // IANA names: "UTC" or Area/Location[/Sub], letters, digits, '_', '-', '+'.
+    let ok = tz == "UTC"
+        || (tz.contains('/')
+            && tz.split('/').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
+            }));
+    if ok && tz.len() <= 64 {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("time_zone")
+            .with_message("must be an IANA time zone such as Europe/Berlin or UTC".into()))
+    }
+}
+
+fn https_url(url: &str) -> Result<(), validator::ValidationError> {
+    if url.starts_with("https://") && !url.chars().any(char::is_whitespace) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("url").with_message("must be an https:// URL".into()))
+    }
+}
+
+fn single_line(text: &str) -> Result<(), validator::ValidationError> {
+    if text.chars().any(char::is_control) {
+        Err(validator::ValidationError::new("control")
+            .with_message("must not contain control characters".into()))
+    } else {
+        Ok(())
+    }
+}
+
+/// Changes a user makes to their own account; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, Validate)]
+pub struct ProfileUpdate {
+    #[validate(
+        length(min = 1, max = 100, message = "must be 1 to 100 characters"),
+        custom(function = "single_line")
+    )]
+    pub display_name: Option<String>,
+    #[validate(
+        length(max = 2048, message = "must be at most 2048 characters"),
+        url(message = "must be a URL"),
+        custom(function = "https_url")
+    )]
+    pub avatar_url: Option<String>,
+    #[validate(custom(function = "valid_time_zone"))]
+    pub time_zone: Option<String>,
+}
+
+impl ProfileUpdate {
+    /// Trims and validates; every bad field is reported.
+    pub fn parse(self) -> DomainResult<Self> {
+        let trimmed = ProfileUpdate {
+            display_name: self.display_name.map(|s| s.trim().to_owned()),
+            avatar_url: self.avatar_url.map(|s| s.trim().to_owned()),
+            time_zone: self.time_zone.map(|s| s.trim().to_owned()),
+        };
+        trimmed
+            .validate()
+            .map_err(|e| DomainError::from_validation(&e))?;
+        Ok(trimmed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_updates_are_validated_field_by_field() {
+        let ok = ProfileUpdate {
+            display_name: Some("  Ada  ".into()),
+            avatar_url: Some("https://example.com/a.png".into()),
+            time_zone: Some("America/Argentina/Buenos_Aires".into()),
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(ok.display_name.as_deref(), Some("Ada"));
+        let err = ProfileUpdate {
+            display_name: Some("".into()),
+            avatar_url: Some("http://insecure.example/a.png".into()),
+            time_zone: Some("Mars/Olympus Mons".into()),
+        }
+        .parse()
+        .unwrap_err();
+        let fields: Vec<_> = err
+            .field_errors()
+            .iter()
+            .map(|e| e.field.join("."))
+            .collect();
+        assert_eq!(fields, vec!["avatarUrl", "displayName", "timeZone"]);
+    }
+
+    #[test]
+    fn emails_and_providers() {
+        assert_eq!(
+            normalise_email(" Ada@Example.COM ").as_deref(),
+            Some("ada@example.com")
+        );
+        assert_eq!(normalise_email("not an email"), None);
+        for p in [
+            Provider::Github,
+            Provider::Google,
+            Provider::Dev,
+            Provider::Oidc("acme".into()),
+        ] {
+            assert_eq!(Provider::from_key(&p.key()), Some(p));
+        }
+        assert_eq!(Provider::from_key("myspace"), None);
+    }
+}

@@ -1,0 +1,137 @@
+use async_graphql::{Context, Enum, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use domain::accounts;
+
+use crate::context::{actor, services};
+use crate::errors::GqlResultExt;
+use crate::ids::{NodeKind, encode};
+
+/// What a user may act as.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Keeps a profile, proposes on postings, works contracts.
+    Freelancer,
+    /// Posts roles, evaluates proposals, hires and pays.
+    Client,
+    /// Moderates the marketplace. Granted only by an operator.
+    Admin,
+}
+
+impl From<domain::Role> for Role {
+    fn from(role: domain::Role) -> Self {
+        match role {
+            domain::Role::Freelancer => Role::Freelancer,
+            domain::Role::Client => Role::Client,
+            domain::Role::Admin => Role::Admin,
+        }
+    }
+}
+
+pub struct Viewer(pub accounts::User);
+
+/// The signed-in user: their own account, as only they see it.
+#[Object]
+impl Viewer {
+    /// Global ID of the user.
+    async fn id(&self) -> ID {
+        encode(NodeKind::User, self.0.id.0)
+    }
+
+    /// The name shown to others.
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+
+    /// Email address from the sign-in provider, if it gave one. Visible only to you.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+
+    /// Whether the provider verified the email address.
+    async fn email_verified(&self) -> bool {
+        self.0.email_verified
+    }
+
+    /// Picture URL (https).
+    async fn avatar_url(&self) -> Option<&str> {
+        self.0.avatar_url.as_deref()
+    }
+
+    /// IANA time zone, e.g. `Europe/Berlin`.
+    async fn time_zone(&self) -> Option<&str> {
+        self.0.time_zone.as_deref()
+    }
+
+    /// What you may act as.
+    async fn roles(&self) -> Vec<Role> {
+        self.0.roles.iter().copied().map(Role::from).collect()
+    }
+
+    /// When the account was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// Your sessions that still work (browsers and devices signed in), newest first.
+    async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
+        let current = ctx
+            .data_opt::<crate::RequestContext>()
+            .and_then(|c| c.session);
+        let sessions = services(ctx)?
+            .accounts
+            .sessions(actor(ctx), Utc::now())
+            .await
+            .gql(ctx)?;
+        Ok(sessions
+            .into_iter()
+            .map(|s| Session {
+                current: Some(s.id) == current,
+                session: s,
+            })
+            .collect())
+    }
+}
+
+pub struct Session {
+    session: accounts::Session,
+    current: bool,
+}
+
+/// A browser or device where you are signed in.
+#[Object]
+impl Session {
+    /// ID to pass to `revokeSession`.
+    async fn id(&self) -> ID {
+        encode(NodeKind::Session, self.session.id.0)
+    }
+
+    /// When you signed in.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.session.created_at
+    }
+
+    /// When the session was last used (updated at most once a minute).
+    async fn last_seen_at(&self) -> DateTime<Utc> {
+        self.session.last_seen_at
+    }
+
+    /// When the session ends at the latest, however active.
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.session.expires_at
+    }
+
+    /// The client's `User-Agent` at sign-in.
+    async fn user_agent(&self) -> Option<&str> {
+        self.session.user_agent.as_deref()
+    }
+
+    /// The IP address at sign-in.
+    async fn ip(&self) -> Option<&str> {
+        self.session.ip.as_deref()
+    }
+
+    /// Whether this is the session making the request.
+    async fn current(&self) -> bool {
+        self.current
+    }
+}
