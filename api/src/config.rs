@@ -78,6 +78,9 @@ pub struct Settings {
     pub provider_timeout_ms: u64,
     /// Requests to `/auth/*` allowed per client IP per minute.
     pub auth_rate_limit_per_minute: u32,
+    /// How many reverse proxies in front of the server append to `X-Forwarded-For`; the
+    /// client address is then read from there (rate limits, session IPs). 0: the TCP peer.
+    pub trusted_proxy_hops: usize,
 }
 
 /// What a provider is.
@@ -109,6 +112,10 @@ pub struct ProviderSettings {
     /// The exact callback URL registered with the provider; default
     /// `{public_url}/auth/{key}/callback`.
     pub redirect_url: Option<String>,
+    /// Whether emails this provider calls verified may link to (and claim) accounts.
+    /// Default: true for `github` and `google`, false for `oidc` (whoever runs an issuer
+    /// can vouch for any address; trust only one you control).
+    pub trust_email: Option<bool>,
     /// GitHub endpoints, for GitHub Enterprise: authorize and token URLs and the REST API.
     pub auth_url: Option<String>,
     pub token_url: Option<String>,
@@ -116,6 +123,13 @@ pub struct ProviderSettings {
 }
 
 impl ProviderSettings {
+    pub fn trusts_email(&self) -> bool {
+        self.trust_email.unwrap_or(matches!(
+            self.kind,
+            ProviderKind::Github | ProviderKind::Google
+        ))
+    }
+
     pub fn issuer_url(&self) -> Option<String> {
         match self.kind {
             ProviderKind::Google => Some(
@@ -159,6 +173,7 @@ impl Default for Settings {
             native_redirect_uris: Vec::new(),
             provider_timeout_ms: 10_000,
             auth_rate_limit_per_minute: 30,
+            trusted_proxy_hops: 0,
         }
     }
 }
@@ -319,6 +334,16 @@ impl Settings {
         if self.auth_rate_limit_per_minute == 0 {
             return bad("auth_rate_limit_per_minute", "must be at least 1");
         }
+        if self.profile == Profile::Production && !self.public_url.starts_with("https://") {
+            return bad("public_url", "must be https:// in the production profile");
+        }
+        if self.trusted_proxy_hops > 10 {
+            return bad("trusted_proxy_hops", "must be at most 10");
+        }
+        const YEAR: u64 = 365 * 24 * 3600;
+        if self.session_absolute_secs > YEAR {
+            return bad("session_absolute_secs", "must be at most a year (31536000)");
+        }
         if self.session_idle_secs == 0 || self.session_absolute_secs < self.session_idle_secs {
             return bad(
                 "session_absolute_secs",
@@ -376,6 +401,12 @@ mod tests {
                 "hireql.toml",
                 "port = 9000\nprofile = \"production\"\n[limits]\nmax_depth = 5\n",
             )?;
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(
+                err.contains("public_url"),
+                "production needs an https public URL: {err}"
+            );
+            jail.set_env("HIREQL_PUBLIC_URL", "https://api.example.com");
             let s = Settings::load(None).unwrap();
             assert_eq!(s.port, 9000);
             assert_eq!(s.limits.max_depth, 5);

@@ -95,7 +95,15 @@ fn build_auth(settings: &Settings, cache: Arc<dyn Cache>) -> Result<AuthState, S
     Ok(AuthState {
         providers,
         http,
+        public_origin: url::Url::parse(&settings.public_url)
+            .map(|u| u.origin().ascii_serialization())
+            .map_err(|e| StartupError::Config {
+                key: "public_url".into(),
+                message: e.to_string(),
+            })?,
         allowed_origins: settings.allowed_origins.clone(),
+        same_host_is_own_origin: settings.profile == crate::config::Profile::Development,
+        trusted_proxy_hops: settings.trusted_proxy_hops,
         native_redirect_uris: settings.native_redirect_uris.clone(),
         dev_login: settings.dev_login,
         rate_limiter: Arc::new(RateLimiter::new(cache, settings.auth_rate_limit_per_minute)),
@@ -216,6 +224,7 @@ impl Application {
                         .route("/logout", web::post().to(crate::auth::dev::logout))
                         .route("/token", web::post().to(crate::auth::flow::exchange))
                         .route("/{provider}/login", web::get().to(crate::auth::flow::login))
+                        .route("/{provider}/link", web::post().to(crate::auth::flow::link))
                         .route(
                             "/{provider}/callback",
                             web::get().to(crate::auth::flow::callback),

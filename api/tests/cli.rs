@@ -404,6 +404,7 @@ fn admin_grant_makes_a_user_with_a_verified_email_an_admin() {
         .unwrap();
     let ada = runtime
         .block_on(services.accounts.sign_in(
+            &domain::Actor::Anonymous,
             ExternalIdentity {
                 provider: Provider::Github,
                 subject: "1".into(),
@@ -412,7 +413,6 @@ fn admin_grant_makes_a_user_with_a_verified_email_an_admin() {
                 display_name: Some("Ada".into()),
                 avatar_url: None,
             },
-            None,
         ))
         .unwrap();
     assert!(!ada.roles.contains(&domain::Role::Admin));

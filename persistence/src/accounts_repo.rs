@@ -10,7 +10,7 @@ use domain::{DomainError, DomainResult, Role, UserId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
 
 use crate::entities::{identity, session, user};
@@ -260,6 +260,12 @@ impl SeaSessionRepository {
 #[async_trait]
 impl SessionRepository for SeaSessionRepository {
     async fn create(&self, new: &NewSession) -> DomainResult<Session> {
+        // Sessions that ended a month ago have told their story: drop them.
+        session::Entity::delete_many()
+            .filter(session::Column::ExpiresAt.lt(new.created_at - chrono::Duration::days(30)))
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
         let row = session::ActiveModel {
             id: Set(new.id.0),
             user_id: Set(new.user_id.0),
@@ -343,11 +349,13 @@ impl SessionRepository for SeaSessionRepository {
         Ok(result.rows_affected > 0)
     }
 
-    async fn list_for_user(&self, user: UserId) -> DomainResult<Vec<Session>> {
+    async fn list_for_user(&self, user: UserId, now: DateTime<Utc>) -> DomainResult<Vec<Session>> {
         let rows = session::Entity::find()
             .filter(session::Column::UserId.eq(user.0))
             .filter(session::Column::RevokedAt.is_null())
+            .filter(session::Column::ExpiresAt.gt(now))
             .order_by_desc(session::Column::CreatedAt)
+            .limit(100)
             .all(&self.db)
             .await
             .map_err(internal)?;
@@ -405,48 +413,107 @@ mod tests {
             let (_guard, db) = TestDatabase::migrated(backend).await;
             let (svc, users) = service(&db).await;
             let gh = identity(Provider::Github, "42", Some("Ada@Example.com"), true);
-            let ada = svc.sign_in(gh.clone(), None).await.unwrap();
+            let ada = svc.sign_in(&Actor::Anonymous, gh.clone()).await.unwrap();
             assert_eq!(ada.email.as_deref(), Some("ada@example.com"));
             assert_eq!(
-                svc.sign_in(gh.clone(), None).await.unwrap().id,
+                svc.sign_in(&Actor::Anonymous, gh.clone()).await.unwrap().id,
                 ada.id,
                 "found again"
             );
 
             // A verified email links a second provider to the same account...
             let google = identity(Provider::Google, "g-1", Some("ada@example.com"), true);
-            assert_eq!(svc.sign_in(google, None).await.unwrap().id, ada.id);
+            assert_eq!(
+                svc.sign_in(&Actor::Anonymous, google).await.unwrap().id,
+                ada.id
+            );
             // ...an unverified one does not: it gets an account of its own.
             let oidc = identity(
-                Provider::Oidc("acme".into()),
+                Provider::Oidc("https://login.acme.example".into()),
                 "o-1",
                 Some("ada@example.com"),
                 false,
             );
-            let other = svc.sign_in(oidc, None).await.unwrap();
+            let other = svc.sign_in(&Actor::Anonymous, oidc).await.unwrap();
             assert_ne!(other.id, ada.id);
-            let oidc = identity(Provider::Oidc("acme".into()), "o-2", None, false);
+            let oidc = identity(
+                Provider::Oidc("https://login.acme.example".into()),
+                "o-2",
+                None,
+                false,
+            );
             // While signed in, any new identity links to the signed-in user.
-            assert_eq!(svc.sign_in(oidc, Some(ada.id)).await.unwrap().id, ada.id);
+            assert_eq!(svc.sign_in(&ada.actor(), oidc).await.unwrap().id, ada.id);
 
             // An identity of another account cannot be taken over while signed in.
             let bob = svc
-                .sign_in(identity(Provider::Github, "43", None, false), None)
+                .sign_in(
+                    &Actor::Anonymous,
+                    identity(Provider::Github, "43", None, false),
+                )
                 .await
                 .unwrap();
             assert_ne!(bob.id, ada.id);
-            let err = svc.sign_in(gh.clone(), Some(bob.id)).await.unwrap_err();
+            let err = svc.sign_in(&bob.actor(), gh.clone()).await.unwrap_err();
             assert_eq!(err.code(), ErrorCode::Conflict);
 
-            // Suspended users cannot sign in.
+            // Suspended users cannot sign in, and a refused sign-in links nothing.
             users
                 .set_status(ada.id, UserStatus::Suspended)
                 .await
                 .unwrap();
             assert_eq!(
-                svc.sign_in(gh, None).await.unwrap_err().code(),
+                svc.sign_in(&Actor::Anonymous, gh).await.unwrap_err().code(),
                 ErrorCode::Forbidden
             );
+            let by_email = identity(Provider::Google, "g-2", Some("ada@example.com"), true);
+            assert_eq!(
+                svc.sign_in(&Actor::Anonymous, by_email)
+                    .await
+                    .unwrap_err()
+                    .code(),
+                ErrorCode::Forbidden
+            );
+            assert_eq!(
+                users
+                    .find_by_identity(&Provider::Google, "g-2")
+                    .await
+                    .unwrap(),
+                None,
+                "no identity was linked"
+            );
+            // The platform itself never signs in.
+            let system = svc
+                .sign_in(&Actor::System, identity(Provider::Dev, "sys", None, false))
+                .await
+                .unwrap_err();
+            assert_eq!(system.code(), ErrorCode::Forbidden);
+        }
+    }
+
+    #[tokio::test]
+    async fn racing_first_sign_ins_of_one_identity_end_in_one_user() {
+        for backend in backends() {
+            let (_guard, db) = TestDatabase::migrated(backend).await;
+            let (svc, _) = service(&db).await;
+            let racers: Vec<_> = (0..4)
+                .map(|_| {
+                    let svc = svc.clone();
+                    tokio::spawn(async move {
+                        svc.sign_in(
+                            &Actor::Anonymous,
+                            identity(Provider::Github, "7", Some("race@example.com"), true),
+                        )
+                        .await
+                    })
+                })
+                .collect();
+            let mut ids = Vec::new();
+            for racer in racers {
+                ids.push(racer.await.unwrap().expect("every racer signs in").id);
+            }
+            ids.dedup();
+            assert_eq!(ids.len(), 1, "{backend:?}: {ids:?}");
         }
     }
 
@@ -456,7 +523,10 @@ mod tests {
             let (_guard, db) = TestDatabase::migrated(backend).await;
             let (svc, users) = service(&db).await;
             let user = svc
-                .sign_in(identity(Provider::Dev, "demo", None, false), None)
+                .sign_in(
+                    &Actor::Anonymous,
+                    identity(Provider::Dev, "demo", None, false),
+                )
                 .await
                 .unwrap();
             let now = Utc::now();
@@ -539,8 +609,8 @@ mod tests {
             let (svc, _) = service(&db).await;
             let user = svc
                 .sign_in(
+                    &Actor::Anonymous,
                     identity(Provider::Dev, "x", Some("x@example.com"), true),
-                    None,
                 )
                 .await
                 .unwrap();

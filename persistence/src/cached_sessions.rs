@@ -1,6 +1,11 @@
 //! Session look-ups behind the cache: every authenticated request finds its session by
 //! token hash, so the hit path costs no database statement. Any write to a session
 //! invalidates its entry after it commits; entries also expire after a minute.
+//!
+//! Revocation must be immediate, and deleting the entry is not enough on its own: a read
+//! that loaded the session just before the revocation may store it again just after. So
+//! a revocation also leaves a marker that outlives any such entry, and a token with a
+//! marker is always looked up in the database.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,8 +19,15 @@ use crate::cache::{Cache, invalidate, read_through_present};
 
 const TTL: Duration = Duration::from_secs(60);
 
+/// Longer than any entry stored before the revocation can live.
+const REVOKED_TTL: Duration = Duration::from_secs(2 * 60 + 5);
+
 fn key(hash: &TokenHash) -> String {
     format!("session:v1:{}", hash.0)
+}
+
+fn revoked_key(hash: &TokenHash) -> String {
+    format!("session:revoked:{}", hash.0)
 }
 
 pub struct CachedSessionRepository {
@@ -27,6 +39,14 @@ impl CachedSessionRepository {
     pub fn new(inner: Arc<dyn SessionRepository>, cache: Arc<dyn Cache>) -> Self {
         Self { inner, cache }
     }
+
+    /// After a revocation commits: the marker first, then the entry.
+    async fn forget(&self, hash: &TokenHash) {
+        if let Err(err) = self.cache.set(&revoked_key(hash), "1", REVOKED_TTL).await {
+            tracing::warn!(error = %err, "could not mark a revoked session in the cache");
+        }
+        invalidate(self.cache.as_ref(), &[key(hash)]).await;
+    }
 }
 
 #[async_trait]
@@ -36,6 +56,14 @@ impl SessionRepository for CachedSessionRepository {
     }
 
     async fn find_by_token(&self, hash: &TokenHash) -> DomainResult<Option<Session>> {
+        match self.cache.get(&revoked_key(hash)).await {
+            Ok(None) => {}
+            Ok(Some(_)) => return self.inner.find_by_token(hash).await,
+            Err(err) => {
+                tracing::warn!(error = %err, "cache unavailable; reading the session from the database");
+                return self.inner.find_by_token(hash).await;
+            }
+        }
         read_through_present(self.cache.as_ref(), &key(hash), TTL, || {
             self.inner.find_by_token(hash)
         })
@@ -56,18 +84,106 @@ impl SessionRepository for CachedSessionRepository {
     ) -> DomainResult<Option<TokenHash>> {
         let revoked = self.inner.revoke(user, id, at).await?;
         if let Some(hash) = &revoked {
-            invalidate(self.cache.as_ref(), &[key(hash)]).await;
+            self.forget(hash).await;
         }
         Ok(revoked)
     }
 
     async fn revoke_token(&self, hash: &TokenHash, at: DateTime<Utc>) -> DomainResult<bool> {
         let revoked = self.inner.revoke_token(hash, at).await?;
-        invalidate(self.cache.as_ref(), &[key(hash)]).await;
+        self.forget(hash).await;
         Ok(revoked)
     }
 
-    async fn list_for_user(&self, user: UserId) -> DomainResult<Vec<Session>> {
-        self.inner.list_for_user(user).await
+    async fn list_for_user(&self, user: UserId, now: DateTime<Utc>) -> DomainResult<Vec<Session>> {
+        self.inner.list_for_user(user, now).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::MemoryCache;
+    use tokio::sync::Notify;
+
+    /// A store whose look-up can be held up halfway, as a slow read would be.
+    struct SlowStore {
+        session: std::sync::Mutex<Session>,
+        started: Notify,
+        release: Notify,
+        hold: std::sync::atomic::AtomicBool,
+    }
+
+    #[async_trait]
+    impl SessionRepository for SlowStore {
+        async fn create(&self, _: &NewSession) -> DomainResult<Session> {
+            unreachable!()
+        }
+        async fn find_by_token(&self, _: &TokenHash) -> DomainResult<Option<Session>> {
+            let snapshot = self.session.lock().unwrap().clone();
+            if self.hold.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                self.started.notify_one();
+                self.release.notified().await;
+            }
+            Ok(Some(snapshot))
+        }
+        async fn touch(&self, _: &TokenHash, _: SessionId, _: DateTime<Utc>) -> DomainResult<()> {
+            Ok(())
+        }
+        async fn revoke(
+            &self,
+            _: UserId,
+            _: SessionId,
+            _: DateTime<Utc>,
+        ) -> DomainResult<Option<TokenHash>> {
+            unreachable!()
+        }
+        async fn revoke_token(&self, _: &TokenHash, at: DateTime<Utc>) -> DomainResult<bool> {
+            self.session.lock().unwrap().revoked_at = Some(at);
+            Ok(true)
+        }
+        async fn list_for_user(&self, _: UserId, _: DateTime<Utc>) -> DomainResult<Vec<Session>> {
+            Ok(vec![])
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_racing_a_revocation_cannot_bring_the_session_back() {
+        let now = Utc::now();
+        let store = Arc::new(SlowStore {
+            session: std::sync::Mutex::new(Session {
+                id: SessionId(uuid::Uuid::nil()),
+                user_id: UserId(uuid::Uuid::nil()),
+                created_at: now,
+                last_seen_at: now,
+                expires_at: now + chrono::Duration::days(1),
+                user_agent: None,
+                ip: None,
+                revoked_at: None,
+            }),
+            started: Notify::new(),
+            release: Notify::new(),
+            hold: std::sync::atomic::AtomicBool::new(true),
+        });
+        let cached = Arc::new(CachedSessionRepository::new(
+            store.clone(),
+            Arc::new(MemoryCache::default()),
+        ));
+        let hash = TokenHash("h".into());
+        // A read loads the live session, then stalls before caching it...
+        let reader = {
+            let cached = cached.clone();
+            let hash = hash.clone();
+            tokio::spawn(async move { cached.find_by_token(&hash).await })
+        };
+        store.started.notified().await;
+        // ...the session is revoked meanwhile...
+        cached.revoke_token(&hash, now).await.unwrap();
+        store.release.notify_one();
+        let stale = reader.await.unwrap().unwrap().unwrap();
+        assert_eq!(stale.revoked_at, None, "the racing read saw the old row");
+        // ...yet every later look-up sees the revocation.
+        let after = cached.find_by_token(&hash).await.unwrap().unwrap();
+        assert_eq!(after.revoked_at, Some(now));
     }
 }

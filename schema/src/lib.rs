@@ -9,6 +9,7 @@ mod context;
 mod errors;
 mod ids;
 mod limits;
+mod live_session;
 mod node;
 mod subscription;
 mod taxonomy;
@@ -20,6 +21,7 @@ pub use accounts::AuthProviderInfo;
 pub use context::RequestContext;
 pub use errors::{ApiCode, is_request_error};
 pub use limits::Limits;
+pub use live_session::LiveSession;
 
 /// All root query fields.
 #[derive(MergedObject, Default)]
@@ -50,6 +52,7 @@ pub fn schema_builder(limits: &Limits) -> SchemaBuilder<Query, Mutation, Subscri
     .limit_recursive_depth(limits.max_recursive_depth)
     .limit_directives(limits.max_directives)
     .extension(limits::LimitsAndCodes::new(limits.max_aliases))
+    .extension(live_session::RecheckSession)
     .extension(async_graphql::extensions::Tracing);
     if limits.introspection {
         builder

@@ -90,6 +90,7 @@ struct State {
     access_tokens: HashMap<String, StubUser>,
     token_requests: u32,
     counter: u64,
+    rotated: bool,
 }
 
 /// A running stub provider.
@@ -139,12 +140,22 @@ fn client_authenticated(req: &HttpRequest, form: &TokenForm) -> bool {
             && form.client_secret.as_deref() == Some(CLIENT_SECRET))
 }
 
-fn signing_key(pem: &str) -> CoreRsaPrivateSigningKey {
-    CoreRsaPrivateSigningKey::from_pem(pem, Some(JsonWebKeyId::new("stub-key-1".into())))
+fn signing_key(pem: &str, kid: &str) -> CoreRsaPrivateSigningKey {
+    CoreRsaPrivateSigningKey::from_pem(pem, Some(JsonWebKeyId::new(kid.into())))
         .expect("fixture key")
 }
 
-fn id_token(issuer: &str, issued: &IssuedCode, tamper: Tamper) -> String {
+/// The key the provider signs with now: the first, or after a rotation the second (which
+/// is the impostor key under a new key id, now published).
+fn current_key(rotated: bool) -> CoreRsaPrivateSigningKey {
+    if rotated {
+        signing_key(IMPOSTOR_KEY, "stub-key-2")
+    } else {
+        signing_key(KEY, "stub-key-1")
+    }
+}
+
+fn id_token(issuer: &str, issued: &IssuedCode, tamper: Tamper, rotated: bool) -> String {
     let now = chrono::Utc::now();
     let user = &issued.user;
     let mut standard = StandardClaims::new(SubjectIdentifier::new(user.subject.clone())).set_name(
@@ -184,8 +195,9 @@ fn id_token(issuer: &str, issued: &IssuedCode, tamper: Tamper) -> String {
     )
     .set_nonce(nonce.map(Nonce::new));
     let key = match tamper {
-        Tamper::BadSignature => signing_key(IMPOSTOR_KEY),
-        _ => signing_key(KEY),
+        // Signed by a key that is not published, under the published key's id.
+        Tamper::BadSignature => signing_key(IMPOSTOR_KEY, "stub-key-1"),
+        _ => current_key(rotated),
     };
     let token = CoreIdToken::new(
         claims,
@@ -215,8 +227,9 @@ async fn discovery(state: web::Data<Arc<Mutex<State>>>) -> HttpResponse {
     }))
 }
 
-async fn jwks() -> HttpResponse {
-    let set = CoreJsonWebKeySet::new(vec![signing_key(KEY).as_verification_key()]);
+async fn jwks(state: web::Data<Arc<Mutex<State>>>) -> HttpResponse {
+    let rotated = state.lock().unwrap().rotated;
+    let set = CoreJsonWebKeySet::new(vec![current_key(rotated).as_verification_key()]);
     HttpResponse::Ok().json(set)
 }
 
@@ -311,7 +324,7 @@ async fn token(
         "expires_in": 3600,
     });
     if issued.nonce.is_some() {
-        body["id_token"] = json!(id_token(&s.issuer, &issued, s.tamper));
+        body["id_token"] = json!(id_token(&s.issuer, &issued, s.tamper, s.rotated));
     }
     HttpResponse::Ok().json(body)
 }
@@ -362,6 +375,7 @@ impl StubProvider {
             access_tokens: HashMap::new(),
             token_requests: 0,
             counter: 0,
+            rotated: false,
         }));
         let shared = state.clone();
         let (tx, rx) = mpsc::channel();
@@ -427,6 +441,11 @@ impl StubProvider {
 
     pub fn token_endpoint(&self, behaviour: TokenEndpoint) {
         self.state.lock().unwrap().token_endpoint = behaviour;
+    }
+
+    /// Replaces the signing key (and the published JWKS) with a new one.
+    pub fn rotate_keys(&self) {
+        self.state.lock().unwrap().rotated = true;
     }
 
     pub fn token_requests(&self) -> u32 {

@@ -295,6 +295,42 @@ async fn logout_ends_the_session_server_side() {
         );
         let (_, body) = gql(&app, Auth::Cookie(&c, None), "{ viewer { id } }", json!({})).await;
         assert_eq!(body["data"]["viewer"], Value::Null);
+
+        // A request with both a bearer token and the cookie ends both sessions.
+        let bearer = token(&app, "ada", "").await;
+        let cookie = token(&app, "ada", "").await;
+        let res = app
+            .client
+            .post(app.url("/auth/logout"))
+            .bearer_auth(&bearer)
+            .header("cookie", format!("__Host-hireql_session={cookie}"))
+            .header("origin", FRONT_END)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+        for t in [&bearer, &cookie] {
+            let (_, body) = gql(&app, Auth::Bearer(t), "{ viewer { id } }", json!({})).await;
+            assert_eq!(body["data"]["viewer"], Value::Null);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_new_sign_in_in_the_same_browser_ends_its_previous_session() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        let old = token(&app, "ada", "").await;
+        let res = app
+            .client
+            .get(app.url("/auth/dev/login?as=bob"))
+            .header("cookie", format!("__Host-hireql_session={old}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let (_, body) = gql(&app, Auth::Bearer(&old), "{ viewer { id } }", json!({})).await;
+        assert_eq!(body["data"]["viewer"], Value::Null);
     }
 }
 
@@ -358,18 +394,24 @@ async fn cookie_sessions_change_things_only_from_allowed_origins_bearer_tokens_a
         // Bearer tokens are not sent by browsers on their own: no Origin needed.
         let (status, _) = gql(&app, Auth::Bearer(&t), BECOME_CLIENT, json!({})).await;
         assert_eq!(status, 200);
-        // Forms cannot post GraphQL at all.
-        let res = app
-            .client
-            .post(app.url("/graphql"))
-            .header("cookie", format!("__Host-hireql_session={t}"))
-            .header("origin", FRONT_END)
-            .header("content-type", "text/plain")
-            .body(json!({ "query": BECOME_CLIENT }).to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 415);
+        // Forms cannot post GraphQL at all, whatever they claim to send.
+        for content_type in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+        ] {
+            let res = app
+                .client
+                .post(app.url("/graphql"))
+                .header("cookie", format!("__Host-hireql_session={t}"))
+                .header("origin", FRONT_END)
+                .header("content-type", content_type)
+                .body(json!({ "query": BECOME_CLIENT }).to_string())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 415, "{content_type}");
+        }
     }
 }
 

@@ -80,3 +80,116 @@ async fn ticks_arrive_in_order_and_complete() {
         ws.close(None).await.ok();
     }
 }
+
+/// Opens a graphql-transport-ws connection with these extra headers and acknowledges it.
+async fn connect(
+    app: &TestApp,
+    headers: &[(&str, String)],
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let mut request = app.ws_url().into_client_request().unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    for (name, value) in headers {
+        request.headers_mut().insert(
+            tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value.parse().unwrap(),
+        );
+    }
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    ws.send(Message::text(
+        json!({ "type": "connection_init" }).to_string(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(next_json(&mut ws).await["type"], "connection_ack");
+    ws
+}
+
+/// Runs one query over the socket and returns its `next` payload.
+async fn ws_query<S>(ws: &mut S, id: &str, query: &str) -> Value
+where
+    S: futures_util::Sink<Message>
+        + futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+        + Unpin,
+    <S as futures_util::Sink<Message>>::Error: std::fmt::Debug,
+{
+    let msg = json!({ "id": id, "type": "subscribe", "payload": { "query": query } });
+    ws.send(Message::text(msg.to_string())).await.unwrap();
+    loop {
+        let msg = next_json(ws).await;
+        if msg["id"] == id && msg["type"] != "complete" {
+            return msg;
+        }
+    }
+}
+
+async fn dev_token(app: &TestApp) -> String {
+    let res = app
+        .client
+        .get(app.url("/auth/dev/login?as=ada"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_socket_stops_acting_for_a_session_once_it_ends() {
+    for setup in setups() {
+        let app = TestApp::spawn_with(&setup, |s| s.dev_login = true).await;
+        let token = dev_token(&app).await;
+        let mut ws = connect(&app, &[("authorization", format!("Bearer {token}"))]).await;
+        let msg = ws_query(&mut ws, "1", "{ viewer { displayName } }").await;
+        assert_eq!(
+            msg["payload"]["data"]["viewer"]["displayName"], "ada",
+            "{msg}"
+        );
+
+        let res = app
+            .client
+            .post(app.url("/auth/logout"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+        let msg = ws_query(&mut ws, "2", "{ viewer { displayName } }").await;
+        let text = msg.to_string();
+        assert!(text.contains("UNAUTHENTICATED"), "{msg}");
+        assert!(!text.contains("\"ada\""), "{msg}");
+        ws.close(None).await.ok();
+    }
+}
+
+#[tokio::test]
+async fn a_socket_from_another_site_does_not_get_the_cookie_session() {
+    for setup in setups() {
+        let app = TestApp::spawn_with(&setup, |s| s.dev_login = true).await;
+        let token = dev_token(&app).await;
+        let cookie = format!("__Host-hireql_session={token}");
+        let mut evil = connect(
+            &app,
+            &[
+                ("cookie", cookie.clone()),
+                ("origin", "https://evil.example".into()),
+            ],
+        )
+        .await;
+        let msg = ws_query(&mut evil, "1", "{ viewer { displayName } }").await;
+        assert_eq!(msg["payload"]["data"]["viewer"], Value::Null, "{msg}");
+        evil.close(None).await.ok();
+
+        let own = app.base_url.clone();
+        let mut mine = connect(&app, &[("cookie", cookie), ("origin", own)]).await;
+        let msg = ws_query(&mut mine, "1", "{ viewer { displayName } }").await;
+        assert_eq!(
+            msg["payload"]["data"]["viewer"]["displayName"], "ada",
+            "{msg}"
+        );
+        mine.close(None).await.ok();
+    }
+}

@@ -6,11 +6,13 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::accounts::{ExternalIdentity, Provider};
 use domain::{Actor, Role};
+
+use super::flow::{end_browser_session, internal_json};
 use serde::Deserialize;
 
 use super::{
-    COOKIE, Credential, client_info, expired_cookie, internal, origin, presented_token,
-    session_cookie, token,
+    COOKIE, Credential, all_presented_tokens, client_info, expired_cookie, origin, session_cookie,
+    token,
 };
 use crate::http::errors::refuse;
 use crate::http::{AppState, request_id};
@@ -96,7 +98,7 @@ pub(crate) async fn login(req: HttpRequest, state: web::Data<AppState>) -> HttpR
         display_name: Some(params.handle.clone()),
         avatar_url: None,
     };
-    let user = match accounts.sign_in(identity, None).await {
+    let user = match accounts.sign_in(&Actor::Anonymous, identity).await {
         Ok(user) => user,
         Err(e) if e.code() == domain::ErrorCode::Forbidden => {
             return refuse(
@@ -106,27 +108,24 @@ pub(crate) async fn login(req: HttpRequest, state: web::Data<AppState>) -> HttpR
                 &rid,
             );
         }
-        Err(e) => return internal(&req, e),
+        Err(e) => return internal_json(&req, e),
     };
-    let actor = Actor::User {
-        id: user.id,
-        roles: user.roles.clone(),
-    };
+    let actor = user.actor();
     for role in roles {
         if let Err(e) = accounts.add_own_role(&actor, role).await {
-            return internal(&req, e);
+            return internal_json(&req, e);
         }
     }
     let (token, hash) = match token::generate() {
         Ok(t) => t,
-        Err(e) => return internal(&req, e),
+        Err(e) => return internal_json(&req, e),
     };
     let session = match accounts
-        .start_session(&user, hash, client_info(&req), chrono::Utc::now())
+        .start_session(&user, hash, client_info(&req, &state), chrono::Utc::now())
         .await
     {
         Ok(s) => s,
-        Err(e) => return internal(&req, e),
+        Err(e) => return internal_json(&req, e),
     };
     tracing::info!(user = %user.id.0, "development sign-in");
     if wants_json(&req) {
@@ -134,6 +133,7 @@ pub(crate) async fn login(req: HttpRequest, state: web::Data<AppState>) -> HttpR
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(serde_json::json!({ "token": token, "expiresAt": session.expires_at }));
     }
+    end_browser_session(&req, &state).await;
     let max_age = (session.expires_at - chrono::Utc::now()).num_seconds();
     HttpResponse::SeeOther()
         .cookie(session_cookie(token, max_age))
@@ -142,19 +142,20 @@ pub(crate) async fn login(req: HttpRequest, state: web::Data<AppState>) -> HttpR
         .finish()
 }
 
-/// `POST /auth/logout`: ends the session the request presents (cookie or bearer) and
-/// clears the cookie. Cookie-authenticated logouts must come from an allowed origin.
+/// `POST /auth/logout`: ends every session the request presents (bearer and cookie)
+/// and clears the cookie. With the cookie, only from an allowed origin.
 pub(crate) async fn logout(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let rid = request_id::of(&req);
-    if let Some((token, credential)) = presented_token(&req) {
-        if credential == Credential::Cookie && !origin::allowed(&req, &state.auth.allowed_origins) {
-            return refuse(
-                StatusCode::FORBIDDEN,
-                "FORBIDDEN_ORIGIN",
-                "this origin may not act with the session cookie",
-                &rid,
-            );
-        }
+    let tokens = all_presented_tokens(&req);
+    if tokens.iter().any(|(_, c)| *c == Credential::Cookie) && !origin::allowed(&req, &state.auth) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN_ORIGIN",
+            "this origin may not act with the session cookie",
+            &rid,
+        );
+    }
+    for (token, _) in tokens {
         if let Some(hash) = token::hash(&token)
             && let Err(e) = state
                 .services
@@ -162,7 +163,7 @@ pub(crate) async fn logout(req: HttpRequest, state: web::Data<AppState>) -> Http
                 .sign_out(&hash, chrono::Utc::now())
                 .await
         {
-            return internal(&req, e);
+            return internal_json(&req, e);
         }
     }
     HttpResponse::NoContent()

@@ -22,6 +22,13 @@ use crate::config::{ProviderKind, ProviderSettings};
 /// Discovery documents and keys are fetched again after this long.
 const METADATA_TTL: Duration = Duration::from_secs(3600);
 
+/// After a failed discovery, sign-ins fail fast for this long instead of each waiting for
+/// the provider's timeout again.
+const FAILURE_TTL: Duration = Duration::from_secs(15);
+
+/// Google's issuer: identities from it are stored as `google`.
+const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+
 /// Why signing in with a provider failed. `code()` is what browsers and apps see.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ProviderError {
@@ -81,18 +88,26 @@ struct GithubEndpoints {
 
 struct OidcIssuer {
     issuer: IssuerUrl,
-    metadata: tokio::sync::Mutex<Option<(Instant, CoreProviderMetadata)>>,
+    cached: tokio::sync::Mutex<Discovery>,
+}
+
+/// The last discovery: its document, or when it failed.
+#[derive(Default)]
+struct Discovery {
+    metadata: Option<(Instant, CoreProviderMetadata)>,
+    failed_at: Option<Instant>,
 }
 
 /// One configured provider.
 pub(crate) struct SignInProvider {
     pub key: String,
     pub display_name: String,
-    pub kind: ProviderKind,
     client_id: ClientId,
     client_secret: ClientSecret,
     redirect: RedirectUrl,
     scopes: Vec<String>,
+    /// Whether this provider's "verified" emails may link to and claim accounts.
+    trust_email: bool,
     github: Option<GithubEndpoints>,
     oidc: Option<OidcIssuer>,
 }
@@ -141,7 +156,7 @@ impl SignInProvider {
         let oidc = match s.issuer_url() {
             Some(issuer) => Some(OidcIssuer {
                 issuer: parse("issuer", &issuer, IssuerUrl::new)?,
-                metadata: tokio::sync::Mutex::new(None),
+                cached: tokio::sync::Mutex::new(Discovery::default()),
             }),
             None => None,
         };
@@ -152,46 +167,80 @@ impl SignInProvider {
                 ProviderKind::Google => "Google".into(),
                 ProviderKind::Oidc => key.to_owned(),
             }),
-            kind: s.kind,
             client_id: ClientId::new(s.client_id.clone()),
             client_secret: ClientSecret::new(s.client_secret.expose_secret().to_owned()),
             redirect: parse("redirect_url", &redirect, RedirectUrl::new)?,
             scopes,
+            trust_email: s.trusts_email(),
             github,
             oidc,
         })
     }
 
-    /// The identity provider identities from here are stored under.
-    pub(crate) fn identity_provider(&self) -> Provider {
-        match self.kind {
-            ProviderKind::Github => Provider::Github,
-            ProviderKind::Google => Provider::Google,
-            ProviderKind::Oidc => Provider::Oidc(self.key.clone()),
+    /// Who issued identities from here: the issuer itself, not this configuration's key,
+    /// so a subject can never be confused with another issuer's.
+    fn identity_provider(&self) -> Provider {
+        if let Some(gh) = &self.github {
+            return match gh.api.host_str() {
+                Some("api.github.com") => Provider::Github,
+                _ => Provider::GithubEnterprise(gh.api.authority().to_owned()),
+            };
+        }
+        match &self.oidc {
+            Some(oidc) => {
+                let issuer = oidc.issuer.as_str().trim_end_matches('/');
+                if issuer == GOOGLE_ISSUER {
+                    Provider::Google
+                } else {
+                    Provider::Oidc(issuer.to_owned())
+                }
+            }
+            None => Provider::Oidc(self.key.clone()),
         }
     }
 
-    /// The provider's discovery document (with its keys), fetched at most once an hour.
+    /// The provider's discovery document (with its keys), fetched at most once an hour,
+    /// or again when `refresh` (a token was signed with a key we do not know yet). One
+    /// caller fetches while the others wait for its result; after a failure, callers
+    /// fail fast for a little while.
     async fn metadata(
         &self,
         http: &ProviderHttp,
         oidc: &OidcIssuer,
+        refresh: bool,
     ) -> Result<CoreProviderMetadata, ProviderError> {
-        let mut slot = oidc.metadata.lock().await;
-        if let Some((at, metadata)) = slot.as_ref()
+        let mut slot = oidc.cached.lock().await;
+        if let Some((at, metadata)) = slot.metadata.as_ref()
             && at.elapsed() < METADATA_TTL
+            && !refresh
         {
             return Ok(metadata.clone());
         }
+        if slot.failed_at.is_some_and(|at| at.elapsed() < FAILURE_TTL) {
+            return Err(ProviderError::Unavailable(
+                "discovery failed moments ago".into(),
+            ));
+        }
         let call = |req| http.execute(req);
-        let metadata = CoreProviderMetadata::discover_async(oidc.issuer.clone(), &call)
+        let discovered = CoreProviderMetadata::discover_async(oidc.issuer.clone(), &call)
             .await
             .map_err(|e| match e {
                 openidconnect::DiscoveryError::Request(inner) => from_http(inner),
                 other => ProviderError::Misconfigured(format!("discovery: {other}")),
-            })?;
-        *slot = Some((Instant::now(), metadata.clone()));
-        Ok(metadata)
+            });
+        match discovered {
+            Ok(metadata) => {
+                *slot = Discovery {
+                    metadata: Some((Instant::now(), metadata.clone())),
+                    failed_at: None,
+                };
+                Ok(metadata)
+            }
+            Err(e) => {
+                slot.failed_at = Some(Instant::now());
+                Err(e)
+            }
+        }
     }
 
     /// Where to send the browser: the provider's consent page with `state`, the PKCE
@@ -222,7 +271,7 @@ impl SignInProvider {
             .oidc
             .as_ref()
             .ok_or_else(|| ProviderError::Misconfigured("no issuer".into()))?;
-        let metadata = self.metadata(http, oidc).await?;
+        let metadata = self.metadata(http, oidc, false).await?;
         let client = CoreClient::from_provider_metadata(
             metadata,
             self.client_id.clone(),
@@ -270,13 +319,16 @@ impl SignInProvider {
                 .request_async(&call)
                 .await
                 .map_err(token_error)?;
-            return github_identity(http, &gh.api, token.access_token()).await;
+            let mut identity = github_identity(http, &gh.api, token.access_token()).await?;
+            identity.provider = self.identity_provider();
+            identity.email_verified &= self.trust_email;
+            return Ok(identity);
         }
         let oidc = self
             .oidc
             .as_ref()
             .ok_or_else(|| ProviderError::Misconfigured("no issuer".into()))?;
-        let metadata = self.metadata(http, oidc).await?;
+        let metadata = self.metadata(http, oidc, false).await?;
         let client = CoreClient::from_provider_metadata(
             metadata,
             self.client_id.clone(),
@@ -294,16 +346,31 @@ impl SignInProvider {
             ProviderError::InvalidIdToken("the token response has no ID token".into())
         })?;
         let nonce = Nonce::new(nonce.unwrap_or_default().to_owned());
-        // Signature (against the issuer's JWKS), `iss`, `aud` (and `azp`), `exp`, `iat`
-        // and `nonce`.
-        let claims = id_token
-            .claims(&client.id_token_verifier(), &nonce)
-            .map_err(|e| ProviderError::InvalidIdToken(e.to_string()))?;
+        // Signature (against the issuer's JWKS), `iss`, `aud` (and `azp`), `exp` and
+        // `nonce`.
+        let claims = match id_token.claims(&client.id_token_verifier(), &nonce) {
+            Ok(claims) => claims.clone(),
+            // The issuer may have rotated its keys since we fetched them: fetch them
+            // again, once, then judge.
+            Err(openidconnect::ClaimsVerificationError::SignatureVerification(_)) => {
+                let fresh = self.metadata(http, oidc, true).await?;
+                let client = CoreClient::from_provider_metadata(
+                    fresh,
+                    self.client_id.clone(),
+                    Some(self.client_secret.clone()),
+                );
+                id_token
+                    .claims(&client.id_token_verifier(), &nonce)
+                    .map_err(|e| ProviderError::InvalidIdToken(e.to_string()))?
+                    .clone()
+            }
+            Err(e) => return Err(ProviderError::InvalidIdToken(e.to_string())),
+        };
         Ok(ExternalIdentity {
             provider: self.identity_provider(),
             subject: claims.subject().as_str().to_owned(),
             email: claims.email().map(|e| e.as_str().to_owned()),
-            email_verified: claims.email_verified().unwrap_or(false),
+            email_verified: self.trust_email && claims.email_verified().unwrap_or(false),
             display_name: claims
                 .name()
                 .and_then(|n| n.get(None))

@@ -13,6 +13,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, web};
 use persistence::cache::{Cache, MemoryCache};
 
+use super::client_ip;
 use crate::http::errors::refuse;
 use crate::http::{AppState, request_id};
 
@@ -73,19 +74,28 @@ impl RateLimiter {
     }
 }
 
+/// The bucket a client counts in: its IPv4 address, or its IPv6 /64 (one subscriber
+/// usually has a whole /64).
+fn bucket(ip: Option<std::net::IpAddr>) -> String {
+    match ip {
+        Some(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Some(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        None => "unknown".into(),
+    }
+}
+
 /// Middleware for `/auth/*`: 429 with `Retry-After` past the limit.
 pub(crate) async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let limiter = req
-        .app_data::<web::Data<AppState>>()
-        .map(|state| state.auth.rate_limiter.clone());
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    if let Some(limiter) = limiter
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    if let Some(state) = state
+        && let limiter = state.auth.rate_limiter.clone()
+        && let client = bucket(client_ip(req.request(), state.auth.trusted_proxy_hops))
         && let Decision::Limit { retry_after } = limiter.check(&client).await
     {
         let rid = request_id::of(req.request());
@@ -153,6 +163,15 @@ mod tests {
             Decision::Allow,
             "next window"
         );
+    }
+
+    #[test]
+    fn ipv6_clients_count_per_slash_64() {
+        let a = bucket("2001:db8:1:2:aaaa::1".parse().ok());
+        let b = bucket("2001:db8:1:2:bbbb::9".parse().ok());
+        assert_eq!(a, b);
+        assert_ne!(a, bucket("2001:db8:1:3::1".parse().ok()));
+        assert_eq!(bucket("203.0.113.9".parse().ok()), "203.0.113.9");
     }
 
     #[tokio::test]

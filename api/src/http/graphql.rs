@@ -301,7 +301,7 @@ async fn execute(
     );
     if is_mutation
         && auth.credential == auth::Credential::Cookie
-        && !auth::origin::allowed(req, &state.auth.allowed_origins)
+        && !auth::origin::allowed(req, &state.auth)
     {
         return refuse(
             StatusCode::FORBIDDEN,

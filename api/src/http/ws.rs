@@ -17,25 +17,31 @@ pub(crate) async fn subscribe(
         Ok(auth) => auth,
         Err(e) => {
             tracing::error!(error = %e, "authentication failed");
-            return Err(actix_web::error::ErrorInternalServerError(
+            return Ok(super::errors::refuse(
+                actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
                 "Internal server error",
+                &request_id::of(&req),
             ));
         }
     };
     // Cross-site WebSocket hijacking: a page elsewhere may open the socket, but it does
     // not get the user's cookie session.
-    if auth.credential == auth::Credential::Cookie
-        && !auth::origin::allowed(&req, &state.auth.allowed_origins)
-    {
+    if auth.credential == auth::Credential::Cookie && !auth::origin::allowed(&req, &state.auth) {
         auth.actor = domain::Actor::Anonymous;
         auth.session = None;
+        auth.token = None;
     }
     let context = RequestContext {
         actor: auth.actor,
         session: auth.session,
         request_id: request_id::of(&req),
     };
-    let data = context.into_connection_data(&state.services);
+    let mut data = context.into_connection_data(&state.services);
+    if let Some(token) = auth.token {
+        // Every operation on this connection checks the session again first.
+        data.insert(schema::LiveSession(token));
+    }
     GraphQLSubscription::new(state.schema.clone())
         .with_data(data)
         .start(&req, payload)

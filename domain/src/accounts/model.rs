@@ -5,23 +5,33 @@ use validator::Validate;
 use crate::actor::{Role, UserId};
 use crate::error::{DomainError, DomainResult};
 
-/// Where an identity comes from.
+/// Who issued an identity. Subjects are unique only per issuer, so the issuer itself is
+/// part of the key: a GitHub Enterprise user 42 is not github.com's user 42, and pointing a
+/// configured provider at another OpenID Connect issuer does not reuse old identities.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Provider {
+    /// github.com.
     Github,
+    /// A GitHub Enterprise server, by its API host.
+    GithubEnterprise(String),
+    /// Google (issuer `https://accounts.google.com`).
     Google,
-    /// A generic OpenID Connect provider, by its configured name.
+    /// An OpenID Connect issuer, by its issuer URL.
     Oidc(String),
     /// The development sign-in (only when enabled in configuration).
     Dev,
 }
 
+/// The longest provider key that is stored (`oidc:` plus an issuer URL).
+pub const MAX_PROVIDER_KEY: usize = 300;
+
 impl Provider {
     pub fn key(&self) -> String {
         match self {
             Provider::Github => "github".into(),
+            Provider::GithubEnterprise(host) => format!("github:{host}"),
             Provider::Google => "google".into(),
-            Provider::Oidc(name) => format!("oidc:{name}"),
+            Provider::Oidc(issuer) => format!("oidc:{issuer}"),
             Provider::Dev => "dev".into(),
         }
     }
@@ -31,9 +41,15 @@ impl Provider {
             "github" => Some(Provider::Github),
             "google" => Some(Provider::Google),
             "dev" => Some(Provider::Dev),
-            other => other
-                .strip_prefix("oidc:")
-                .map(|n| Provider::Oidc(n.to_owned())),
+            other => {
+                if let Some(host) = other.strip_prefix("github:") {
+                    Some(Provider::GithubEnterprise(host.to_owned()))
+                } else {
+                    other
+                        .strip_prefix("oidc:")
+                        .map(|issuer| Provider::Oidc(issuer.to_owned()))
+                }
+            }
         }
     }
 }
@@ -63,6 +79,14 @@ impl User {
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
+
+    /// The actor this user is when signed in.
+    pub fn actor(&self) -> crate::Actor {
+        crate::Actor::User {
+            id: self.id,
+            roles: self.roles.clone(),
+        }
+    }
 }
 
 /// What a provider (or the development sign-in) vouches for after a successful sign-in.
@@ -76,6 +100,48 @@ pub struct ExternalIdentity {
     pub email_verified: bool,
     pub display_name: Option<String>,
     pub avatar_url: Option<String>,
+}
+
+impl ExternalIdentity {
+    /// What is kept of a provider's claims: the subject must fit (1 to 255 characters,
+    /// else the sign-in is refused); an email that is not one, a picture that is not a
+    /// short https URL, and control characters in the name are dropped.
+    pub fn sanitised(self) -> DomainResult<Self> {
+        if self.subject.is_empty() || self.subject.chars().count() > 255 {
+            return Err(DomainError::validation(
+                &["subject"],
+                "the provider's account id must be 1 to 255 characters",
+            ));
+        }
+        if self.provider.key().len() > MAX_PROVIDER_KEY {
+            return Err(DomainError::validation(
+                &["provider"],
+                "the issuer URL is too long",
+            ));
+        }
+        let email = self
+            .email
+            .as_deref()
+            .and_then(normalise_email)
+            .filter(|e| e.len() <= 320);
+        Ok(Self {
+            email_verified: self.email_verified && email.is_some(),
+            email,
+            display_name: self
+                .display_name
+                .map(|n| {
+                    n.chars()
+                        .filter(|c| !c.is_control())
+                        .take(100)
+                        .collect::<String>()
+                })
+                .filter(|n| !n.trim().is_empty()),
+            avatar_url: self
+                .avatar_url
+                .filter(|u| u.starts_with("https://") && u.len() <= 2048 && https_url(u).is_ok()),
+            ..self
+        })
+    }
 }
 
 /// A user to create from a first sign-in.
@@ -201,12 +267,45 @@ mod tests {
         assert_eq!(normalise_email("not an email"), None);
         for p in [
             Provider::Github,
+            Provider::GithubEnterprise("ghe.acme.example".into()),
             Provider::Google,
             Provider::Dev,
-            Provider::Oidc("acme".into()),
+            Provider::Oidc("https://login.acme.example".into()),
         ] {
             assert_eq!(Provider::from_key(&p.key()), Some(p));
         }
         assert_eq!(Provider::from_key("myspace"), None);
+    }
+
+    #[test]
+    fn provider_claims_are_sanitised() {
+        let raw = ExternalIdentity {
+            provider: Provider::Google,
+            subject: "s".into(),
+            email: Some(" Ada@Example.com ".into()),
+            email_verified: true,
+            display_name: Some("Ada\u{7}".into()),
+            avatar_url: Some(format!("https://img.example/{}", "a".repeat(3000))),
+        };
+        let clean = raw.clone().sanitised().unwrap();
+        assert_eq!(clean.email.as_deref(), Some("ada@example.com"));
+        assert_eq!(clean.display_name.as_deref(), Some("Ada"));
+        assert_eq!(clean.avatar_url, None);
+        let no_email = ExternalIdentity {
+            email: Some("nope".into()),
+            ..raw.clone()
+        }
+        .sanitised()
+        .unwrap();
+        assert!(
+            !no_email.email_verified,
+            "nothing verified without an email"
+        );
+        let long = ExternalIdentity {
+            subject: "x".repeat(256),
+            ..raw
+        }
+        .sanitised();
+        assert!(long.is_err());
     }
 }

@@ -20,3 +20,13 @@ pub fn grant_admin(actor: &Actor) -> DomainResult<()> {
         Actor::Anonymous => Err(DomainError::Unauthenticated),
     }
 }
+
+/// Signing in: anyone may; a signed-in user who signs in with another provider links it to
+/// their account. The platform itself never signs in.
+pub fn sign_in(actor: &Actor) -> DomainResult<Option<UserId>> {
+    match actor {
+        Actor::Anonymous => Ok(None),
+        Actor::User { id, .. } => Ok(Some(*id)),
+        Actor::System => Err(DomainError::Forbidden),
+    }
+}

@@ -48,8 +48,9 @@ pub trait SessionRepository: Send + Sync {
     ) -> DomainResult<Option<TokenHash>>;
     /// Ends the session with this token (logout); false when there is none.
     async fn revoke_token(&self, hash: &TokenHash, at: DateTime<Utc>) -> DomainResult<bool>;
-    /// The user's sessions that are not revoked, newest first.
-    async fn list_for_user(&self, user: UserId) -> DomainResult<Vec<Session>>;
+    /// The user's sessions that are neither revoked nor past `expires_at` at `now`,
+    /// newest first, at most 100.
+    async fn list_for_user(&self, user: UserId, now: DateTime<Utc>) -> DomainResult<Vec<Session>>;
 }
 
 /// Storage of sign-ins in progress. Each record is taken at most once: `take_*` removes it

@@ -11,8 +11,14 @@ use super::sign_in::{GRANT_LIFETIME, SignInAttempt, SignInGrant};
 use crate::actor::{Actor, Role, UserId};
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 
-/// A session's `last_seen_at` is written at most this often, not on every request.
+/// A session's `last_seen_at` is written at most this often (and at most every quarter
+/// of the idle limit), not on every request.
 const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
+
+fn touch_every(limits: &SessionLimits) -> chrono::Duration {
+    let quarter = chrono::Duration::from_std(limits.idle / 4).unwrap_or(TOUCH_EVERY);
+    quarter.min(TOUCH_EVERY)
+}
 
 /// Signing in, sessions, and a user's own account.
 #[derive(Clone)]
@@ -45,44 +51,56 @@ impl AccountService {
         }
     }
 
-    /// Finds or creates the user an identity belongs to.
+    /// Finds or creates the user an identity belongs to. `actor` is who is signed in
+    /// where the sign-in started: anonymous, or a user adding another way to sign in.
     ///
     /// - A known identity signs in its user (and must not belong to someone other than
-    ///   `signed_in_as`).
-    /// - While signed in, a new identity is linked to the signed-in user.
+    ///   the signed-in actor).
+    /// - For a signed-in actor, a new identity is linked to them.
     /// - Otherwise a new identity links to an existing account only through an email the
-    ///   provider has verified; failing that, a new user is created.
+    ///   provider has verified (and which the account verified too); failing that, a new
+    ///   user is created.
     ///
-    /// Suspended users cannot sign in.
-    pub async fn sign_in(
-        &self,
-        identity: ExternalIdentity,
-        signed_in_as: Option<UserId>,
-    ) -> DomainResult<User> {
-        let identity = ExternalIdentity {
-            email: identity.email.as_deref().and_then(normalise_email),
-            ..identity
-        };
-        let user = match self
+    /// Suspended users cannot sign in, and a refused sign-in writes nothing.
+    pub async fn sign_in(&self, actor: &Actor, identity: ExternalIdentity) -> DomainResult<User> {
+        let signed_in_as = policy::sign_in(actor)?;
+        let identity = identity.sanitised()?;
+        if let Some(user) = self
             .users
             .find_by_identity(&identity.provider, &identity.subject)
             .await?
         {
-            Some(user) => {
-                if signed_in_as.is_some_and(|me| me != user.id) {
-                    return Err(DomainError::conflict(
-                        &["identity"],
-                        "this sign-in already belongs to another account",
-                    ));
-                }
-                user
-            }
-            None => self.attach_new_identity(&identity, signed_in_as).await?,
-        };
-        if user.status == UserStatus::Suspended {
-            return Err(DomainError::Forbidden);
+            return Self::known_identity(user, signed_in_as);
         }
-        Ok(user)
+        match self.attach_new_identity(&identity, signed_in_as).await {
+            // A concurrent first sign-in of the same identity won the race: use its user.
+            Err(e) if e.code() == ErrorCode::Conflict => match self
+                .users
+                .find_by_identity(&identity.provider, &identity.subject)
+                .await?
+            {
+                Some(user) => Self::known_identity(user, signed_in_as),
+                None => Err(e),
+            },
+            other => other,
+        }
+    }
+
+    fn known_identity(user: User, signed_in_as: Option<UserId>) -> DomainResult<User> {
+        if signed_in_as.is_some_and(|me| me != user.id) {
+            return Err(DomainError::conflict(
+                &["identity"],
+                "this sign-in already belongs to another account",
+            ));
+        }
+        Self::active(user)
+    }
+
+    fn active(user: User) -> DomainResult<User> {
+        match user.status {
+            UserStatus::Active => Ok(user),
+            UserStatus::Suspended => Err(DomainError::Forbidden),
+        }
     }
 
     async fn attach_new_identity(
@@ -91,30 +109,26 @@ impl AccountService {
         signed_in_as: Option<UserId>,
     ) -> DomainResult<User> {
         if let Some(me) = signed_in_as {
-            self.users.link_identity(me, identity).await?;
-            return self
+            let me = self
                 .users
                 .find_by_id(me)
                 .await?
-                .ok_or(DomainError::NotFound { entity: "user" });
+                .ok_or(DomainError::NotFound { entity: "user" })?;
+            let me = Self::active(me)?;
+            self.users.link_identity(me.id, identity).await?;
+            return Ok(me);
         }
         if identity.email_verified
             && let Some(email) = &identity.email
             && let Some(existing) = self.users.find_by_email(email).await?
         {
+            let existing = Self::active(existing)?;
             self.users.link_identity(existing.id, identity).await?;
             return Ok(existing);
         }
         let display_name = identity
             .display_name
             .clone()
-            .map(|n| {
-                n.chars()
-                    .filter(|c| !c.is_control())
-                    .take(100)
-                    .collect::<String>()
-            })
-            .filter(|n| !n.trim().is_empty())
             .or_else(|| {
                 identity
                     .email
@@ -127,10 +141,7 @@ impl AccountService {
             email: identity.email.clone(),
             email_verified: identity.email_verified,
             display_name,
-            avatar_url: identity
-                .avatar_url
-                .clone()
-                .filter(|u| u.starts_with("https://")),
+            avatar_url: identity.avatar_url.clone(),
             roles: Vec::new(),
         };
         self.users.create_with_identity(&new_user, identity).await
@@ -208,15 +219,17 @@ impl AccountService {
         client: ClientInfo,
         now: DateTime<Utc>,
     ) -> DomainResult<Session> {
-        let absolute =
-            chrono::Duration::from_std(self.limits.absolute).unwrap_or(chrono::Duration::MAX);
+        let expires_at = chrono::Duration::from_std(self.limits.absolute)
+            .ok()
+            .and_then(|absolute| now.checked_add_signed(absolute))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         self.sessions
             .create(&NewSession {
                 id: SessionId(Uuid::now_v7()),
                 user_id: user.id,
                 token_hash,
                 created_at: now,
-                expires_at: now + absolute,
+                expires_at,
                 user_agent: client.user_agent.map(|ua| ua.chars().take(512).collect()),
                 ip: client.ip,
             })
@@ -242,7 +255,7 @@ impl AccountService {
         if user.status != UserStatus::Active {
             return Ok(None);
         }
-        if now - session.last_seen_at >= TOUCH_EVERY {
+        if now - session.last_seen_at >= touch_every(&self.limits) {
             self.sessions.touch(hash, session.id, now).await?;
         }
         Ok(Some((
@@ -286,7 +299,7 @@ impl AccountService {
     /// The signed-in user's sessions that still work, newest first.
     pub async fn sessions(&self, actor: &Actor, now: DateTime<Utc>) -> DomainResult<Vec<Session>> {
         let me = policy::own_account(actor)?;
-        let all = self.sessions.list_for_user(me).await?;
+        let all = self.sessions.list_for_user(me, now).await?;
         Ok(all
             .into_iter()
             .filter(|s| s.is_live(now, &self.limits))

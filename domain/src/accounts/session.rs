@@ -47,8 +47,10 @@ pub struct Session {
 impl Session {
     /// Whether the session still authenticates at `now`.
     pub fn is_live(&self, now: DateTime<Utc>, limits: &SessionLimits) -> bool {
-        let idle_ends = self.last_seen_at
-            + chrono::Duration::from_std(limits.idle).unwrap_or(chrono::Duration::MAX);
+        let idle_ends = chrono::Duration::from_std(limits.idle)
+            .ok()
+            .and_then(|idle| self.last_seen_at.checked_add_signed(idle))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         self.revoked_at.is_none() && now < self.expires_at && now < idle_ends
     }
 }
