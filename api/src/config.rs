@@ -113,8 +113,9 @@ pub struct ProviderSettings {
     /// `{public_url}/auth/{key}/callback`.
     pub redirect_url: Option<String>,
     /// Whether emails this provider calls verified may link to (and claim) accounts.
-    /// Default: true for `github` and `google`, false for `oidc` (whoever runs an issuer
-    /// can vouch for any address; trust only one you control).
+    /// Default: true for github.com and Google's own issuer, false for anything else
+    /// (GitHub Enterprise, other issuers): whoever runs an issuer can vouch for any
+    /// address, so trust only one you control.
     pub trust_email: Option<bool>,
     /// GitHub endpoints, for GitHub Enterprise: authorize and token URLs and the REST API.
     pub auth_url: Option<String>,
@@ -123,13 +124,6 @@ pub struct ProviderSettings {
 }
 
 impl ProviderSettings {
-    pub fn trusts_email(&self) -> bool {
-        self.trust_email.unwrap_or(matches!(
-            self.kind,
-            ProviderKind::Github | ProviderKind::Google
-        ))
-    }
-
     pub fn issuer_url(&self) -> Option<String> {
         match self.kind {
             ProviderKind::Google => Some(

@@ -492,6 +492,45 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn long_issuers_fit_and_a_suspended_user_links_nothing() {
+        for backend in backends() {
+            let (_guard, db) = TestDatabase::migrated(backend).await;
+            let (svc, users) = service(&db).await;
+            // Microsoft Entra-style issuers are long; the key holds up to 300 characters.
+            let issuer = format!(
+                "https://login.microsoftonline.com/{}/v2.0",
+                "0f0e0d0c-0b0a-0908-0706-050403020100".repeat(6)
+            );
+            assert!(Provider::Oidc(issuer.clone()).key().len() > 200);
+            let long = identity(Provider::Oidc(issuer.clone()), "entra-1", None, false);
+            let user = svc.sign_in(&Actor::Anonymous, long).await.unwrap();
+            assert_eq!(
+                users
+                    .find_by_identity(&Provider::Oidc(issuer), "entra-1")
+                    .await
+                    .unwrap()
+                    .map(|u| u.id),
+                Some(user.id)
+            );
+
+            users
+                .set_status(user.id, UserStatus::Suspended)
+                .await
+                .unwrap();
+            let extra = identity(Provider::Github, "99", None, false);
+            let err = svc.sign_in(&user.actor(), extra).await.unwrap_err();
+            assert_eq!(err.code(), ErrorCode::Forbidden);
+            assert_eq!(
+                users
+                    .find_by_identity(&Provider::Github, "99")
+                    .await
+                    .unwrap(),
+                None
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn racing_first_sign_ins_of_one_identity_end_in_one_user() {
         for backend in backends() {
             let (_guard, db) = TestDatabase::migrated(backend).await;

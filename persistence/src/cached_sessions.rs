@@ -19,8 +19,8 @@ use crate::cache::{Cache, invalidate, read_through_present};
 
 const TTL: Duration = Duration::from_secs(60);
 
-/// Longer than any entry stored before the revocation can live.
-const REVOKED_TTL: Duration = Duration::from_secs(2 * 60 + 5);
+/// Far longer than any entry stored by a read that raced the revocation can live.
+const REVOKED_TTL: Duration = Duration::from_secs(10 * 60);
 
 fn key(hash: &TokenHash) -> String {
     format!("session:v1:{}", hash.0)
@@ -33,15 +33,34 @@ fn revoked_key(hash: &TokenHash) -> String {
 pub struct CachedSessionRepository {
     inner: Arc<dyn SessionRepository>,
     cache: Arc<dyn Cache>,
+    /// Revocations made by this process, kept here as well: a bounded shared cache may
+    /// decline to keep a new marker, this map never does (entries leave after
+    /// `REVOKED_TTL`).
+    revoked_here: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
 
 impl CachedSessionRepository {
     pub fn new(inner: Arc<dyn SessionRepository>, cache: Arc<dyn Cache>) -> Self {
-        Self { inner, cache }
+        Self {
+            inner,
+            cache,
+            revoked_here: std::sync::Mutex::default(),
+        }
+    }
+
+    fn revoked_locally(&self, hash: &TokenHash) -> bool {
+        let map = self.revoked_here.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&hash.0)
+            .is_some_and(|at| at.elapsed() < REVOKED_TTL)
     }
 
     /// After a revocation commits: the marker first, then the entry.
     async fn forget(&self, hash: &TokenHash) {
+        {
+            let mut map = self.revoked_here.lock().unwrap_or_else(|p| p.into_inner());
+            map.retain(|_, at| at.elapsed() < REVOKED_TTL);
+            map.insert(hash.0.clone(), std::time::Instant::now());
+        }
         if let Err(err) = self.cache.set(&revoked_key(hash), "1", REVOKED_TTL).await {
             tracing::warn!(error = %err, "could not mark a revoked session in the cache");
         }
@@ -56,6 +75,9 @@ impl SessionRepository for CachedSessionRepository {
     }
 
     async fn find_by_token(&self, hash: &TokenHash) -> DomainResult<Option<Session>> {
+        if self.revoked_locally(hash) {
+            return self.inner.find_by_token(hash).await;
+        }
         match self.cache.get(&revoked_key(hash)).await {
             Ok(None) => {}
             Ok(Some(_)) => return self.inner.find_by_token(hash).await,
@@ -147,8 +169,47 @@ mod tests {
         }
     }
 
+    /// A bounded cache under pressure: it declines to keep revocation markers.
+    #[derive(Default)]
+    struct DropsMarkers(MemoryCache);
+
+    #[async_trait]
+    impl Cache for DropsMarkers {
+        async fn get(&self, key: &str) -> Result<Option<String>, crate::cache::CacheError> {
+            self.0.get(key).await
+        }
+        async fn set(
+            &self,
+            key: &str,
+            value: &str,
+            ttl: Duration,
+        ) -> Result<(), crate::cache::CacheError> {
+            if key.starts_with("session:revoked:") {
+                return Ok(());
+            }
+            self.0.set(key, value, ttl).await
+        }
+        async fn delete(&self, keys: &[String]) -> Result<(), crate::cache::CacheError> {
+            self.0.delete(keys).await
+        }
+        async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, crate::cache::CacheError> {
+            self.0.incr(key, ttl).await
+        }
+        async fn ping(&self) -> Result<(), crate::cache::CacheError> {
+            Ok(())
+        }
+        fn backend(&self) -> &'static str {
+            "drops-markers"
+        }
+    }
+
     #[tokio::test]
     async fn a_read_racing_a_revocation_cannot_bring_the_session_back() {
+        race_against_revocation(Arc::new(MemoryCache::default())).await;
+        race_against_revocation(Arc::new(DropsMarkers::default())).await;
+    }
+
+    async fn race_against_revocation(cache: Arc<dyn Cache>) {
         let now = Utc::now();
         let store = Arc::new(SlowStore {
             session: std::sync::Mutex::new(Session {
@@ -165,10 +226,7 @@ mod tests {
             release: Notify::new(),
             hold: std::sync::atomic::AtomicBool::new(true),
         });
-        let cached = Arc::new(CachedSessionRepository::new(
-            store.clone(),
-            Arc::new(MemoryCache::default()),
-        ));
+        let cached = Arc::new(CachedSessionRepository::new(store.clone(), cache));
         let hash = TokenHash("h".into());
         // A read loads the live session, then stalls before caching it...
         let reader = {

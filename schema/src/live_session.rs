@@ -11,6 +11,8 @@ use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult};
 use domain::Services;
 use domain::accounts::TokenHash;
 
+use crate::RequestContext;
+
 /// The session a WebSocket connection authenticated with; the HTTP layer puts it in the
 /// connection's data.
 #[derive(Debug, Clone)]
@@ -34,6 +36,14 @@ fn ended() -> ServerError {
     err
 }
 
+fn internal() -> ServerError {
+    let mut err = ServerError::new("Internal server error", None);
+    let mut ext = ErrorExtensionValues::default();
+    ext.set("code", "INTERNAL");
+    err.extensions = Some(ext);
+    err
+}
+
 #[async_trait::async_trait]
 impl Extension for RecheckSessionExtension {
     async fn prepare_request(
@@ -42,26 +52,37 @@ impl Extension for RecheckSessionExtension {
         request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        if let (Some(LiveSession(hash)), Some(services)) =
-            (ctx.data_opt::<LiveSession>(), ctx.data_opt::<Services>())
+        let Some(LiveSession(hash)) = ctx.data_opt::<LiveSession>() else {
+            return next.run(ctx, request).await;
+        };
+        let Some(services) = ctx.data_opt::<Services>() else {
+            tracing::error!("Services missing from the schema data");
+            return Err(internal());
+        };
+        match services
+            .accounts
+            .authenticate(hash, chrono::Utc::now())
+            .await
         {
-            match services
-                .accounts
-                .authenticate(hash, chrono::Utc::now())
-                .await
-            {
-                Ok(Some(_)) => {}
-                Ok(None) => return Err(ended()),
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot re-check a WebSocket session");
-                    let mut err = ServerError::new("Internal server error", None);
-                    let mut ext = ErrorExtensionValues::default();
-                    ext.set("code", "INTERNAL");
-                    err.extensions = Some(ext);
-                    return Err(err);
-                }
+            Ok(Some((actor, session))) => {
+                // The operation runs as the user is now (roles may have changed), with
+                // loaders of its own.
+                let request_id = ctx
+                    .data_opt::<RequestContext>()
+                    .map(|c| c.request_id.clone())
+                    .unwrap_or_default();
+                let fresh = RequestContext {
+                    actor,
+                    session: Some(session),
+                    request_id,
+                };
+                next.run(ctx, fresh.attach(request, services)).await
+            }
+            Ok(None) => Err(ended()),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot re-check a WebSocket session");
+                Err(internal())
             }
         }
-        next.run(ctx, request).await
     }
 }

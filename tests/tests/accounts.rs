@@ -459,3 +459,27 @@ async fn cors_answers_only_configured_origins_with_credentials() {
         assert_eq!(res.headers()["access-control-allow-origin"], FRONT_END);
     }
 }
+
+#[tokio::test]
+async fn an_authenticated_request_reads_its_session_from_the_cache() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        let t = token(&app, "ada", "").await;
+        let count = |query: &'static str| {
+            let app = &app;
+            let t = t.clone();
+            async move {
+                let before = app.statements.get();
+                let (status, _) = gql(app, Auth::Bearer(&t), query, json!({})).await;
+                assert_eq!(status, 200);
+                app.statements.get() - before
+            }
+        };
+        count("{ categories { slug } }").await; // warms the caches
+        // The session comes from the cache; the user is read once to see it is still
+        // active (suspension is immediate); the taxonomy is cached too.
+        assert_eq!(count("{ categories { slug } }").await, 1);
+        // `viewer` reads the user once more.
+        assert_eq!(count("{ viewer { id } }").await, 2);
+    }
+}

@@ -50,8 +50,13 @@ async fn env_with(setup: &Setup, customize: impl FnOnce(&mut Settings)) -> Env {
     };
     // ...and not this one's (the default for OpenID Connect providers).
     let untrusted = provider(ProviderKind::Oidc, &stub);
+    // Not Google's own issuer, so not trusted by default.
     let google = provider(ProviderKind::Google, &stub);
-    let github = provider(ProviderKind::Github, &stub);
+    // A GitHub Enterprise server (the stub): trusted because the operator says so.
+    let github = ProviderSettings {
+        trust_email: Some(true),
+        ..provider(ProviderKind::Github, &stub)
+    };
     let app = TestApp::spawn_with(setup, |s| {
         s.public_url = PUBLIC_URL.into();
         s.allowed_origins = vec![FRONT_END.into()];
@@ -324,8 +329,8 @@ async fn google_sign_in_is_openid_connect_and_identities_are_keyed_by_their_issu
         let viewer = env.viewer_with_cookie(&session).await;
         assert_eq!(viewer["email"], "kim@example.com");
         assert_eq!(
-            viewer["emailVerified"], true,
-            "Google's verified emails are trusted"
+            viewer["emailVerified"], false,
+            "only Google's own issuer is trusted by default"
         );
         // This "google" is not Google's issuer: its identities are stored under the
         // issuer they came from, never as Google's.
@@ -651,6 +656,8 @@ async fn return_to_goes_only_to_this_server_or_an_allowed_front_end() {
         for bad in [
             "https://evil.example/x",
             "//evil.example/x",
+            "/.//evil.example/x",
+            "/%2e%2e//evil.example/x",
             "https://front.example.evil.example/",
             "javascript:alert(1)",
         ] {
@@ -859,5 +866,22 @@ async fn auth_providers_lists_what_is_configured() {
                 { "id": "dev", "name": "Development sign-in", "loginPath": "/auth/dev/login" },
             ])
         );
+    }
+}
+
+#[tokio::test]
+async fn an_untrusted_github_server_cannot_vouch_for_emails() {
+    for setup in setups() {
+        let env = env_with(&setup, |s| {
+            if let Some(github) = s.providers.get_mut("github") {
+                github.trust_email = None; // GitHub Enterprise: not trusted by default
+            }
+        })
+        .await;
+        env.stub.sign_in_as(StubUser::new("9", "boss@example.com"));
+        let session = env.sign_in("github").await;
+        let viewer = env.viewer_with_cookie(&session).await;
+        assert_eq!(viewer["email"], "boss@example.com");
+        assert_eq!(viewer["emailVerified"], false);
     }
 }

@@ -65,6 +65,10 @@ pub(crate) fn checked_return_to(value: &str, allowed_origins: &[String]) -> Opti
             return None;
         }
         let mut out = url.path().to_owned();
+        // Dot segments can turn `/.//evil.example` into `//evil.example`.
+        if out.starts_with("//") {
+            return None;
+        }
         if let Some(q) = url.query() {
             out.push('?');
             out.push_str(q);
@@ -565,6 +569,10 @@ mod tests {
             "javascript:alert(1)",
             "app.example.com",
             "/\nSet-Cookie: x",
+            "/.//evil.example/x",
+            "/..//evil.example",
+            "/%2e//evil.example",
+            "/a/..//evil.example",
         ] {
             assert_eq!(checked_return_to(bad, &allowed), None, "{bad}");
         }

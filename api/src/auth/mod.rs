@@ -88,21 +88,37 @@ pub(crate) fn expired_cookie(name: &str) -> Cookie<'static> {
 /// the address the outermost of them saw (taken from the right of `X-Forwarded-For`, so
 /// a client cannot choose it by sending the header itself).
 pub(crate) fn client_ip(req: &HttpRequest, trusted_proxy_hops: usize) -> Option<IpAddr> {
-    let peer = req.peer_addr().map(|a| a.ip());
+    let peer = req.peer_addr().map(|a| a.ip().to_canonical());
     if trusted_proxy_hops == 0 {
         return peer;
     }
-    let forwarded: Vec<IpAddr> = req
+    // Count entries as the proxies wrote them, before parsing: dropping one that does
+    // not parse would shift the index onto an entry the client wrote.
+    let forwarded: Vec<&str> = req
         .headers()
         .get_all("x-forwarded-for")
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|ip| ip.trim().parse().ok())
+        .map(str::trim)
         .collect();
-    match forwarded.len().checked_sub(trusted_proxy_hops) {
+    let chosen = match forwarded.len().checked_sub(trusted_proxy_hops) {
         Some(i) => forwarded.get(i).copied(),
-        None => forwarded.first().copied().or(peer),
-    }
+        None => forwarded.first().copied(),
+    };
+    chosen.and_then(parse_forwarded).or(peer)
+}
+
+/// An `X-Forwarded-For` entry: `ip`, `ip:port`, `[v6]` or `[v6]:port`.
+fn parse_forwarded(entry: &str) -> Option<IpAddr> {
+    let ip = if let Some(rest) = entry.strip_prefix('[') {
+        rest.split(']').next()?.parse().ok()?
+    } else if let Ok(ip) = entry.parse::<IpAddr>() {
+        ip
+    } else {
+        let (host, _port) = entry.rsplit_once(':')?;
+        host.parse().ok()?
+    };
+    Some(IpAddr::to_canonical(&ip))
 }
 
 /// Who the client says it is, for `viewer { sessions }`.
@@ -240,5 +256,30 @@ mod tests {
             .peer_addr("10.0.0.2:4000".parse().unwrap())
             .to_http_request();
         assert_eq!(client_ip(&no_header, 1), Some("10.0.0.2".parse().unwrap()));
+        // A proxy that writes ports does not let the client's own entry through.
+        let with_port = TestRequest::default()
+            .peer_addr("10.0.0.2:4000".parse().unwrap())
+            .insert_header(("x-forwarded-for", "6.6.6.6, 203.0.113.7:4711"))
+            .to_http_request();
+        assert_eq!(
+            client_ip(&with_port, 1),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        let v6 = TestRequest::default()
+            .peer_addr("10.0.0.2:4000".parse().unwrap())
+            .insert_header(("x-forwarded-for", "[2001:db8::1]:443"))
+            .to_http_request();
+        assert_eq!(client_ip(&v6, 1), Some("2001:db8::1".parse().unwrap()));
+        // Garbage in the proxy's slot: the TCP peer, never the client's claim.
+        let garbage = TestRequest::default()
+            .peer_addr("10.0.0.2:4000".parse().unwrap())
+            .insert_header(("x-forwarded-for", "6.6.6.6, unknown"))
+            .to_http_request();
+        assert_eq!(client_ip(&garbage, 1), Some("10.0.0.2".parse().unwrap()));
+        // IPv4 clients of a dual-stack listener are IPv4 addresses, each its own bucket.
+        let mapped = TestRequest::default()
+            .peer_addr("[::ffff:198.51.100.4]:4000".parse().unwrap())
+            .to_http_request();
+        assert_eq!(client_ip(&mapped, 0), Some("198.51.100.4".parse().unwrap()));
     }
 }

@@ -160,7 +160,7 @@ impl SignInProvider {
             }),
             None => None,
         };
-        Ok(Self {
+        let mut provider = Self {
             key: key.to_owned(),
             display_name: s.display_name.clone().unwrap_or_else(|| match s.kind {
                 ProviderKind::Github => "GitHub".into(),
@@ -171,10 +171,17 @@ impl SignInProvider {
             client_secret: ClientSecret::new(s.client_secret.expose_secret().to_owned()),
             redirect: parse("redirect_url", &redirect, RedirectUrl::new)?,
             scopes,
-            trust_email: s.trusts_email(),
+            trust_email: false,
             github,
             oidc,
-        })
+        };
+        // Verified emails are trusted by default only from github.com and Google: whoever
+        // runs any other issuer (GitHub Enterprise included) can vouch for any address.
+        provider.trust_email = s.trust_email.unwrap_or(matches!(
+            provider.identity_provider(),
+            Provider::Github | Provider::Google
+        ));
+        Ok(provider)
     }
 
     /// Who issued identities from here: the issuer itself, not this configuration's key,
@@ -183,7 +190,11 @@ impl SignInProvider {
         if let Some(gh) = &self.github {
             return match gh.api.host_str() {
                 Some("api.github.com") => Provider::Github,
-                _ => Provider::GithubEnterprise(gh.api.authority().to_owned()),
+                host => Provider::GithubEnterprise(match (host, gh.api.port()) {
+                    (Some(h), Some(p)) => format!("{h}:{p}"),
+                    (Some(h), None) => h.to_owned(),
+                    (None, _) => self.key.clone(),
+                }),
             };
         }
         match &self.oidc {

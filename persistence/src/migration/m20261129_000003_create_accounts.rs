@@ -112,8 +112,9 @@ impl MigrationTrait for Migration {
                     )
                     .col(ColumnDef::new(Identities::UserId).uuid().not_null())
                     .col(
+                        // `oidc:` plus an issuer URL (domain::accounts::MAX_PROVIDER_KEY).
                         ColumnDef::new(Identities::Provider)
-                            .string_len(64)
+                            .string_len(300)
                             .not_null(),
                     )
                     .col(
@@ -202,6 +203,16 @@ impl MigrationTrait for Migration {
                     .table(Sessions::Table)
                     .col(Sessions::UserId)
                     .col(Sessions::CreatedAt)
+                    .to_owned(),
+            )
+            .await?;
+        // The sweep of long-ended sessions at each sign-in finds them by this.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_sessions_expires_at")
+                    .table(Sessions::Table)
+                    .col(Sessions::ExpiresAt)
                     .to_owned(),
             )
             .await
