@@ -11,8 +11,8 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use domain::Services;
 use persistence::cache::{Cache, MemoryCache, RedisCache, RedisSettings};
 use persistence::{
-    CachedSessionRepository, CachedTaxonomyRepository, Db, SeaSessionRepository,
-    SeaSignInRepository, SeaTaxonomyRepository, SeaUserRepository,
+    CachedSessionRepository, CachedTaxonomyRepository, Db, SeaProfileRepository,
+    SeaSessionRepository, SeaSignInRepository, SeaTaxonomyRepository, SeaUserRepository,
 };
 use secrecy::ExposeSecret;
 
@@ -70,6 +70,7 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
         Arc::new(SeaUserRepository::new(db)),
         Arc::new(sessions),
         Arc::new(SeaSignInRepository::new(db)),
+        Arc::new(SeaProfileRepository::new(db)),
         settings.session_limits(),
     )
 }

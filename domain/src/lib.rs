@@ -5,8 +5,11 @@
 pub mod accounts;
 pub mod actor;
 pub mod error;
+pub mod money;
 pub mod pagination;
+pub mod profiles;
 pub mod taxonomy;
+pub mod text;
 
 use std::sync::Arc;
 
@@ -18,6 +21,7 @@ pub use error::{DomainError, DomainResult, ErrorCode, FieldError};
 pub struct Services {
     pub taxonomy: taxonomy::TaxonomyService,
     pub accounts: accounts::AccountService,
+    pub profiles: profiles::ProfileService,
 }
 
 impl Services {
@@ -26,9 +30,11 @@ impl Services {
         users: Arc<dyn accounts::UserRepository>,
         sessions: Arc<dyn accounts::SessionRepository>,
         sign_ins: Arc<dyn accounts::SignInRepository>,
+        profiles: Arc<dyn profiles::ProfileRepository>,
         session_limits: accounts::SessionLimits,
     ) -> Self {
         Self {
+            profiles: profiles::ProfileService::new(profiles, taxonomy_repo.clone()),
             taxonomy: taxonomy::TaxonomyService::new(taxonomy_repo),
             accounts: accounts::AccountService::new(users, sessions, sign_ins, session_limits),
         }

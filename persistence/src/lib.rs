@@ -10,6 +10,7 @@ mod db;
 pub mod entities;
 mod errors;
 pub mod migration;
+mod profiles_repo;
 mod sign_in_repo;
 mod taxonomy_repo;
 #[cfg(any(test, feature = "testing"))]
@@ -19,6 +20,7 @@ pub use accounts_repo::{SeaSessionRepository, SeaUserRepository};
 pub use cached_sessions::CachedSessionRepository;
 pub use cached_taxonomy::CachedTaxonomyRepository;
 pub use db::{Backend, Db, DbSettings, StatementCounter};
+pub use profiles_repo::SeaProfileRepository;
 pub use sign_in_repo::SeaSignInRepository;
 pub use taxonomy_repo::SeaTaxonomyRepository;
 

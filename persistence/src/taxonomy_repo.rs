@@ -171,6 +171,18 @@ impl TaxonomyRepository for SeaTaxonomyRepository {
         Ok(rows.into_iter().map(to_skill).collect())
     }
 
+    async fn skills_by_slugs(&self, slugs: &[SkillSlug]) -> DomainResult<Vec<Skill>> {
+        if slugs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = skill::Entity::find()
+            .filter(skill::Column::Slug.is_in(slugs.iter().map(SkillSlug::as_str)))
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().map(to_skill).collect())
+    }
+
     async fn aliases(&self, ids: &[SkillId]) -> DomainResult<HashMap<SkillId, Vec<String>>> {
         if ids.is_empty() {
             return Ok(HashMap::new());

@@ -15,14 +15,16 @@ pub enum NodeKind {
     Skill,
     User,
     Session,
+    FreelancerProfile,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 4] = [
+    const ALL: [NodeKind; 5] = [
         NodeKind::Category,
         NodeKind::Skill,
         NodeKind::User,
         NodeKind::Session,
+        NodeKind::FreelancerProfile,
     ];
 
     fn name(self) -> &'static str {
@@ -31,6 +33,7 @@ impl NodeKind {
             NodeKind::Skill => "Skill",
             NodeKind::User => "User",
             NodeKind::Session => "Session",
+            NodeKind::FreelancerProfile => "FreelancerProfile",
         }
     }
 }

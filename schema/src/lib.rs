@@ -11,6 +11,7 @@ mod ids;
 mod limits;
 mod live_session;
 mod node;
+mod profiles;
 mod subscription;
 mod taxonomy;
 
@@ -28,12 +29,17 @@ pub use live_session::LiveSession;
 pub struct Query(
     node::NodeQuery,
     accounts::AccountQuery,
+    profiles::query::ProfileQuery,
     taxonomy::TaxonomyQuery,
 );
 
 /// All root mutation fields.
 #[derive(MergedObject, Default)]
-pub struct Mutation(accounts::AccountMutation, taxonomy::TaxonomyMutation);
+pub struct Mutation(
+    accounts::AccountMutation,
+    profiles::mutation::ProfileMutation,
+    taxonomy::TaxonomyMutation,
+);
 
 pub type Subscription = subscription::Subscription;
 

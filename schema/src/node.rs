@@ -5,6 +5,7 @@ use domain::taxonomy::{CategoryId, SkillId};
 
 use crate::errors::ApiCode;
 use crate::ids::{NodeKind, decode};
+use crate::profiles::types::FreelancerProfile;
 use crate::taxonomy::types::{Category, Skill, load_error, loaders};
 
 /// An object with a global ID, which `node(id:)` fetches again.
@@ -17,6 +18,7 @@ use crate::taxonomy::types::{Category, Skill, load_error, loaders};
 pub enum Node {
     Category(Category),
     Skill(Skill),
+    FreelancerProfile(FreelancerProfile),
 }
 
 const MAX_NODES: usize = 100;
@@ -40,7 +42,18 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
             .await
             .map_err(|e| load_error(ctx, e))?
             .map(|s| Node::Skill(Skill(s))),
-        // Users and sessions are not fetchable by ID (yet): private until profiles land.
+        NodeKind::FreelancerProfile => crate::context::services(ctx)?
+            .profiles
+            .by_ids(
+                crate::context::actor(ctx),
+                &[domain::profiles::ProfileId(uuid)],
+            )
+            .await
+            .map_err(|e| crate::errors::gql_error(ctx, &e))?
+            .into_iter()
+            .next()
+            .map(|p| Node::FreelancerProfile(FreelancerProfile(p))),
+        // Users and sessions are not fetchable by ID: accounts are private.
         NodeKind::User | NodeKind::Session => None,
     })
 }

@@ -44,6 +44,7 @@ fn sample(t: &Value, types: &HashMap<String, Value>) -> Value {
                     "Float" => json!(1.5),
                     "Boolean" => json!(true),
                     "DateTime" => json!("2026-01-01T00:00:00Z"),
+                    "NaiveDate" => json!("2026-01-01"),
                     _ => json!("x"),
                 },
             }

@@ -19,6 +19,8 @@ pub trait TaxonomyRepository: Send + Sync {
 
     async fn skill_by_slug(&self, slug: &SkillSlug) -> DomainResult<Option<Skill>>;
     async fn skills_by_ids(&self, ids: &[SkillId]) -> DomainResult<Vec<Skill>>;
+    /// The skills with these slugs (unknown slugs are simply absent).
+    async fn skills_by_slugs(&self, slugs: &[SkillSlug]) -> DomainResult<Vec<Skill>>;
     /// Aliases per skill, each list sorted.
     async fn aliases(&self, ids: &[SkillId]) -> DomainResult<HashMap<SkillId, Vec<String>>>;
     /// Skills matching `filter` in slug order, after the slug in `page`.

@@ -1,6 +1,10 @@
 //! SeaORM entities, one file per table.
 
 pub mod category;
+pub mod freelancer_language;
+pub mod freelancer_link;
+pub mod freelancer_profile;
+pub mod freelancer_skill;
 pub mod identity;
 pub mod session;
 pub mod sign_in_attempt;

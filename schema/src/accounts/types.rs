@@ -72,6 +72,19 @@ impl Viewer {
         self.0.created_at
     }
 
+    /// Your freelancer profile, if you have one (see `createFreelancerProfile`).
+    async fn freelancer_profile(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::profiles::types::FreelancerProfile>> {
+        let found = services(ctx)?
+            .profiles
+            .of_user(actor(ctx), self.0.id)
+            .await
+            .gql(ctx)?;
+        Ok(found.map(crate::profiles::types::FreelancerProfile))
+    }
+
     /// Your sessions that still work (browsers and devices signed in), newest first.
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
         let current = ctx

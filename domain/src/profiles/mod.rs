@@ -1,0 +1,17 @@
+//! Freelancer profiles: what clients read before hiring.
+
+mod input;
+mod model;
+mod policy;
+mod ports;
+mod service;
+
+pub use input::{
+    Change, ExternalProfileInput, LanguageInput, MoneyInput, ProfileInput, SkillInput,
+};
+pub use model::{
+    Availability, ExternalProfile, ExternalSite, FreelancerProfile, LanguageLevel, Location,
+    ProfileId, ProfileSkill, SpokenLanguage, Visibility,
+};
+pub use ports::ProfileRepository;
+pub use service::ProfileService;

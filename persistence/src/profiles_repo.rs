@@ -1,0 +1,301 @@
+//! Freelancer profiles on SeaORM: one row per profile plus its skills, languages and
+//! links, written together in one transaction and read back in one statement per table.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use domain::money::{Currency, Money};
+use domain::profiles::{
+    Availability, ExternalProfile, ExternalSite, FreelancerProfile, LanguageLevel, Location,
+    ProfileId, ProfileRepository, ProfileSkill, SpokenLanguage, Visibility,
+};
+use domain::taxonomy::SkillId;
+use domain::{DomainError, DomainResult, UserId};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
+
+use crate::entities::{freelancer_language, freelancer_link, freelancer_profile, freelancer_skill};
+use crate::errors::{internal, map_db_err};
+
+const UNIQUE_FIELDS: &[(&str, &str)] = &[("user", "user")];
+
+#[derive(Clone)]
+pub struct SeaProfileRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaProfileRepository {
+    pub fn new(db: &crate::Db) -> Self {
+        Self {
+            db: db.connection().clone(),
+        }
+    }
+}
+
+fn level_key(level: LanguageLevel) -> &'static str {
+    match level {
+        LanguageLevel::Basic => "BASIC",
+        LanguageLevel::Conversational => "CONVERSATIONAL",
+        LanguageLevel::Fluent => "FLUENT",
+        LanguageLevel::Native => "NATIVE",
+    }
+}
+
+fn level_from(key: &str) -> LanguageLevel {
+    match key {
+        "NATIVE" => LanguageLevel::Native,
+        "FLUENT" => LanguageLevel::Fluent,
+        "CONVERSATIONAL" => LanguageLevel::Conversational,
+        _ => LanguageLevel::Basic,
+    }
+}
+
+fn small(n: u8) -> i16 {
+    i16::from(n)
+}
+
+fn row(p: &FreelancerProfile) -> freelancer_profile::ActiveModel {
+    freelancer_profile::ActiveModel {
+        id: Set(p.id.0),
+        user_id: Set(p.user_id.0),
+        headline: Set(p.headline.clone()),
+        overview: Set(p.overview.clone()),
+        rate_minor: Set(p.hourly_rate.map(|m| m.amount_minor)),
+        rate_currency: Set(p.hourly_rate.map(|m| m.currency.code().to_owned())),
+        hours_per_week: Set(small(p.availability.hours_per_week)),
+        available_from: Set(p.availability.available_from),
+        country: Set(p.location.country.clone()),
+        city: Set(p.location.city.clone()),
+        time_zone: Set(p.location.time_zone.clone()),
+        visibility: Set(match p.visibility {
+            Visibility::Visible => "VISIBLE".into(),
+            Visibility::Hidden => "HIDDEN".into(),
+        }),
+        created_at: Set(p.created_at),
+        updated_at: Set(p.updated_at),
+    }
+}
+
+/// Writes the profile's lists (after the old ones were deleted).
+async fn insert_lists<C: ConnectionTrait>(db: &C, p: &FreelancerProfile) -> DomainResult<()> {
+    if !p.skills.is_empty() {
+        freelancer_skill::Entity::insert_many(p.skills.iter().enumerate().map(|(i, s)| {
+            freelancer_skill::ActiveModel {
+                profile_id: Set(p.id.0),
+                skill_id: Set(s.skill_id.0),
+                level: Set(small(s.level)),
+                years: Set(small(s.years)),
+                position: Set(i16::try_from(i).unwrap_or(i16::MAX)),
+            }
+        }))
+        .exec_without_returning(db)
+        .await
+        .map_err(internal)?;
+    }
+    if !p.languages.is_empty() {
+        freelancer_language::Entity::insert_many(p.languages.iter().enumerate().map(|(i, l)| {
+            freelancer_language::ActiveModel {
+                profile_id: Set(p.id.0),
+                code: Set(l.code.clone()),
+                level: Set(level_key(l.level).into()),
+                position: Set(i16::try_from(i).unwrap_or(i16::MAX)),
+            }
+        }))
+        .exec_without_returning(db)
+        .await
+        .map_err(internal)?;
+    }
+    if !p.external_profiles.is_empty() {
+        freelancer_link::Entity::insert_many(p.external_profiles.iter().map(|l| {
+            freelancer_link::ActiveModel {
+                profile_id: Set(p.id.0),
+                site: Set(l.site.key().into()),
+                url: Set(l.url.clone()),
+            }
+        }))
+        .exec_without_returning(db)
+        .await
+        .map_err(internal)?;
+    }
+    Ok(())
+}
+
+impl SeaProfileRepository {
+    /// Profiles with all their lists: four statements for any number of profiles.
+    async fn assemble(
+        &self,
+        rows: Vec<freelancer_profile::Model>,
+    ) -> DomainResult<Vec<FreelancerProfile>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<ProfileId> = rows.iter().map(|r| ProfileId(r.id)).collect();
+        let mut skills = self.skills(&ids).await?;
+        let mut languages: HashMap<uuid::Uuid, Vec<SpokenLanguage>> = HashMap::new();
+        for l in freelancer_language::Entity::find()
+            .filter(freelancer_language::Column::ProfileId.is_in(ids.iter().map(|i| i.0)))
+            .order_by_asc(freelancer_language::Column::ProfileId)
+            .order_by_asc(freelancer_language::Column::Position)
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+        {
+            languages
+                .entry(l.profile_id)
+                .or_default()
+                .push(SpokenLanguage {
+                    code: l.code,
+                    level: level_from(&l.level),
+                });
+        }
+        let mut links: HashMap<uuid::Uuid, Vec<ExternalProfile>> = HashMap::new();
+        for l in freelancer_link::Entity::find()
+            .filter(freelancer_link::Column::ProfileId.is_in(ids.iter().map(|i| i.0)))
+            .order_by_asc(freelancer_link::Column::Site)
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+        {
+            if let Some(site) = ExternalSite::from_key(&l.site) {
+                links
+                    .entry(l.profile_id)
+                    .or_default()
+                    .push(ExternalProfile { site, url: l.url });
+            }
+        }
+        rows.into_iter()
+            .map(|r| {
+                let hourly_rate = match (r.rate_minor, r.rate_currency.as_deref()) {
+                    (Some(amount_minor), Some(code)) => Some(Money {
+                        amount_minor,
+                        currency: Currency::parse(code).map_err(DomainError::internal)?,
+                    }),
+                    _ => None,
+                };
+                Ok(FreelancerProfile {
+                    id: ProfileId(r.id),
+                    user_id: UserId(r.user_id),
+                    headline: r.headline,
+                    overview: r.overview,
+                    hourly_rate,
+                    availability: Availability {
+                        hours_per_week: u8::try_from(r.hours_per_week).unwrap_or(0),
+                        available_from: r.available_from,
+                    },
+                    location: Location {
+                        country: r.country,
+                        city: r.city,
+                        time_zone: r.time_zone,
+                    },
+                    languages: languages.remove(&r.id).unwrap_or_default(),
+                    skills: skills.remove(&ProfileId(r.id)).unwrap_or_default(),
+                    external_profiles: links.remove(&r.id).unwrap_or_default(),
+                    visibility: if r.visibility == "HIDDEN" {
+                        Visibility::Hidden
+                    } else {
+                        Visibility::Visible
+                    },
+                    created_at: r.created_at,
+                    updated_at: r.updated_at,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl ProfileRepository for SeaProfileRepository {
+    async fn create(&self, p: &FreelancerProfile) -> DomainResult<FreelancerProfile> {
+        let txn = self.db.begin().await.map_err(internal)?;
+        freelancer_profile::Entity::insert(row(p))
+            .exec_without_returning(&txn)
+            .await
+            .map_err(|e| map_db_err(e, UNIQUE_FIELDS))?;
+        insert_lists(&txn, p).await?;
+        txn.commit().await.map_err(internal)?;
+        tracing::info!(profile = %p.id.0, user = %p.user_id.0, "freelancer profile created");
+        Ok(p.clone())
+    }
+
+    async fn save(&self, p: &FreelancerProfile) -> DomainResult<FreelancerProfile> {
+        let txn = self.db.begin().await.map_err(internal)?;
+        let updated = freelancer_profile::Entity::update_many()
+            .set(row(p))
+            .filter(freelancer_profile::Column::Id.eq(p.id.0))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        if updated.rows_affected == 0 {
+            return Err(DomainError::NotFound { entity: "profile" });
+        }
+        freelancer_skill::Entity::delete_many()
+            .filter(freelancer_skill::Column::ProfileId.eq(p.id.0))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        freelancer_language::Entity::delete_many()
+            .filter(freelancer_language::Column::ProfileId.eq(p.id.0))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        freelancer_link::Entity::delete_many()
+            .filter(freelancer_link::Column::ProfileId.eq(p.id.0))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        insert_lists(&txn, p).await?;
+        txn.commit().await.map_err(internal)?;
+        Ok(p.clone())
+    }
+
+    async fn by_ids(&self, ids: &[ProfileId]) -> DomainResult<Vec<FreelancerProfile>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = freelancer_profile::Entity::find()
+            .filter(freelancer_profile::Column::Id.is_in(ids.iter().map(|i| i.0)))
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        self.assemble(rows).await
+    }
+
+    async fn by_user(&self, user: UserId) -> DomainResult<Option<FreelancerProfile>> {
+        let rows = freelancer_profile::Entity::find()
+            .filter(freelancer_profile::Column::UserId.eq(user.0))
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(self.assemble(rows).await?.into_iter().next())
+    }
+
+    async fn skills(
+        &self,
+        ids: &[ProfileId],
+    ) -> DomainResult<HashMap<ProfileId, Vec<ProfileSkill>>> {
+        let mut out: HashMap<ProfileId, Vec<ProfileSkill>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        for s in freelancer_skill::Entity::find()
+            .filter(freelancer_skill::Column::ProfileId.is_in(ids.iter().map(|i| i.0)))
+            .order_by_asc(freelancer_skill::Column::ProfileId)
+            .order_by_asc(freelancer_skill::Column::Position)
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+        {
+            out.entry(ProfileId(s.profile_id))
+                .or_default()
+                .push(ProfileSkill {
+                    skill_id: SkillId(s.skill_id),
+                    level: u8::try_from(s.level).unwrap_or(1),
+                    years: u8::try_from(s.years).unwrap_or(0),
+                });
+        }
+        Ok(out)
+    }
+}

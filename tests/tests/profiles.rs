@@ -1,0 +1,447 @@
+//! Freelancer profiles over GraphQL: creating, changing, validating, hiding, and who sees
+//! what.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use serde_json::{Value, json};
+use tests::{Setup, TestApp, setups};
+
+async fn app(setup: &Setup) -> TestApp {
+    TestApp::spawn_with(setup, |s| s.dev_login = true).await
+}
+
+async fn token(app: &TestApp, handle: &str, roles: &str) -> String {
+    let res = app
+        .client
+        .get(app.url(&format!("/auth/dev/login?as={handle}&roles={roles}")))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+async fn gql(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
+    let mut req = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": query, "variables": variables }));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+const FIELDS: &str = "id headline overview hourlyRate { amountMinor currency }
+    availability { hoursPerWeek availableFrom } location { country city timeZone }
+    languages { code level } skills { skill { slug name } level years }
+    externalProfiles { site url } completeness missing visibility";
+
+fn create_mutation() -> String {
+    format!(
+        "mutation($p: FreelancerProfileFields!) {{ createFreelancerProfile(input: {{ profile: $p }}) {{
+            profile {{ {FIELDS} }} userErrors {{ field code message }} }} }}"
+    )
+}
+
+fn update_mutation() -> String {
+    format!(
+        "mutation($id: ID!, $p: FreelancerProfileFields!) {{ updateFreelancerProfile(input: {{ profileId: $id, profile: $p }}) {{
+            profile {{ {FIELDS} }} userErrors {{ field code message }} }} }}"
+    )
+}
+
+const VISIBILITY: &str = "mutation($id: ID!, $v: ProfileVisibility!) { setFreelancerProfileVisibility(input: { profileId: $id, visibility: $v }) { profile { visibility } userErrors { field code } } }";
+
+fn full_profile() -> Value {
+    json!({
+        "headline": "  Rust & PostgreSQL backend engineer ",
+        "overview": "I build APIs.\nTen years of backend work.",
+        "hourlyRate": { "amountMinor": 9500, "currency": "eur" },
+        "hoursPerWeek": 30,
+        "availableFrom": "2027-01-04",
+        "country": "de",
+        "city": "Berlin",
+        "timeZone": "Europe/Berlin",
+        "languages": [{ "code": "DE", "level": "NATIVE" }, { "code": "en", "level": "FLUENT" }],
+        "skills": [
+            { "skill": "rust", "level": 5, "years": 8 },
+            { "skill": "postgresql", "level": 4, "years": 10 },
+            { "skill": "graphql", "level": 4, "years": 5 }
+        ],
+        "externalProfiles": [{ "site": "GITHUB", "url": "https://github.com/ada" }]
+    })
+}
+
+fn field_paths(errors: &Value) -> Vec<String> {
+    let mut paths: Vec<String> = errors
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            e["field"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f.as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+        .collect();
+    paths.sort();
+    paths
+}
+
+#[tokio::test]
+async fn a_freelancer_creates_reads_and_changes_their_profile() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        let ada = token(&app, "ada", "freelancer").await;
+        let body = gql(
+            &app,
+            Some(&ada),
+            &create_mutation(),
+            json!({ "p": full_profile() }),
+        )
+        .await;
+        let payload = &body["data"]["createFreelancerProfile"];
+        assert_eq!(payload["userErrors"], json!([]), "{body}");
+        let p = &payload["profile"];
+        assert_eq!(p["headline"], "Rust & PostgreSQL backend engineer");
+        assert_eq!(
+            p["hourlyRate"],
+            json!({ "amountMinor": 9500, "currency": "EUR" })
+        );
+        assert_eq!(
+            p["availability"],
+            json!({ "hoursPerWeek": 30, "availableFrom": "2027-01-04" })
+        );
+        assert_eq!(
+            p["location"],
+            json!({ "country": "DE", "city": "Berlin", "timeZone": "Europe/Berlin" })
+        );
+        assert_eq!(
+            p["languages"][0],
+            json!({ "code": "de", "level": "NATIVE" })
+        );
+        assert_eq!(
+            p["skills"][1],
+            json!({ "skill": { "slug": "postgresql", "name": "PostgreSQL" }, "level": 4, "years": 10 })
+        );
+        assert_eq!(p["completeness"], 80, "the overview is short");
+        assert_eq!(p["missing"], json!(["overview"]));
+        assert_eq!(p["visibility"], "VISIBLE");
+        let id = p["id"].clone();
+
+        // One profile per account.
+        let again = gql(
+            &app,
+            Some(&ada),
+            &create_mutation(),
+            json!({ "p": { "headline": "x" } }),
+        )
+        .await;
+        assert_eq!(
+            again["data"]["createFreelancerProfile"]["userErrors"][0]["code"],
+            "CONFLICT"
+        );
+
+        // Everyone reads it; only Ada sees what is missing and its visibility.
+        let read = "query($id: ID!) { freelancerProfile(id: $id) { headline completeness missing visibility } node(id: $id) { id } }";
+        let anon = gql(&app, None, read, json!({ "id": id })).await;
+        assert_eq!(
+            anon["data"]["freelancerProfile"]["headline"],
+            "Rust & PostgreSQL backend engineer"
+        );
+        assert_eq!(anon["data"]["freelancerProfile"]["missing"], Value::Null);
+        assert_eq!(anon["data"]["freelancerProfile"]["visibility"], Value::Null);
+        assert_eq!(anon["data"]["node"]["id"], id);
+        let mine = gql(
+            &app,
+            Some(&ada),
+            "{ viewer { freelancerProfile { id } } }",
+            json!({}),
+        )
+        .await;
+        assert_eq!(mine["data"]["viewer"]["freelancerProfile"]["id"], id);
+
+        // A partial change: absent fields stay, null clears, lists replace.
+        let change = json!({ "id": id, "p": { "hourlyRate": null, "skills": [{ "skill": "go", "level": 3, "years": 2 }] } });
+        let body = gql(&app, Some(&ada), &update_mutation(), change).await;
+        let p = &body["data"]["updateFreelancerProfile"]["profile"];
+        assert_eq!(p["hourlyRate"], Value::Null, "{body}");
+        assert_eq!(
+            p["skills"],
+            json!([{ "skill": { "slug": "go", "name": "Go" }, "level": 3, "years": 2 }])
+        );
+        assert_eq!(p["headline"], "Rust & PostgreSQL backend engineer");
+        assert_eq!(p["languages"].as_array().unwrap().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn only_freelancers_create_and_only_owners_edit() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        let client = token(&app, "acme", "client").await;
+        let body = gql(
+            &app,
+            Some(&client),
+            &create_mutation(),
+            json!({ "p": { "headline": "x" } }),
+        )
+        .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{body}"
+        );
+
+        let ada = token(&app, "ada", "freelancer").await;
+        let body = gql(
+            &app,
+            Some(&ada),
+            &create_mutation(),
+            json!({ "p": full_profile() }),
+        )
+        .await;
+        let id = body["data"]["createFreelancerProfile"]["profile"]["id"].clone();
+        let eve = token(&app, "eve", "freelancer").await;
+        let body = gql(
+            &app,
+            Some(&eve),
+            &update_mutation(),
+            json!({ "id": id, "p": { "headline": "mine now" } }),
+        )
+        .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{body}"
+        );
+        let body = gql(
+            &app,
+            Some(&eve),
+            VISIBILITY,
+            json!({ "id": id, "v": "HIDDEN" }),
+        )
+        .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{body}"
+        );
+        let read = gql(
+            &app,
+            None,
+            "query($id: ID!) { freelancerProfile(id: $id) { headline } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(
+            read["data"]["freelancerProfile"]["headline"],
+            "Rust & PostgreSQL backend engineer"
+        );
+        // An ID that is not a profile's is "not found" on profileId.
+        let body = gql(
+            &app,
+            Some(&eve),
+            &update_mutation(),
+            json!({ "id": "bm9wZQ", "p": {} }),
+        )
+        .await;
+        assert_eq!(
+            body["data"]["updateFreelancerProfile"]["userErrors"],
+            json!([{ "field": ["input", "profileId"], "code": "NOT_FOUND", "message": "no such profile" }])
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_reported_field_by_field_and_changes_nothing() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        let ada = token(&app, "ada", "freelancer").await;
+        let body = gql(
+            &app,
+            Some(&ada),
+            &create_mutation(),
+            json!({ "p": full_profile() }),
+        )
+        .await;
+        let id = body["data"]["createFreelancerProfile"]["profile"]["id"].clone();
+        let bad = json!({
+            "headline": "x".repeat(121),
+            "overview": "x".repeat(5001),
+            "hourlyRate": { "amountMinor": 0, "currency": "EUR" },
+            "hoursPerWeek": 81,
+            "country": "Germany",
+            "timeZone": "Mars Base",
+            "languages": [{ "code": "english", "level": "FLUENT" }],
+            "skills": [
+                { "skill": "rust", "level": 0, "years": 31 },
+                { "skill": "cobol-on-mars", "level": 3, "years": 1 },
+                { "skill": "Not A Slug", "level": 3, "years": 1 }
+            ],
+            "externalProfiles": [{ "site": "LINKED_IN", "url": "https://evil.example/in/ada" }]
+        });
+        let body = gql(
+            &app,
+            Some(&ada),
+            &update_mutation(),
+            json!({ "id": id, "p": bad }),
+        )
+        .await;
+        let payload = &body["data"]["updateFreelancerProfile"];
+        assert_eq!(payload["profile"], Value::Null);
+        let errors = &payload["userErrors"];
+        assert_eq!(
+            field_paths(errors),
+            [
+                "input.profile.country",
+                "input.profile.externalProfiles.0.url",
+                "input.profile.headline",
+                "input.profile.hourlyRate.amountMinor",
+                "input.profile.hoursPerWeek",
+                "input.profile.languages.0.code",
+                "input.profile.overview",
+                "input.profile.skills.0.level",
+                "input.profile.skills.0.years",
+                "input.profile.skills.1.skill",
+                "input.profile.skills.2.skill",
+                "input.profile.timeZone",
+            ]
+        );
+        let unknown = errors
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["field"][3] == "1")
+            .unwrap();
+        assert_eq!(unknown["code"], "NOT_FOUND");
+        assert!(
+            unknown["message"]
+                .as_str()
+                .unwrap()
+                .contains("cobol-on-mars")
+        );
+
+        let read = gql(&app, None, "query($id: ID!) { freelancerProfile(id: $id) { headline skills { level } hourlyRate { amountMinor } } }", json!({ "id": id })).await;
+        assert_eq!(
+            read["data"]["freelancerProfile"]["headline"],
+            "Rust & PostgreSQL backend engineer"
+        );
+        assert_eq!(
+            read["data"]["freelancerProfile"]["skills"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
+        assert_eq!(
+            read["data"]["freelancerProfile"]["hourlyRate"]["amountMinor"],
+            9500
+        );
+
+        let many: Vec<Value> = (0..51)
+            .map(|_| json!({ "skill": "rust", "level": 3, "years": 1 }))
+            .collect();
+        let body = gql(
+            &app,
+            Some(&ada),
+            &update_mutation(),
+            json!({ "id": id, "p": { "skills": many } }),
+        )
+        .await;
+        let errors = &body["data"]["updateFreelancerProfile"]["userErrors"];
+        assert!(
+            field_paths(errors).contains(&"input.profile.skills".to_string()),
+            "{errors}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hidden_profiles_are_seen_only_by_their_owner_and_admins() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        let ada = token(&app, "ada", "freelancer").await;
+        let body = gql(
+            &app,
+            Some(&ada),
+            &create_mutation(),
+            json!({ "p": full_profile() }),
+        )
+        .await;
+        let id = body["data"]["createFreelancerProfile"]["profile"]["id"].clone();
+        let body = gql(
+            &app,
+            Some(&ada),
+            VISIBILITY,
+            json!({ "id": id, "v": "HIDDEN" }),
+        )
+        .await;
+        assert_eq!(
+            body["data"]["setFreelancerProfileVisibility"]["profile"]["visibility"],
+            "HIDDEN"
+        );
+
+        let read = "query($id: ID!) { freelancerProfile(id: $id) { headline visibility } node(id: $id) { id } }";
+        let eve = token(&app, "eve", "client").await;
+        for who in [None, Some(eve.as_str())] {
+            let body = gql(&app, who, read, json!({ "id": id })).await;
+            assert_eq!(body["data"]["freelancerProfile"], Value::Null, "{body}");
+            assert_eq!(body["data"]["node"], Value::Null);
+        }
+        let mine = gql(&app, Some(&ada), read, json!({ "id": id })).await;
+        assert_eq!(mine["data"]["freelancerProfile"]["visibility"], "HIDDEN");
+        // Someone else cannot even find it to change it.
+        let body = gql(
+            &app,
+            Some(&eve),
+            VISIBILITY,
+            json!({ "id": id, "v": "VISIBLE" }),
+        )
+        .await;
+        assert_eq!(
+            body["data"]["setFreelancerProfileVisibility"]["userErrors"][0]["code"],
+            "NOT_FOUND"
+        );
+
+        let admin = token(&app, "ops", "").await;
+        app.database()
+            .execute("UPDATE users SET is_admin = TRUE WHERE display_name = 'ops'")
+            .await;
+        let seen = gql(&app, Some(&admin), read, json!({ "id": id })).await;
+        assert_eq!(seen["data"]["freelancerProfile"]["visibility"], "HIDDEN");
+        // Admins may hide (moderation) but not publish someone's profile.
+        let body = gql(
+            &app,
+            Some(&admin),
+            VISIBILITY,
+            json!({ "id": id, "v": "VISIBLE" }),
+        )
+        .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{body}"
+        );
+        gql(
+            &app,
+            Some(&ada),
+            VISIBILITY,
+            json!({ "id": id, "v": "VISIBLE" }),
+        )
+        .await;
+        let body = gql(
+            &app,
+            Some(&admin),
+            VISIBILITY,
+            json!({ "id": id, "v": "HIDDEN" }),
+        )
+        .await;
+        assert_eq!(
+            body["data"]["setFreelancerProfileVisibility"]["profile"]["visibility"],
+            "HIDDEN"
+        );
+    }
+}
