@@ -10,6 +10,7 @@ mod db;
 pub mod entities;
 mod errors;
 pub mod migration;
+mod portfolio_repo;
 mod profiles_repo;
 mod sign_in_repo;
 mod taxonomy_repo;

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use domain::money::{Currency, Money};
 use domain::profiles::{
-    Availability, ExternalProfile, ExternalSite, FreelancerProfile, LanguageLevel, Location,
-    ProfileId, ProfileRepository, ProfileSkill, SpokenLanguage, Visibility,
+    Availability, Employment, EmploymentId, ExternalProfile, ExternalSite, FreelancerProfile,
+    LanguageLevel, Location, PortfolioItem, PortfolioItemId, ProfileId, ProfileRepository,
+    ProfileSkill, SpokenLanguage, Visibility,
 };
 use domain::taxonomy::SkillId;
 use domain::{DomainError, DomainResult, UserId};
@@ -32,6 +33,10 @@ impl SeaProfileRepository {
         Self {
             db: db.connection().clone(),
         }
+    }
+
+    pub(crate) fn conn(&self) -> &DatabaseConnection {
+        &self.db
     }
 }
 
@@ -297,5 +302,51 @@ impl ProfileRepository for SeaProfileRepository {
                 });
         }
         Ok(out)
+    }
+
+    async fn portfolio(
+        &self,
+        ids: &[ProfileId],
+    ) -> DomainResult<HashMap<ProfileId, Vec<PortfolioItem>>> {
+        self.portfolio_of(ids).await
+    }
+
+    async fn portfolio_item(&self, id: PortfolioItemId) -> DomainResult<Option<PortfolioItem>> {
+        self.item(id).await
+    }
+
+    async fn save_portfolio_item(&self, item: &PortfolioItem) -> DomainResult<PortfolioItem> {
+        self.store_item(item).await
+    }
+
+    async fn remove_portfolio_item(&self, id: PortfolioItemId) -> DomainResult<()> {
+        self.delete_item(id).await
+    }
+
+    async fn count_portfolio(&self, profile: ProfileId) -> DomainResult<u64> {
+        self.items_of(profile).await
+    }
+
+    async fn employment(
+        &self,
+        ids: &[ProfileId],
+    ) -> DomainResult<HashMap<ProfileId, Vec<Employment>>> {
+        self.jobs_of_many(ids).await
+    }
+
+    async fn employment_entry(&self, id: EmploymentId) -> DomainResult<Option<Employment>> {
+        self.job(id).await
+    }
+
+    async fn save_employment(&self, job: &Employment) -> DomainResult<Employment> {
+        self.store_job(job).await
+    }
+
+    async fn remove_employment(&self, id: EmploymentId) -> DomainResult<()> {
+        self.delete_job(id).await
+    }
+
+    async fn count_employment(&self, profile: ProfileId) -> DomainResult<u64> {
+        self.jobs_of(profile).await
     }
 }

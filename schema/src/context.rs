@@ -17,13 +17,19 @@ impl RequestContext {
     /// long as the request, so their caches never leak data between requests or actors.
     pub fn attach(self, request: Request, services: &Services) -> Request {
         let loaders = TaxonomyLoaders::new(services.clone(), self.actor.clone());
-        request.data(loaders).data(self)
+        let profiles =
+            crate::profiles::loaders::ProfileLoaders::new(services.clone(), self.actor.clone());
+        request.data(loaders).data(profiles).data(self)
     }
 
     /// The same for a WebSocket connection: loaders live as long as the connection.
     pub fn into_connection_data(self, services: &Services) -> Data {
         let mut data = Data::default();
         data.insert(TaxonomyLoaders::new(services.clone(), self.actor.clone()));
+        data.insert(crate::profiles::loaders::ProfileLoaders::new(
+            services.clone(),
+            self.actor.clone(),
+        ));
         data.insert(self);
         data
     }

@@ -16,10 +16,14 @@ pub enum NodeKind {
     User,
     Session,
     FreelancerProfile,
+    PortfolioItem,
+    Employment,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 5] = [
+    const ALL: [NodeKind; 7] = [
+        NodeKind::PortfolioItem,
+        NodeKind::Employment,
         NodeKind::Category,
         NodeKind::Skill,
         NodeKind::User,
@@ -34,6 +38,8 @@ impl NodeKind {
             NodeKind::User => "User",
             NodeKind::Session => "Session",
             NodeKind::FreelancerProfile => "FreelancerProfile",
+            NodeKind::PortfolioItem => "PortfolioItem",
+            NodeKind::Employment => "Employment",
         }
     }
 }

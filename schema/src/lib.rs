@@ -38,6 +38,7 @@ pub struct Query(
 pub struct Mutation(
     accounts::AccountMutation,
     profiles::mutation::ProfileMutation,
+    profiles::portfolio::PortfolioMutation,
     taxonomy::TaxonomyMutation,
 );
 

@@ -42,19 +42,15 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
             .await
             .map_err(|e| load_error(ctx, e))?
             .map(|s| Node::Skill(Skill(s))),
-        NodeKind::FreelancerProfile => crate::context::services(ctx)?
-            .profiles
-            .by_ids(
-                crate::context::actor(ctx),
-                &[domain::profiles::ProfileId(uuid)],
-            )
+        NodeKind::FreelancerProfile => crate::profiles::portfolio::profile_loaders(ctx)?
+            .profile
+            .load_one(domain::profiles::ProfileId(uuid))
             .await
-            .map_err(|e| crate::errors::gql_error(ctx, &e))?
-            .into_iter()
-            .next()
+            .map_err(|e| crate::profiles::portfolio::profile_load_error(ctx, e))?
             .map(|p| Node::FreelancerProfile(FreelancerProfile(p))),
         // Users and sessions are not fetchable by ID: accounts are private.
-        NodeKind::User | NodeKind::Session => None,
+        // Portfolio items and employment entries are reached through their profile.
+        NodeKind::User | NodeKind::Session | NodeKind::PortfolioItem | NodeKind::Employment => None,
     })
 }
 

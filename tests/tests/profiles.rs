@@ -445,3 +445,180 @@ async fn hidden_profiles_are_seen_only_by_their_owner_and_admins() {
         );
     }
 }
+
+const ADD_ITEM: &str = "mutation($id: ID!, $item: PortfolioItemFields!) { addPortfolioItem(input: { profileId: $id, item: $item }) { item { id title link skills { slug } imageLinks } userErrors { field code message } } }";
+const UPDATE_ITEM: &str = "mutation($id: ID!, $item: PortfolioItemFields!) { updatePortfolioItem(input: { itemId: $id, item: $item }) { item { title skills { slug } } userErrors { field code } } }";
+const REMOVE_ITEM: &str = "mutation($id: ID!) { removePortfolioItem(input: { itemId: $id }) { removedItemId userErrors { field code } } }";
+const ADD_JOB: &str = "mutation($id: ID!, $job: EmploymentFields!) { addEmployment(input: { profileId: $id, employment: $job }) { employment { id company startedOn endedOn } userErrors { field code } } }";
+
+async fn profile_id(app: &TestApp, token: &str) -> Value {
+    let body = gql(
+        app,
+        Some(token),
+        &create_mutation(),
+        json!({ "p": full_profile() }),
+    )
+    .await;
+    body["data"]["createFreelancerProfile"]["profile"]["id"].clone()
+}
+
+#[tokio::test]
+async fn portfolio_items_and_employment_are_kept_by_their_owner() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        let ada = token(&app, "ada", "freelancer").await;
+        let id = profile_id(&app, &ada).await;
+        let item = json!({
+            "title": "Payments API",
+            "description": "Idempotent payments in Rust.",
+            "link": "https://github.com/ada/payments",
+            "skills": ["rust", "postgresql"],
+            "imageLinks": ["https://img.example/p1.png"]
+        });
+        let body = gql(
+            &app,
+            Some(&ada),
+            ADD_ITEM,
+            json!({ "id": id, "item": item }),
+        )
+        .await;
+        let added = &body["data"]["addPortfolioItem"];
+        assert_eq!(added["userErrors"], json!([]), "{body}");
+        assert_eq!(
+            added["item"]["skills"],
+            json!([{ "slug": "rust" }, { "slug": "postgresql" }])
+        );
+        let item_id = added["item"]["id"].clone();
+
+        let bad = json!({ "title": "", "link": "ftp://x", "skills": ["nope"], "imageLinks": ["http://a"] });
+        let body = gql(&app, Some(&ada), ADD_ITEM, json!({ "id": id, "item": bad })).await;
+        assert_eq!(
+            field_paths(&body["data"]["addPortfolioItem"]["userErrors"]),
+            [
+                "input.item.imageLinks.0",
+                "input.item.link",
+                "input.item.skills.0",
+                "input.item.title",
+            ]
+        );
+
+        let job = json!({ "company": "Acme", "title": "Backend engineer", "startedOn": "2019-03-01", "endedOn": "2023-06-30" });
+        let body = gql(&app, Some(&ada), ADD_JOB, json!({ "id": id, "job": job })).await;
+        assert_eq!(
+            body["data"]["addEmployment"]["employment"]["company"], "Acme",
+            "{body}"
+        );
+        let backwards = json!({ "company": "Acme", "title": "x", "startedOn": "2023-01-01", "endedOn": "2022-01-01" });
+        let body = gql(
+            &app,
+            Some(&ada),
+            ADD_JOB,
+            json!({ "id": id, "job": backwards }),
+        )
+        .await;
+        assert_eq!(
+            field_paths(&body["data"]["addEmployment"]["userErrors"]),
+            ["input.employment.endedOn"]
+        );
+
+        // Everyone reads them through the profile.
+        let read = "query($id: ID!) { freelancerProfile(id: $id) { portfolio { title githubRepo } employmentHistory { company endedOn } } }";
+        let anon = gql(&app, None, read, json!({ "id": id })).await;
+        assert_eq!(
+            anon["data"]["freelancerProfile"]["portfolio"],
+            json!([{ "title": "Payments API", "githubRepo": null }])
+        );
+        assert_eq!(
+            anon["data"]["freelancerProfile"]["employmentHistory"],
+            json!([{ "company": "Acme", "endedOn": "2023-06-30" }])
+        );
+
+        // Someone else can neither change nor remove them.
+        let eve = token(&app, "eve", "freelancer").await;
+        let body = gql(
+            &app,
+            Some(&eve),
+            UPDATE_ITEM,
+            json!({ "id": item_id, "item": { "title": "stolen" } }),
+        )
+        .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{body}"
+        );
+        let body = gql(&app, Some(&eve), REMOVE_ITEM, json!({ "id": item_id })).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{body}"
+        );
+        let body = gql(
+            &app,
+            Some(&eve),
+            ADD_ITEM,
+            json!({ "id": id, "item": { "title": "spam" } }),
+        )
+        .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{body}"
+        );
+
+        // The owner changes and removes them.
+        let body = gql(
+            &app,
+            Some(&ada),
+            UPDATE_ITEM,
+            json!({ "id": item_id, "item": { "title": "Payments API v2", "skills": ["go"] } }),
+        )
+        .await;
+        assert_eq!(
+            body["data"]["updatePortfolioItem"]["item"],
+            json!({ "title": "Payments API v2", "skills": [{ "slug": "go" }] })
+        );
+        let body = gql(&app, Some(&ada), REMOVE_ITEM, json!({ "id": item_id })).await;
+        assert_eq!(
+            body["data"]["removePortfolioItem"]["removedItemId"],
+            item_id
+        );
+        let body = gql(&app, Some(&ada), REMOVE_ITEM, json!({ "id": item_id })).await;
+        assert_eq!(
+            body["data"]["removePortfolioItem"]["userErrors"][0]["code"],
+            "NOT_FOUND"
+        );
+    }
+}
+
+#[tokio::test]
+async fn reading_many_profiles_with_their_lists_takes_a_fixed_number_of_statements() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        let mut ids = Vec::new();
+        for n in 0..6 {
+            let t = token(&app, &format!("dev-{n}"), "freelancer").await;
+            let id = profile_id(&app, &t).await;
+            let item = json!({ "title": format!("Work {n}"), "skills": ["rust", "docker"] });
+            gql(&app, Some(&t), ADD_ITEM, json!({ "id": id, "item": item })).await;
+            let job = json!({ "company": "Acme", "title": "Engineer", "startedOn": "2020-01-01" });
+            gql(&app, Some(&t), ADD_JOB, json!({ "id": id, "job": job })).await;
+            ids.push(id);
+        }
+        let query = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on FreelancerProfile {
+            headline skills { skill { name category { name } } level }
+            portfolio { title skills { name } } employmentHistory { company } } } }";
+        let count = |ids: Vec<Value>| {
+            let app = &app;
+            async move {
+                let before = app.statements.get();
+                let body = gql(app, None, query, json!({ "ids": ids })).await;
+                assert!(body.get("errors").is_none(), "{body}");
+                app.statements.get() - before
+            }
+        };
+        let two = count(ids[..2].to_vec()).await;
+        let six = count(ids.clone()).await;
+        assert!(
+            six <= two,
+            "statements grew with profiles: {two} for 2, {six} for 6"
+        );
+    }
+}

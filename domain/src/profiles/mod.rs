@@ -3,6 +3,7 @@
 mod input;
 mod model;
 mod policy;
+mod portfolio;
 mod ports;
 mod service;
 
@@ -12,6 +13,9 @@ pub use input::{
 pub use model::{
     Availability, ExternalProfile, ExternalSite, FreelancerProfile, LanguageLevel, Location,
     ProfileId, ProfileSkill, SpokenLanguage, Visibility,
+};
+pub use portfolio::{
+    Employment, EmploymentId, EmploymentInput, PortfolioItem, PortfolioItemId, PortfolioItemInput,
 };
 pub use ports::ProfileRepository;
 pub use service::ProfileService;

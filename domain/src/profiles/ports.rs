@@ -1,6 +1,9 @@
 use async_trait::async_trait;
 
+use std::collections::HashMap;
+
 use super::model::{FreelancerProfile, ProfileId, ProfileSkill};
+use super::portfolio::{Employment, EmploymentId, PortfolioItem, PortfolioItemId};
 use crate::actor::UserId;
 use crate::error::DomainResult;
 
@@ -19,4 +22,25 @@ pub trait ProfileRepository: Send + Sync {
         &self,
         ids: &[ProfileId],
     ) -> DomainResult<std::collections::HashMap<ProfileId, Vec<ProfileSkill>>>;
+
+    /// Portfolio items of many profiles, newest first.
+    async fn portfolio(
+        &self,
+        ids: &[ProfileId],
+    ) -> DomainResult<HashMap<ProfileId, Vec<PortfolioItem>>>;
+    async fn portfolio_item(&self, id: PortfolioItemId) -> DomainResult<Option<PortfolioItem>>;
+    /// Inserts or replaces an item (and its skills) in one transaction.
+    async fn save_portfolio_item(&self, item: &PortfolioItem) -> DomainResult<PortfolioItem>;
+    async fn remove_portfolio_item(&self, id: PortfolioItemId) -> DomainResult<()>;
+    async fn count_portfolio(&self, profile: ProfileId) -> DomainResult<u64>;
+
+    /// Employment history of many profiles, most recent start first.
+    async fn employment(
+        &self,
+        ids: &[ProfileId],
+    ) -> DomainResult<HashMap<ProfileId, Vec<Employment>>>;
+    async fn employment_entry(&self, id: EmploymentId) -> DomainResult<Option<Employment>>;
+    async fn save_employment(&self, job: &Employment) -> DomainResult<Employment>;
+    async fn remove_employment(&self, id: EmploymentId) -> DomainResult<()>;
+    async fn count_employment(&self, profile: ProfileId) -> DomainResult<u64>;
 }

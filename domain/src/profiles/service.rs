@@ -9,6 +9,10 @@ use super::model::{
     Availability, FreelancerProfile, Location, ProfileId, ProfileSkill, Visibility,
 };
 use super::policy;
+use super::portfolio::{
+    Employment, EmploymentId, EmploymentInput, MAX_EMPLOYMENTS, MAX_PORTFOLIO_ITEMS, PortfolioItem,
+    PortfolioItemId, PortfolioItemInput,
+};
 use super::ports::ProfileRepository;
 use crate::actor::{Actor, UserId};
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -172,5 +176,222 @@ impl ProfileService {
     /// Whether the actor sees the profile's private parts (visibility, what is missing).
     pub fn sees_private(&self, actor: &Actor, profile: &FreelancerProfile) -> bool {
         policy::sees_private(actor, profile)
+    }
+
+    async fn owned_profile(
+        &self,
+        actor: &Actor,
+        id: Option<ProfileId>,
+    ) -> DomainResult<FreelancerProfile> {
+        let profile = self.editable(actor, id).await?;
+        policy::edit(actor, &profile)?;
+        Ok(profile)
+    }
+
+    fn item_not_found() -> DomainError {
+        DomainError::Validation(vec![FieldError::new(
+            &["itemId"],
+            crate::ErrorCode::NotFound,
+            "no such portfolio item",
+        )])
+    }
+
+    /// The item a change names, with its profile, after checking the actor owns it.
+    async fn owned_item(
+        &self,
+        actor: &Actor,
+        id: Option<PortfolioItemId>,
+    ) -> DomainResult<PortfolioItem> {
+        if matches!(actor, Actor::Anonymous) {
+            return Err(DomainError::Unauthenticated);
+        }
+        let id = id.ok_or_else(Self::item_not_found)?;
+        let item = self
+            .profiles
+            .portfolio_item(id)
+            .await?
+            .ok_or_else(Self::item_not_found)?;
+        let profile = self
+            .profiles
+            .by_ids(&[item.profile_id])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(Self::item_not_found)?;
+        if !policy::can_see(actor, &profile) {
+            return Err(Self::item_not_found());
+        }
+        policy::edit(actor, &profile)?;
+        Ok(item)
+    }
+
+    async fn item_skills(
+        &self,
+        input: &PortfolioItemInput,
+    ) -> DomainResult<HashMap<String, SkillId>> {
+        let found = self.taxonomy.skills_by_slugs(&input.skill_slugs()).await?;
+        Ok(found.into_iter().map(|s| (s.slug, s.id)).collect())
+    }
+
+    /// Adds an item to the actor's portfolio (at most 50).
+    pub async fn add_portfolio_item(
+        &self,
+        actor: &Actor,
+        profile: Option<ProfileId>,
+        input: PortfolioItemInput,
+    ) -> DomainResult<PortfolioItem> {
+        let profile = self.owned_profile(actor, profile).await?;
+        if self.profiles.count_portfolio(profile.id).await? >= MAX_PORTFOLIO_ITEMS as u64 {
+            return Err(DomainError::validation(
+                &[],
+                format!("a portfolio holds at most {MAX_PORTFOLIO_ITEMS} items"),
+            ));
+        }
+        let now = Utc::now();
+        let mut item = PortfolioItem {
+            id: PortfolioItemId(Uuid::now_v7()),
+            profile_id: profile.id,
+            title: String::new(),
+            description: String::new(),
+            link: None,
+            skills: Vec::new(),
+            image_links: Vec::new(),
+            github_repo: None,
+            stars: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let known = self.item_skills(&input).await?;
+        input
+            .apply(&mut item, &known)
+            .map_err(DomainError::Validation)?;
+        self.profiles.save_portfolio_item(&item).await
+    }
+
+    /// Changes one of the actor's portfolio items.
+    pub async fn update_portfolio_item(
+        &self,
+        actor: &Actor,
+        id: Option<PortfolioItemId>,
+        input: PortfolioItemInput,
+    ) -> DomainResult<PortfolioItem> {
+        let mut item = self.owned_item(actor, id).await?;
+        let known = self.item_skills(&input).await?;
+        input
+            .apply(&mut item, &known)
+            .map_err(DomainError::Validation)?;
+        item.updated_at = Utc::now();
+        self.profiles.save_portfolio_item(&item).await
+    }
+
+    /// Removes one of the actor's portfolio items.
+    pub async fn remove_portfolio_item(
+        &self,
+        actor: &Actor,
+        id: Option<PortfolioItemId>,
+    ) -> DomainResult<PortfolioItemId> {
+        let item = self.owned_item(actor, id).await?;
+        self.profiles.remove_portfolio_item(item.id).await?;
+        Ok(item.id)
+    }
+
+    /// Portfolios of profiles the caller already may see, for loaders.
+    pub async fn portfolios(
+        &self,
+        ids: &[ProfileId],
+    ) -> DomainResult<HashMap<ProfileId, Vec<PortfolioItem>>> {
+        self.profiles.portfolio(ids).await
+    }
+
+    fn job_not_found() -> DomainError {
+        DomainError::Validation(vec![FieldError::new(
+            &["employmentId"],
+            crate::ErrorCode::NotFound,
+            "no such employment",
+        )])
+    }
+
+    async fn owned_job(&self, actor: &Actor, id: Option<EmploymentId>) -> DomainResult<Employment> {
+        if matches!(actor, Actor::Anonymous) {
+            return Err(DomainError::Unauthenticated);
+        }
+        let id = id.ok_or_else(Self::job_not_found)?;
+        let job = self
+            .profiles
+            .employment_entry(id)
+            .await?
+            .ok_or_else(Self::job_not_found)?;
+        let profile = self
+            .profiles
+            .by_ids(&[job.profile_id])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(Self::job_not_found)?;
+        if !policy::can_see(actor, &profile) {
+            return Err(Self::job_not_found());
+        }
+        policy::edit(actor, &profile)?;
+        Ok(job)
+    }
+
+    /// Adds a job to the actor's employment history (at most 30).
+    pub async fn add_employment(
+        &self,
+        actor: &Actor,
+        profile: Option<ProfileId>,
+        input: EmploymentInput,
+    ) -> DomainResult<Employment> {
+        let profile = self.owned_profile(actor, profile).await?;
+        if self.profiles.count_employment(profile.id).await? >= MAX_EMPLOYMENTS as u64 {
+            return Err(DomainError::validation(
+                &[],
+                format!("an employment history holds at most {MAX_EMPLOYMENTS} jobs"),
+            ));
+        }
+        let mut job = Employment {
+            id: EmploymentId(Uuid::now_v7()),
+            profile_id: profile.id,
+            company: String::new(),
+            title: String::new(),
+            started_on: input.started_on,
+            ended_on: None,
+            description: String::new(),
+        };
+        input
+            .apply(&mut job, Utc::now().date_naive())
+            .map_err(DomainError::Validation)?;
+        self.profiles.save_employment(&job).await
+    }
+
+    pub async fn update_employment(
+        &self,
+        actor: &Actor,
+        id: Option<EmploymentId>,
+        input: EmploymentInput,
+    ) -> DomainResult<Employment> {
+        let mut job = self.owned_job(actor, id).await?;
+        input
+            .apply(&mut job, Utc::now().date_naive())
+            .map_err(DomainError::Validation)?;
+        self.profiles.save_employment(&job).await
+    }
+
+    pub async fn remove_employment(
+        &self,
+        actor: &Actor,
+        id: Option<EmploymentId>,
+    ) -> DomainResult<EmploymentId> {
+        let job = self.owned_job(actor, id).await?;
+        self.profiles.remove_employment(job.id).await?;
+        Ok(job.id)
+    }
+
+    /// Employment histories of profiles the caller already may see, for loaders.
+    pub async fn employment_histories(
+        &self,
+        ids: &[ProfileId],
+    ) -> DomainResult<HashMap<ProfileId, Vec<Employment>>> {
+        self.profiles.employment(ids).await
     }
 }

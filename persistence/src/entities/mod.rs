@@ -1,11 +1,14 @@
 //! SeaORM entities, one file per table.
 
 pub mod category;
+pub mod employment;
 pub mod freelancer_language;
 pub mod freelancer_link;
 pub mod freelancer_profile;
 pub mod freelancer_skill;
 pub mod identity;
+pub mod portfolio_item;
+pub mod portfolio_item_skill;
 pub mod session;
 pub mod sign_in_attempt;
 pub mod sign_in_grant;

@@ -9,6 +9,7 @@ mod m20261129_000002_seed_taxonomy;
 mod m20261129_000003_create_accounts;
 mod m20261129_000004_create_sign_ins;
 mod m20261129_000005_create_freelancer_profiles;
+mod m20261129_000006_create_portfolio;
 mod seed_data;
 
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_create_accounts::Migration),
             Box::new(m20261129_000004_create_sign_ins::Migration),
             Box::new(m20261129_000005_create_freelancer_profiles::Migration),
+            Box::new(m20261129_000006_create_portfolio::Migration),
         ]
     }
 }

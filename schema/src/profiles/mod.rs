@@ -1,5 +1,7 @@
 //! Freelancer profiles in GraphQL.
 
+pub(crate) mod loaders;
 pub(crate) mod mutation;
+pub(crate) mod portfolio;
 pub(crate) mod query;
 pub(crate) mod types;

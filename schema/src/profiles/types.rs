@@ -264,6 +264,37 @@ impl FreelancerProfile {
             .collect()
     }
 
+    /// Previous work, newest first.
+    async fn portfolio(&self, ctx: &Context<'_>) -> Result<Vec<super::portfolio::PortfolioItem>> {
+        let items = super::portfolio::profile_loaders(ctx)?
+            .portfolio
+            .load_one(self.0.id)
+            .await
+            .map_err(|e| super::portfolio::profile_load_error(ctx, e))?;
+        Ok(items
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::portfolio::PortfolioItem)
+            .collect())
+    }
+
+    /// Jobs held, most recent start first.
+    async fn employment_history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::portfolio::Employment>> {
+        let jobs = super::portfolio::profile_loaders(ctx)?
+            .employment
+            .load_one(self.0.id)
+            .await
+            .map_err(|e| super::portfolio::profile_load_error(ctx, e))?;
+        Ok(jobs
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::portfolio::Employment)
+            .collect())
+    }
+
     /// 0 to 100: how much of what clients look for the profile has.
     async fn completeness(&self) -> i32 {
         i32::from(self.0.completeness())

@@ -1,0 +1,80 @@
+//! Per-request loaders for the lists hanging off profiles: one statement per kind for a
+//! whole page of profiles.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use domain::profiles::{Employment, FreelancerProfile, PortfolioItem, ProfileId};
+use domain::{Actor, DomainError, Services};
+use tracing::Instrument;
+
+pub(crate) type LoadError = Arc<DomainError>;
+
+pub(crate) struct ProfileById(Services, Actor);
+pub(crate) struct PortfolioByProfile(Services);
+pub(crate) struct EmploymentByProfile(Services);
+
+fn spawn<F>(batch: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::spawn(batch.in_current_span())
+}
+
+/// The profile loaders of one request. They are keyed by profiles the request has
+/// already been allowed to see.
+pub(crate) struct ProfileLoaders {
+    /// Profiles the request's actor may see.
+    pub profile: DataLoader<ProfileById>,
+    pub portfolio: DataLoader<PortfolioByProfile>,
+    pub employment: DataLoader<EmploymentByProfile>,
+}
+
+impl ProfileLoaders {
+    pub(crate) fn new(services: Services, actor: Actor) -> Self {
+        Self {
+            profile: DataLoader::new(ProfileById(services.clone(), actor), spawn),
+            portfolio: DataLoader::new(PortfolioByProfile(services.clone()), spawn),
+            employment: DataLoader::new(EmploymentByProfile(services), spawn),
+        }
+    }
+}
+
+impl Loader<ProfileId> for ProfileById {
+    type Value = FreelancerProfile;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ProfileId],
+    ) -> Result<HashMap<ProfileId, FreelancerProfile>, LoadError> {
+        let found = self.0.profiles.by_ids(&self.1, keys).await?;
+        Ok(found.into_iter().map(|p| (p.id, p)).collect())
+    }
+}
+
+impl Loader<ProfileId> for PortfolioByProfile {
+    type Value = Vec<PortfolioItem>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ProfileId],
+    ) -> Result<HashMap<ProfileId, Vec<PortfolioItem>>, LoadError> {
+        Ok(self.0.profiles.portfolios(keys).await?)
+    }
+}
+
+impl Loader<ProfileId> for EmploymentByProfile {
+    type Value = Vec<Employment>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ProfileId],
+    ) -> Result<HashMap<ProfileId, Vec<Employment>>, LoadError> {
+        Ok(self.0.profiles.employment_histories(keys).await?)
+    }
+}

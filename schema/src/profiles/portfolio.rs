@@ -1,0 +1,407 @@
+//! Portfolio items and employment history: types and mutations.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::profiles::{self, EmploymentId, PortfolioItemId, ProfileId};
+
+use crate::context::{actor, services};
+use crate::errors::{UserError, gql_error, into_payload};
+use crate::ids::{NodeKind, decode_kind, encode};
+use crate::taxonomy::types::{Skill, load_error, loaders};
+
+pub struct PortfolioItem(pub profiles::PortfolioItem);
+
+/// A piece of previous work a client can judge. Text is plain text.
+#[Object]
+impl PortfolioItem {
+    /// Global ID of the item.
+    async fn id(&self) -> ID {
+        encode(NodeKind::PortfolioItem, self.0.id.0)
+    }
+
+    /// 1 to 120 characters.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// At most 2000 characters.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    /// Where to see the work (https).
+    async fn link(&self) -> Option<&str> {
+        self.0.link.as_deref()
+    }
+
+    /// Skills the work shows, from the taxonomy.
+    async fn skills(&self, ctx: &Context<'_>) -> Result<Vec<Skill>> {
+        let found = loaders(ctx)?
+            .skill
+            .load_many(self.0.skills.iter().copied())
+            .await
+            .map_err(|e| load_error(ctx, e))?;
+        Ok(self
+            .0
+            .skills
+            .iter()
+            .filter_map(|id| found.get(id).cloned().map(Skill))
+            .collect())
+    }
+
+    /// Screenshots (https URLs).
+    async fn image_links(&self) -> &[String] {
+        &self.0.image_links
+    }
+
+    /// `owner/name` when imported from GitHub.
+    async fn github_repo(&self) -> Option<&str> {
+        self.0.github_repo.as_deref()
+    }
+
+    /// GitHub stars at the last import.
+    async fn stars(&self) -> Option<i64> {
+        self.0.stars.map(i64::from)
+    }
+
+    /// When it was added.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+pub struct Employment(pub profiles::Employment);
+
+/// A job the freelancer held.
+#[Object]
+impl Employment {
+    /// Global ID of the entry.
+    async fn id(&self) -> ID {
+        encode(NodeKind::Employment, self.0.id.0)
+    }
+
+    /// The employer.
+    async fn company(&self) -> &str {
+        &self.0.company
+    }
+
+    /// The role held.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// The first day.
+    async fn started_on(&self) -> NaiveDate {
+        self.0.started_on
+    }
+
+    /// The last day; null while it lasts.
+    async fn ended_on(&self) -> Option<NaiveDate> {
+        self.0.ended_on
+    }
+
+    /// What the work was. Plain text.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+}
+
+/// A portfolio item. Lists replace what was there.
+#[derive(InputObject)]
+pub struct PortfolioItemFields {
+    /// 1 to 120 characters.
+    pub title: String,
+    /// At most 2000 characters.
+    pub description: Option<String>,
+    /// An https URL.
+    pub link: Option<String>,
+    /// Skill slugs from the taxonomy, at most 20.
+    #[graphql(default)]
+    pub skills: Vec<String>,
+    /// https URLs of screenshots, at most 10.
+    #[graphql(default)]
+    pub image_links: Vec<String>,
+}
+
+impl From<PortfolioItemFields> for profiles::PortfolioItemInput {
+    fn from(f: PortfolioItemFields) -> Self {
+        Self {
+            title: f.title,
+            description: f.description,
+            link: f.link,
+            skills: f.skills,
+            image_links: f.image_links,
+        }
+    }
+}
+
+/// Input of `addPortfolioItem`.
+#[derive(InputObject)]
+pub struct AddPortfolioItemInput {
+    /// Your profile.
+    pub profile_id: ID,
+    /// The item.
+    pub item: PortfolioItemFields,
+}
+
+/// Input of `updatePortfolioItem`.
+#[derive(InputObject)]
+pub struct UpdatePortfolioItemInput {
+    /// The item to change (yours).
+    pub item_id: ID,
+    /// The item as it should be.
+    pub item: PortfolioItemFields,
+}
+
+/// Input of `removePortfolioItem`.
+#[derive(InputObject)]
+pub struct RemovePortfolioItemInput {
+    /// The item to remove (yours).
+    pub item_id: ID,
+}
+
+/// The outcome of a change to a portfolio item.
+#[derive(SimpleObject)]
+pub struct PortfolioItemPayload {
+    /// The item after the change; null when `userErrors` is not empty.
+    pub item: Option<PortfolioItem>,
+    /// Why the input was refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// The outcome of `removePortfolioItem`.
+#[derive(SimpleObject)]
+pub struct RemovePortfolioItemPayload {
+    /// The removed item's ID; null when `userErrors` is not empty.
+    pub removed_item_id: Option<ID>,
+    /// Why nothing was removed; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// An employment. `endedOn` null means it lasts.
+#[derive(InputObject)]
+pub struct EmploymentFields {
+    /// 1 to 120 characters.
+    pub company: String,
+    /// 1 to 120 characters.
+    pub title: String,
+    /// Not in the future.
+    pub started_on: NaiveDate,
+    /// On or after `startedOn`, not in the future; null while it lasts.
+    pub ended_on: Option<NaiveDate>,
+    /// At most 2000 characters.
+    pub description: Option<String>,
+}
+
+impl From<EmploymentFields> for profiles::EmploymentInput {
+    fn from(f: EmploymentFields) -> Self {
+        Self {
+            company: f.company,
+            title: f.title,
+            started_on: f.started_on,
+            ended_on: f.ended_on,
+            description: f.description,
+        }
+    }
+}
+
+/// Input of `addEmployment`.
+#[derive(InputObject)]
+pub struct AddEmploymentInput {
+    /// Your profile.
+    pub profile_id: ID,
+    /// The job.
+    pub employment: EmploymentFields,
+}
+
+/// Input of `updateEmployment`.
+#[derive(InputObject)]
+pub struct UpdateEmploymentInput {
+    /// The entry to change (yours).
+    pub employment_id: ID,
+    /// The job as it should be.
+    pub employment: EmploymentFields,
+}
+
+/// Input of `removeEmployment`.
+#[derive(InputObject)]
+pub struct RemoveEmploymentInput {
+    /// The entry to remove (yours).
+    pub employment_id: ID,
+}
+
+/// The outcome of a change to an employment entry.
+#[derive(SimpleObject)]
+pub struct EmploymentPayload {
+    /// The entry after the change; null when `userErrors` is not empty.
+    pub employment: Option<Employment>,
+    /// Why the input was refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// The outcome of `removeEmployment`.
+#[derive(SimpleObject)]
+pub struct RemoveEmploymentPayload {
+    /// The removed entry's ID; null when `userErrors` is not empty.
+    pub removed_employment_id: Option<ID>,
+    /// Why nothing was removed; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Prefixes field errors of the nested input object (`item`, `employment`).
+fn nest(err: domain::DomainError, under: &str, id_field: &str) -> domain::DomainError {
+    match err {
+        domain::DomainError::Validation(errors) => domain::DomainError::Validation(
+            errors
+                .into_iter()
+                .map(|mut f| {
+                    if f.field.first().is_some_and(|p| p != id_field) {
+                        f.field.insert(0, under.to_owned());
+                    }
+                    f
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn id_of<T>(id: &ID, kind: NodeKind, wrap: impl FnOnce(uuid::Uuid) -> T) -> Option<T> {
+    decode_kind(id, kind).ok().map(wrap)
+}
+
+#[derive(Default)]
+pub struct PortfolioMutation;
+
+#[Object]
+impl PortfolioMutation {
+    /// Adds an item to your portfolio (at most 50).
+    async fn add_portfolio_item(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Your profile and the item.")] input: AddPortfolioItemInput,
+    ) -> Result<PortfolioItemPayload> {
+        let profile = id_of(&input.profile_id, NodeKind::FreelancerProfile, ProfileId);
+        let result = services(ctx)?
+            .profiles
+            .add_portfolio_item(actor(ctx), profile, input.item.into())
+            .await
+            .map_err(|e| nest(e, "item", "profileId"));
+        let (item, user_errors) = into_payload(ctx, result)?;
+        Ok(PortfolioItemPayload {
+            item: item.map(PortfolioItem),
+            user_errors,
+        })
+    }
+
+    /// Changes one of your portfolio items.
+    async fn update_portfolio_item(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The item and its new content.")] input: UpdatePortfolioItemInput,
+    ) -> Result<PortfolioItemPayload> {
+        let id = id_of(&input.item_id, NodeKind::PortfolioItem, PortfolioItemId);
+        let result = services(ctx)?
+            .profiles
+            .update_portfolio_item(actor(ctx), id, input.item.into())
+            .await
+            .map_err(|e| nest(e, "item", "itemId"));
+        let (item, user_errors) = into_payload(ctx, result)?;
+        Ok(PortfolioItemPayload {
+            item: item.map(PortfolioItem),
+            user_errors,
+        })
+    }
+
+    /// Removes one of your portfolio items.
+    async fn remove_portfolio_item(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The item.")] input: RemovePortfolioItemInput,
+    ) -> Result<RemovePortfolioItemPayload> {
+        let id = id_of(&input.item_id, NodeKind::PortfolioItem, PortfolioItemId);
+        let result = services(ctx)?
+            .profiles
+            .remove_portfolio_item(actor(ctx), id)
+            .await;
+        let (removed, user_errors) = into_payload(ctx, result)?;
+        Ok(RemovePortfolioItemPayload {
+            removed_item_id: removed.map(|id| encode(NodeKind::PortfolioItem, id.0)),
+            user_errors,
+        })
+    }
+
+    /// Adds a job to your employment history (at most 30).
+    async fn add_employment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Your profile and the job.")] input: AddEmploymentInput,
+    ) -> Result<EmploymentPayload> {
+        let profile = id_of(&input.profile_id, NodeKind::FreelancerProfile, ProfileId);
+        let result = services(ctx)?
+            .profiles
+            .add_employment(actor(ctx), profile, input.employment.into())
+            .await
+            .map_err(|e| nest(e, "employment", "profileId"));
+        let (job, user_errors) = into_payload(ctx, result)?;
+        Ok(EmploymentPayload {
+            employment: job.map(Employment),
+            user_errors,
+        })
+    }
+
+    /// Changes one of your employment entries.
+    async fn update_employment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entry and its new content.")] input: UpdateEmploymentInput,
+    ) -> Result<EmploymentPayload> {
+        let id = id_of(&input.employment_id, NodeKind::Employment, EmploymentId);
+        let result = services(ctx)?
+            .profiles
+            .update_employment(actor(ctx), id, input.employment.into())
+            .await
+            .map_err(|e| nest(e, "employment", "employmentId"));
+        let (job, user_errors) = into_payload(ctx, result)?;
+        Ok(EmploymentPayload {
+            employment: job.map(Employment),
+            user_errors,
+        })
+    }
+
+    /// Removes one of your employment entries.
+    async fn remove_employment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entry.")] input: RemoveEmploymentInput,
+    ) -> Result<RemoveEmploymentPayload> {
+        let id = id_of(&input.employment_id, NodeKind::Employment, EmploymentId);
+        let result = services(ctx)?
+            .profiles
+            .remove_employment(actor(ctx), id)
+            .await;
+        let (removed, user_errors) = into_payload(ctx, result)?;
+        Ok(RemoveEmploymentPayload {
+            removed_employment_id: removed.map(|id| encode(NodeKind::Employment, id.0)),
+            user_errors,
+        })
+    }
+}
+
+pub(crate) fn profile_loaders<'a>(
+    ctx: &'a Context<'_>,
+) -> Result<&'a super::loaders::ProfileLoaders> {
+    crate::context::data(ctx)
+}
+
+pub(crate) fn profile_load_error(
+    ctx: &Context<'_>,
+    err: super::loaders::LoadError,
+) -> async_graphql::Error {
+    gql_error(ctx, &err)
+}
