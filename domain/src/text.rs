@@ -12,11 +12,28 @@ fn length_message(min: usize, max: usize) -> String {
     }
 }
 
-/// One line of text: trimmed, `min..=max` characters, no control characters.
+/// Characters that break lines or reorder text without being control characters: line
+/// and paragraph separators, bidirectional embeddings, overrides and isolates.
+fn sneaky(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether the text shows something: not only spaces and zero-width characters.
+fn visible(text: &str) -> bool {
+    text.chars().any(|c| {
+        !c.is_whitespace() && !matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+    })
+}
+
+/// One line of text: trimmed, `min..=max` characters, no control characters, line
+/// separators or bidirectional overrides; a required one must show something.
 pub fn single_line(raw: &str, min: usize, max: usize) -> Result<String, String> {
     let text = raw.trim();
-    if text.chars().any(char::is_control) {
-        return Err("must be one line without control characters".into());
+    if text.chars().any(|c| c.is_control() || sneaky(c)) {
+        return Err("must be one line without control or direction-changing characters".into());
+    }
+    if min > 0 && !text.is_empty() && !visible(text) {
+        return Err("must contain visible characters".into());
     }
     if !text.validate_length(Some(min as u64), Some(max as u64), None) {
         return Err(length_message(min, max));
@@ -31,9 +48,9 @@ pub fn multi_line(raw: &str, min: usize, max: usize) -> Result<String, String> {
     let text = text.trim();
     if text
         .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
+        .any(|c| (c.is_control() && c != '\n' && c != '\t') || sneaky(c))
     {
-        return Err("must not contain control characters".into());
+        return Err("must not contain control or direction-changing characters".into());
     }
     if !text.validate_length(Some(min as u64), Some(max as u64), None) {
         return Err(length_message(min, max));
@@ -59,27 +76,42 @@ pub fn time_zone(raw: &str) -> Result<String, String> {
     }
 }
 
-/// An `https://` URL of at most 2048 characters on one of `hosts` (any host when empty).
+/// An `https://` URL of at most 2048 characters, without credentials, control characters
+/// or backslashes, on the default port, on one of `hosts` (any host when empty; then a
+/// path is optional, otherwise the link must point somewhere below the host).
 pub fn https_url_on(url: &str, hosts: &[&str]) -> Result<(), String> {
     let Some(rest) = url.strip_prefix("https://") else {
         return Err("must be an https:// URL".into());
     };
-    if url.len() > 2048 || !url.validate_url() || url.chars().any(char::is_whitespace) {
+    if url.len() > 2048
+        || url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || sneaky(c) || c == '\\')
+        || !url.validate_url()
+    {
         return Err("must be a valid https:// URL of at most 2048 characters".into());
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     if authority.contains('@') {
         return Err("must not contain credentials".into());
     }
-    let host = authority
-        .rsplit_once(':')
-        .map_or(authority, |(h, _)| h)
-        .to_ascii_lowercase();
-    if hosts.is_empty() || hosts.contains(&host.as_str()) {
-        Ok(())
-    } else {
-        Err(format!("must be a link to {}", hosts.join(" or ")))
+    let host = match authority.rsplit_once(':') {
+        Some((h, "443")) => h,
+        Some(_) => return Err("must use the default https port".into()),
+        None => authority,
     }
+    .to_ascii_lowercase();
+    if hosts.is_empty() {
+        return Ok(());
+    }
+    if !hosts.contains(&host.as_str()) {
+        return Err(format!("must be a link to {}", hosts.join(" or ")));
+    }
+    let path = &rest[authority.len()..];
+    if path.trim_matches('/').is_empty() {
+        return Err("must link to a page on that site, not the site itself".into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -92,6 +124,12 @@ mod tests {
         assert!(single_line("   ", 1, 5).is_err());
         assert!(single_line("a\nb", 1, 5).is_err());
         assert!(single_line("äöüäöü", 1, 5).is_err(), "counts characters");
+        assert!(single_line("a\u{2028}b", 1, 5).is_err(), "line separator");
+        assert!(single_line("abc\u{202E}", 1, 5).is_err(), "bidi override");
+        assert!(
+            single_line("\u{200B}\u{200B}", 1, 5).is_err(),
+            "nothing visible"
+        );
         assert_eq!(single_line("äöüäö", 1, 5).unwrap(), "äöüäö");
         assert_eq!(multi_line("a\r\nb\tc", 0, 10).unwrap(), "a\nb\tc");
         assert!(multi_line("a\u{7}", 0, 10).is_err());
@@ -103,6 +141,19 @@ mod tests {
     fn urls_on_hosts() {
         assert!(https_url_on("https://github.com/ada", &["github.com"]).is_ok());
         assert!(https_url_on("https://GitHub.com:443/ada", &["github.com"]).is_ok());
+        assert!(
+            https_url_on("https://github.com:8443/ada", &["github.com"]).is_err(),
+            "port"
+        );
+        assert!(
+            https_url_on("https://github.com/", &["github.com"]).is_err(),
+            "no page"
+        );
+        assert!(
+            https_url_on("https://github.com/a\u{0}b", &["github.com"]).is_err(),
+            "NUL"
+        );
+        assert!(https_url_on("https://github.com:\\evil.example/", &["github.com"]).is_err());
         assert!(https_url_on("http://github.com/ada", &["github.com"]).is_err());
         assert!(https_url_on("https://github.com.evil.example/", &["github.com"]).is_err());
         assert!(https_url_on("https://evil.example@github.com/", &["github.com"]).is_err());

@@ -49,12 +49,18 @@ fn level_key(level: LanguageLevel) -> &'static str {
     }
 }
 
-fn level_from(key: &str) -> LanguageLevel {
+/// Stored values that do not parse are a fault of ours, never silently bent.
+fn corrupt(what: &str) -> DomainError {
+    DomainError::internal(format!("stored profile data is invalid: {what}"))
+}
+
+fn level_from(key: &str) -> DomainResult<LanguageLevel> {
     match key {
-        "NATIVE" => LanguageLevel::Native,
-        "FLUENT" => LanguageLevel::Fluent,
-        "CONVERSATIONAL" => LanguageLevel::Conversational,
-        _ => LanguageLevel::Basic,
+        "NATIVE" => Ok(LanguageLevel::Native),
+        "FLUENT" => Ok(LanguageLevel::Fluent),
+        "CONVERSATIONAL" => Ok(LanguageLevel::Conversational),
+        "BASIC" => Ok(LanguageLevel::Basic),
+        _ => Err(corrupt("language level")),
     }
 }
 
@@ -79,6 +85,8 @@ fn row(p: &FreelancerProfile) -> freelancer_profile::ActiveModel {
             Visibility::Visible => "VISIBLE".into(),
             Visibility::Hidden => "HIDDEN".into(),
         }),
+        moderation_hidden: Set(p.moderation_hidden),
+        version: Set(p.version),
         created_at: Set(p.created_at),
         updated_at: Set(p.updated_at),
     }
@@ -139,6 +147,14 @@ impl SeaProfileRepository {
         }
         let ids: Vec<ProfileId> = rows.iter().map(|r| ProfileId(r.id)).collect();
         let mut skills = self.skills(&ids).await?;
+        let owners: HashMap<uuid::Uuid, bool> = crate::entities::user::Entity::find()
+            .filter(crate::entities::user::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|u| (u.id, u.status == "ACTIVE"))
+            .collect();
         let mut languages: HashMap<uuid::Uuid, Vec<SpokenLanguage>> = HashMap::new();
         for l in freelancer_language::Entity::find()
             .filter(freelancer_language::Column::ProfileId.is_in(ids.iter().map(|i| i.0)))
@@ -152,8 +168,8 @@ impl SeaProfileRepository {
                 .entry(l.profile_id)
                 .or_default()
                 .push(SpokenLanguage {
+                    level: level_from(&l.level)?,
                     code: l.code,
-                    level: level_from(&l.level),
                 });
         }
         let mut links: HashMap<uuid::Uuid, Vec<ExternalProfile>> = HashMap::new();
@@ -187,7 +203,8 @@ impl SeaProfileRepository {
                     overview: r.overview,
                     hourly_rate,
                     availability: Availability {
-                        hours_per_week: u8::try_from(r.hours_per_week).unwrap_or(0),
+                        hours_per_week: u8::try_from(r.hours_per_week)
+                            .map_err(|_| corrupt("hours per week"))?,
                         available_from: r.available_from,
                     },
                     location: Location {
@@ -198,11 +215,15 @@ impl SeaProfileRepository {
                     languages: languages.remove(&r.id).unwrap_or_default(),
                     skills: skills.remove(&ProfileId(r.id)).unwrap_or_default(),
                     external_profiles: links.remove(&r.id).unwrap_or_default(),
-                    visibility: if r.visibility == "HIDDEN" {
-                        Visibility::Hidden
-                    } else {
+                    // Fail closed: anything but VISIBLE hides.
+                    visibility: if r.visibility == "VISIBLE" {
                         Visibility::Visible
+                    } else {
+                        Visibility::Hidden
                     },
+                    moderation_hidden: r.moderation_hidden,
+                    owner_active: owners.get(&r.user_id).copied().unwrap_or(false),
+                    version: r.version,
                     created_at: r.created_at,
                     updated_at: r.updated_at,
                 })
@@ -225,16 +246,24 @@ impl ProfileRepository for SeaProfileRepository {
         Ok(p.clone())
     }
 
-    async fn save(&self, p: &FreelancerProfile) -> DomainResult<FreelancerProfile> {
+    async fn save(&self, p: &FreelancerProfile) -> DomainResult<Option<FreelancerProfile>> {
+        let next = FreelancerProfile {
+            version: p.version + 1,
+            ..p.clone()
+        };
         let txn = self.db.begin().await.map_err(internal)?;
+        // Only if nobody wrote since `p` was read; the row lock this takes makes a
+        // concurrent writer wait, then find the version changed.
         let updated = freelancer_profile::Entity::update_many()
-            .set(row(p))
+            .set(row(&next))
             .filter(freelancer_profile::Column::Id.eq(p.id.0))
+            .filter(freelancer_profile::Column::Version.eq(p.version))
             .exec(&txn)
             .await
             .map_err(internal)?;
         if updated.rows_affected == 0 {
-            return Err(DomainError::NotFound { entity: "profile" });
+            txn.rollback().await.map_err(internal)?;
+            return Ok(None);
         }
         freelancer_skill::Entity::delete_many()
             .filter(freelancer_skill::Column::ProfileId.eq(p.id.0))
@@ -251,9 +280,9 @@ impl ProfileRepository for SeaProfileRepository {
             .exec(&txn)
             .await
             .map_err(internal)?;
-        insert_lists(&txn, p).await?;
+        insert_lists(&txn, &next).await?;
         txn.commit().await.map_err(internal)?;
-        Ok(p.clone())
+        Ok(Some(next))
     }
 
     async fn by_ids(&self, ids: &[ProfileId]) -> DomainResult<Vec<FreelancerProfile>> {
@@ -297,8 +326,8 @@ impl ProfileRepository for SeaProfileRepository {
                 .or_default()
                 .push(ProfileSkill {
                     skill_id: SkillId(s.skill_id),
-                    level: u8::try_from(s.level).unwrap_or(1),
-                    years: u8::try_from(s.years).unwrap_or(0),
+                    level: u8::try_from(s.level).map_err(|_| corrupt("skill level"))?,
+                    years: u8::try_from(s.years).map_err(|_| corrupt("skill years"))?,
                 });
         }
         Ok(out)

@@ -413,18 +413,8 @@ async fn hidden_profiles_are_seen_only_by_their_owner_and_admins() {
             .await;
         let seen = gql(&app, Some(&admin), read, json!({ "id": id })).await;
         assert_eq!(seen["data"]["freelancerProfile"]["visibility"], "HIDDEN");
-        // Admins may hide (moderation) but not publish someone's profile.
-        let body = gql(
-            &app,
-            Some(&admin),
-            VISIBILITY,
-            json!({ "id": id, "v": "VISIBLE" }),
-        )
-        .await;
-        assert_eq!(
-            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
-            "{body}"
-        );
+
+        // An admin's hold is the admin's to lift: the owner showing the profile does not.
         gql(
             &app,
             Some(&ada),
@@ -440,9 +430,74 @@ async fn hidden_profiles_are_seen_only_by_their_owner_and_admins() {
         )
         .await;
         assert_eq!(
-            body["data"]["setFreelancerProfileVisibility"]["profile"]["visibility"],
-            "HIDDEN"
+            body["data"]["setFreelancerProfileVisibility"]["userErrors"],
+            json!([]),
+            "{body}"
         );
+        let body = gql(
+            &app,
+            Some(&ada),
+            VISIBILITY,
+            json!({ "id": id, "v": "VISIBLE" }),
+        )
+        .await;
+        assert_eq!(
+            body["data"]["setFreelancerProfileVisibility"]["userErrors"],
+            json!([])
+        );
+        let anon = gql(&app, None, read, json!({ "id": id })).await;
+        assert_eq!(anon["data"]["freelancerProfile"], Value::Null, "still held");
+        let mine = gql(
+            &app,
+            Some(&ada),
+            "query($id: ID!) { freelancerProfile(id: $id) { hiddenByModeration } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(
+            mine["data"]["freelancerProfile"]["hiddenByModeration"],
+            true
+        );
+        // Lifting the hold does not publish a profile its owner hid.
+        gql(
+            &app,
+            Some(&ada),
+            VISIBILITY,
+            json!({ "id": id, "v": "HIDDEN" }),
+        )
+        .await;
+        gql(
+            &app,
+            Some(&admin),
+            VISIBILITY,
+            json!({ "id": id, "v": "VISIBLE" }),
+        )
+        .await;
+        let anon = gql(&app, None, read, json!({ "id": id })).await;
+        assert_eq!(
+            anon["data"]["freelancerProfile"],
+            Value::Null,
+            "the owner's choice stands"
+        );
+        gql(
+            &app,
+            Some(&ada),
+            VISIBILITY,
+            json!({ "id": id, "v": "VISIBLE" }),
+        )
+        .await;
+        let anon = gql(&app, None, read, json!({ "id": id })).await;
+        assert_eq!(
+            anon["data"]["freelancerProfile"]["headline"],
+            "Rust & PostgreSQL backend engineer"
+        );
+
+        // A suspended user's profile is not public.
+        app.database()
+            .execute("UPDATE users SET status = 'SUSPENDED' WHERE display_name = 'ada'")
+            .await;
+        let anon = gql(&app, None, read, json!({ "id": id })).await;
+        assert_eq!(anon["data"]["freelancerProfile"], Value::Null);
     }
 }
 
@@ -620,5 +675,121 @@ async fn reading_many_profiles_with_their_lists_takes_a_fixed_number_of_statemen
             six <= two,
             "statements grew with profiles: {two} for 2, {six} for 6"
         );
+    }
+}
+
+#[tokio::test]
+async fn concurrent_partial_changes_all_land_and_one_profile_per_account_holds() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        let ada = token(&app, "ada", "freelancer").await;
+        // Racing creates: exactly one profile, the others a CONFLICT at `input`.
+        let create = create_mutation();
+        let creates: Vec<_> = (0..4)
+            .map(|_| {
+                gql(
+                    &app,
+                    Some(&ada),
+                    &create,
+                    json!({ "p": { "headline": "Racer" } }),
+                )
+            })
+            .collect();
+        let results = futures_util::future::join_all(creates).await;
+        let created: Vec<&Value> = results
+            .iter()
+            .filter(|b| !b["data"]["createFreelancerProfile"]["profile"].is_null())
+            .collect();
+        assert_eq!(created.len(), 1, "{results:?}");
+        for b in &results {
+            if b["data"]["createFreelancerProfile"]["profile"].is_null() {
+                assert_eq!(
+                    b["data"]["createFreelancerProfile"]["userErrors"],
+                    json!([{ "field": ["input"], "code": "CONFLICT", "message": "you already have a freelancer profile" }])
+                );
+            }
+        }
+        let id = created[0]["data"]["createFreelancerProfile"]["profile"]["id"].clone();
+        let update = update_mutation();
+        for round in 0..5 {
+            let headline = format!("Round {round}");
+            let a = gql(
+                &app,
+                Some(&ada),
+                &update,
+                json!({ "id": id, "p": { "headline": headline } }),
+            );
+            let b = gql(
+                &app,
+                Some(&ada),
+                &update,
+                json!({ "id": id, "p": { "hoursPerWeek": round } }),
+            );
+            let (a, b) = tokio::join!(a, b);
+            assert_eq!(
+                a["data"]["updateFreelancerProfile"]["userErrors"],
+                json!([]),
+                "{a}"
+            );
+            assert_eq!(
+                b["data"]["updateFreelancerProfile"]["userErrors"],
+                json!([]),
+                "{b}"
+            );
+            let read = gql(&app, None, "query($id: ID!) { freelancerProfile(id: $id) { headline availability { hoursPerWeek } } }", json!({ "id": id })).await;
+            let p = &read["data"]["freelancerProfile"];
+            assert_eq!(p["headline"], format!("Round {round}"), "a change was lost");
+            assert_eq!(
+                p["availability"]["hoursPerWeek"], round,
+                "a change was lost"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn input_that_databases_cannot_hold_is_refused_not_failed() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        let ada = token(&app, "ada", "freelancer").await;
+        let id = profile_id(&app, &ada).await;
+        for (p, path) in [
+            (
+                json!({ "externalProfiles": [{ "site": "GITHUB", "url": "https://github.com/a\u{0}b" }] }),
+                "input.profile.externalProfiles.0.url",
+            ),
+            (
+                json!({ "availableFrom": "-200000-01-01" }),
+                "input.profile.availableFrom",
+            ),
+            (
+                json!({ "availableFrom": "+200000-01-01" }),
+                "input.profile.availableFrom",
+            ),
+            (json!({ "headline": null }), "input.profile.headline"),
+            (json!({ "skills": null }), "input.profile.skills"),
+            (
+                json!({ "city": "Berlin\u{2028}Mitte" }),
+                "input.profile.city",
+            ),
+        ] {
+            let body = gql(
+                &app,
+                Some(&ada),
+                &update_mutation(),
+                json!({ "id": id, "p": p }),
+            )
+            .await;
+            if body["errors"].is_array() {
+                // Values GraphQL itself cannot read are refused before the domain runs.
+                assert_eq!(
+                    body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+                    "{p}: {body}"
+                );
+                continue;
+            }
+            let errors = &body["data"]["updateFreelancerProfile"]["userErrors"];
+            assert_eq!(field_paths(errors), [path], "{p}: {body}");
+        }
     }
 }

@@ -63,6 +63,9 @@ pub struct ProfileInput {
     pub languages: Option<Vec<LanguageInput>>,
     pub skills: Option<Vec<SkillInput>>,
     pub external_profiles: Option<Vec<ExternalProfileInput>>,
+    /// Fields the client set to `null` that cannot be cleared (input field names); each
+    /// is reported.
+    pub nulls: Vec<&'static str>,
 }
 
 pub const MAX_HEADLINE: usize = 120;
@@ -75,22 +78,37 @@ impl ProfileInput {
     /// The skill slugs the input names, well-formed ones only (bad ones are reported by
     /// [`ProfileInput::apply`]).
     pub fn skill_slugs(&self) -> Vec<SkillSlug> {
-        self.skills
-            .iter()
-            .flatten()
-            .filter_map(|s| SkillSlug::parse(s.skill.trim()).ok())
-            .collect()
+        match &self.skills {
+            // An oversized list is refused as a whole; its slugs are not looked up.
+            Some(list) if list.len() <= MAX_SKILLS => list
+                .iter()
+                .filter_map(|s| SkillSlug::parse(s.skill.trim()).ok())
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
-    /// Applies the changes to `profile`; `skills` maps known slugs to skill ids. On any
-    /// error `profile` is left untouched and every error is returned.
+    /// Applies the changes to `profile`; `skills` maps known slugs to skill ids; `today`
+    /// bounds dates; `creating` makes `headline` required. On any error `profile` is left
+    /// untouched and every error is returned.
     pub fn apply(
         self,
         profile: &mut FreelancerProfile,
         skills: &HashMap<String, SkillId>,
+        today: NaiveDate,
+        creating: bool,
     ) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut next = profile.clone();
+        for field in &self.nulls {
+            errors.push(FieldError::validation(
+                &[field],
+                "cannot be null; leave it out to keep it",
+            ));
+        }
+        if creating && self.headline.is_none() {
+            errors.push(FieldError::validation(&["headline"], "is required"));
+        }
         if let Some(headline) = self.headline {
             match text::single_line(&headline, 1, MAX_HEADLINE) {
                 Ok(h) => next.headline = h,
@@ -125,14 +143,27 @@ impl ProfileInput {
         match self.available_from {
             Change::Keep => {}
             Change::Clear => next.availability.available_from = None,
-            Change::Set(d) => next.availability.available_from = Some(d),
+            Change::Set(d) => {
+                let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(NaiveDate::MIN);
+                let latest = today
+                    .checked_add_months(chrono::Months::new(24))
+                    .unwrap_or(today);
+                if (earliest..=latest).contains(&d) {
+                    next.availability.available_from = Some(d);
+                } else {
+                    errors.push(FieldError::validation(
+                        &["availableFrom"],
+                        "must be between 2000-01-01 and two years from today",
+                    ));
+                }
+            }
         }
         match self.country {
             Change::Keep => {}
             Change::Clear => next.location.country = None,
             Change::Set(c) => {
                 let c = c.trim().to_ascii_uppercase();
-                if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) {
+                if super::codes::is_country(&c) {
                     next.location.country = Some(c);
                 } else {
                     errors.push(FieldError::validation(
@@ -186,19 +217,19 @@ impl ProfileInput {
 }
 
 fn parse_languages(list: Vec<LanguageInput>) -> Result<Vec<SpokenLanguage>, Vec<FieldError>> {
-    let mut errors = Vec::new();
     if list.len() > MAX_LANGUAGES {
-        errors.push(FieldError::validation(
+        return Err(vec![FieldError::validation(
             &["languages"],
             format!("at most {MAX_LANGUAGES} languages"),
-        ));
+        )]);
     }
+    let mut errors = Vec::new();
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for (i, l) in list.into_iter().enumerate() {
         let i = i.to_string();
         let code = l.code.trim().to_ascii_lowercase();
-        if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_lowercase()) {
+        if !super::codes::is_language(&code) {
             errors.push(FieldError::validation(
                 &["languages", &i, "code"],
                 "must be an ISO 639-1 code such as en",
@@ -226,13 +257,13 @@ fn parse_skills(
     list: Vec<SkillInput>,
     known: &HashMap<String, SkillId>,
 ) -> Result<Vec<ProfileSkill>, Vec<FieldError>> {
-    let mut errors = Vec::new();
     if list.len() > MAX_SKILLS {
-        errors.push(FieldError::validation(
+        return Err(vec![FieldError::validation(
             &["skills"],
             format!("at most {MAX_SKILLS} skills"),
-        ));
+        )]);
     }
+    let mut errors = Vec::new();
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for (i, s) in list.into_iter().enumerate() {
@@ -296,6 +327,12 @@ fn parse_skills(
 fn parse_external(
     list: Vec<ExternalProfileInput>,
 ) -> Result<Vec<ExternalProfile>, Vec<FieldError>> {
+    if list.len() > 4 {
+        return Err(vec![FieldError::validation(
+            &["externalProfiles"],
+            "at most one link per site (4)",
+        )]);
+    }
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
     let mut out = Vec::new();
@@ -344,9 +381,16 @@ mod tests {
             skills: vec![],
             external_profiles: vec![],
             visibility: Visibility::Visible,
+            moderation_hidden: false,
+            owner_active: true,
+            version: 1,
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),
         }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 29).unwrap_or_default()
     }
 
     fn paths(errors: &[FieldError]) -> Vec<String> {
@@ -397,7 +441,7 @@ mod tests {
             }]),
             ..ProfileInput::default()
         };
-        let errors = input.apply(&mut p, &known).unwrap_err();
+        let errors = input.apply(&mut p, &known, today(), false).unwrap_err();
         assert_eq!(
             paths(&errors),
             [
@@ -454,7 +498,7 @@ mod tests {
             }]),
             ..ProfileInput::default()
         }
-        .apply(&mut p, &known)
+        .apply(&mut p, &known, today(), false)
         .unwrap();
         assert_eq!(p.headline, "Rust & PostgreSQL engineer");
         assert_eq!(p.overview, "Line one\nLine two");
@@ -466,9 +510,73 @@ mod tests {
             hourly_rate: Change::Clear,
             ..ProfileInput::default()
         }
-        .apply(&mut p, &known)
+        .apply(&mut p, &known, today(), false)
         .unwrap();
         assert_eq!(p.hourly_rate, None);
         assert_eq!(p.skills.len(), 1, "absent lists stay");
+    }
+
+    #[test]
+    fn required_and_unclearable_fields_and_bounded_lists() {
+        let mut p = profile();
+        let errors = ProfileInput {
+            hours_per_week: Some(200),
+            nulls: vec!["overview"],
+            available_from: Change::Set(NaiveDate::from_ymd_opt(1999, 12, 31).unwrap_or_default()),
+            country: Change::Set("ZZ".into()),
+            languages: Some(vec![LanguageInput {
+                code: "zz".into(),
+                level: LanguageLevel::Basic,
+            }]),
+            ..ProfileInput::default()
+        }
+        .apply(&mut p, &HashMap::new(), today(), true)
+        .unwrap_err();
+        assert_eq!(
+            paths(&errors),
+            [
+                "availableFrom",
+                "country",
+                "headline",
+                "hoursPerWeek",
+                "languages.0.code",
+                "overview"
+            ]
+        );
+        let many = ProfileInput {
+            skills: Some(
+                (0..6_000)
+                    .map(|i| SkillInput {
+                        skill: format!("s{i}"),
+                        level: 3,
+                        years: 1,
+                    })
+                    .collect(),
+            ),
+            ..ProfileInput::default()
+        };
+        assert!(
+            many.skill_slugs().is_empty(),
+            "an oversized list is not looked up"
+        );
+        let errors = many
+            .apply(&mut p, &HashMap::new(), today(), false)
+            .unwrap_err();
+        assert_eq!(paths(&errors), ["skills"], "one error for the whole list");
+        // Boundaries are accepted.
+        let known = HashMap::from([("rust".to_string(), SkillId(Uuid::from_u128(1)))]);
+        ProfileInput {
+            hours_per_week: Some(80),
+            available_from: Change::Set(today()),
+            skills: Some(vec![SkillInput {
+                skill: "rust".into(),
+                level: 1,
+                years: 30,
+            }]),
+            ..ProfileInput::default()
+        }
+        .apply(&mut p, &known, today(), false)
+        .unwrap();
+        assert_eq!(p.availability.hours_per_week, 80);
     }
 }

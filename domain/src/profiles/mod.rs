@@ -1,5 +1,6 @@
 //! Freelancer profiles: what clients read before hiring.
 
+mod codes;
 mod input;
 mod model;
 mod policy;

@@ -56,7 +56,7 @@ impl ExternalSite {
     /// The hosts a link to this site may have.
     pub fn hosts(self) -> &'static [&'static str] {
         match self {
-            ExternalSite::Github => &["github.com"],
+            ExternalSite::Github => &["github.com", "www.github.com"],
             ExternalSite::StackOverflow => &["stackoverflow.com"],
             ExternalSite::DevTo => &["dev.to"],
             ExternalSite::LinkedIn => &["linkedin.com", "www.linkedin.com"],
@@ -120,7 +120,15 @@ pub struct FreelancerProfile {
     pub languages: Vec<SpokenLanguage>,
     pub skills: Vec<ProfileSkill>,
     pub external_profiles: Vec<ExternalProfile>,
+    /// The owner's choice.
     pub visibility: Visibility,
+    /// Hidden by an admin; only an admin lifts it, whatever the owner chooses.
+    pub moderation_hidden: bool,
+    /// Whether the owner's account is active; a suspended user's profile is not public.
+    pub owner_active: bool,
+    /// Bumped by every write; a write based on an older version is refused, so concurrent
+    /// changes cannot overwrite each other unseen.
+    pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -190,6 +198,9 @@ mod tests {
             skills: vec![],
             external_profiles: vec![],
             visibility: Visibility::Visible,
+            moderation_hidden: false,
+            owner_active: true,
+            version: 1,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         }

@@ -13,8 +13,10 @@ use crate::error::DomainResult;
 pub trait ProfileRepository: Send + Sync {
     /// Stores a new profile; a second one for the same user is a `Conflict`.
     async fn create(&self, profile: &FreelancerProfile) -> DomainResult<FreelancerProfile>;
-    /// Replaces a stored profile with `profile`.
-    async fn save(&self, profile: &FreelancerProfile) -> DomainResult<FreelancerProfile>;
+    /// Replaces the stored profile with `profile` if the stored one is still at
+    /// `profile.version` (and stores it at the next version); `None` when another write
+    /// came first.
+    async fn save(&self, profile: &FreelancerProfile) -> DomainResult<Option<FreelancerProfile>>;
     async fn by_ids(&self, ids: &[ProfileId]) -> DomainResult<Vec<FreelancerProfile>>;
     async fn by_user(&self, user: UserId) -> DomainResult<Option<FreelancerProfile>>;
     /// The skills of many profiles, for loaders.

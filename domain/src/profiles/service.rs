@@ -5,10 +5,8 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::input::ProfileInput;
-use super::model::{
-    Availability, FreelancerProfile, Location, ProfileId, ProfileSkill, Visibility,
-};
-use super::policy;
+use super::model::{Availability, FreelancerProfile, Location, ProfileId, Visibility};
+use super::policy::{self, VisibilityChange};
 use super::portfolio::{
     Employment, EmploymentId, EmploymentInput, MAX_EMPLOYMENTS, MAX_PORTFOLIO_ITEMS, PortfolioItem,
     PortfolioItemId, PortfolioItemInput,
@@ -17,6 +15,13 @@ use super::ports::ProfileRepository;
 use crate::actor::{Actor, UserId};
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::taxonomy::{SkillId, TaxonomyRepository};
+
+/// How often a change is tried again when other writes keep coming first.
+const MAX_ATTEMPTS: usize = 3;
+
+fn already_have_one() -> DomainError {
+    DomainError::conflict(&[], "you already have a freelancer profile")
+}
 
 /// Freelancer profiles: keeping one, and reading them as their visibility allows.
 #[derive(Clone)]
@@ -47,15 +52,6 @@ impl ProfileService {
         input: ProfileInput,
     ) -> DomainResult<FreelancerProfile> {
         let owner = policy::create(actor)?;
-        if input.headline.is_none() {
-            return Err(DomainError::validation(&["headline"], "is required"));
-        }
-        if self.profiles.by_user(owner).await?.is_some() {
-            return Err(DomainError::conflict(
-                &[],
-                "you already have a freelancer profile",
-            ));
-        }
         let now = Utc::now();
         let mut profile = FreelancerProfile {
             id: ProfileId(Uuid::now_v7()),
@@ -69,14 +65,46 @@ impl ProfileService {
             skills: Vec::new(),
             external_profiles: Vec::new(),
             visibility: Visibility::Visible,
+            moderation_hidden: false,
+            owner_active: true,
+            version: 1,
             created_at: now,
             updated_at: now,
         };
         let known = self.known_skills(&input).await?;
         input
-            .apply(&mut profile, &known)
+            .apply(&mut profile, &known, now.date_naive(), true)
             .map_err(DomainError::Validation)?;
-        self.profiles.create(&profile).await
+        if self.profiles.by_user(owner).await?.is_some() {
+            return Err(already_have_one());
+        }
+        // Two creates racing past the check meet the unique key; both say the same.
+        self.profiles.create(&profile).await.map_err(|e| match e {
+            DomainError::Conflict(_) => already_have_one(),
+            other => other,
+        })
+    }
+
+    /// Reads, changes and writes a profile, again from a fresh read when another write
+    /// came in between (so concurrent partial changes both land).
+    async fn change(
+        &self,
+        actor: &Actor,
+        id: Option<ProfileId>,
+        apply: impl Fn(&mut FreelancerProfile) -> DomainResult<()>,
+    ) -> DomainResult<FreelancerProfile> {
+        for _ in 0..MAX_ATTEMPTS {
+            let mut profile = self.editable(actor, id).await?;
+            apply(&mut profile)?;
+            profile.updated_at = Utc::now();
+            if let Some(saved) = self.profiles.save(&profile).await? {
+                return Ok(saved);
+            }
+        }
+        Err(DomainError::conflict(
+            &["profileId"],
+            "the profile is being changed elsewhere; try again",
+        ))
     }
 
     /// Changes a profile; only its owner may.
@@ -86,28 +114,35 @@ impl ProfileService {
         id: Option<ProfileId>,
         input: ProfileInput,
     ) -> DomainResult<FreelancerProfile> {
-        let mut profile = self.editable(actor, id).await?;
-        policy::edit(actor, &profile)?;
         let known = self.known_skills(&input).await?;
-        input
-            .apply(&mut profile, &known)
-            .map_err(DomainError::Validation)?;
-        profile.updated_at = Utc::now();
-        self.profiles.save(&profile).await
+        let today = Utc::now().date_naive();
+        self.change(actor, id, |profile| {
+            policy::edit(actor, profile)?;
+            input
+                .clone()
+                .apply(profile, &known, today, false)
+                .map_err(DomainError::Validation)
+        })
+        .await
     }
 
-    /// Shows or hides a profile.
+    /// Shows or hides a profile: the owner's choice, or an admin's moderation hold.
     pub async fn set_visibility(
         &self,
         actor: &Actor,
         id: Option<ProfileId>,
         visibility: Visibility,
     ) -> DomainResult<FreelancerProfile> {
-        let mut profile = self.editable(actor, id).await?;
-        policy::set_visibility(actor, &profile, visibility)?;
-        profile.visibility = visibility;
-        profile.updated_at = Utc::now();
-        self.profiles.save(&profile).await
+        self.change(actor, id, |profile| {
+            match policy::set_visibility(actor, profile, visibility)? {
+                VisibilityChange::Owner(v) => profile.visibility = v,
+                VisibilityChange::Moderation { hidden } => {
+                    profile.moderation_hidden = hidden;
+                }
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// The profile a change names. Anonymous callers are refused first, so they learn
@@ -163,14 +198,6 @@ impl ProfileService {
     ) -> DomainResult<Option<FreelancerProfile>> {
         let found = self.profiles.by_user(user).await?;
         Ok(found.filter(|p| policy::can_see(actor, p)))
-    }
-
-    /// Skills of many profiles (already visible to the caller), for loaders.
-    pub async fn skills(
-        &self,
-        ids: &[ProfileId],
-    ) -> DomainResult<HashMap<ProfileId, Vec<ProfileSkill>>> {
-        self.profiles.skills(ids).await
     }
 
     /// Whether the actor sees the profile's private parts (visibility, what is missing).

@@ -17,6 +17,8 @@ pub struct Model {
     pub time_zone: Option<String>,
     /// `VISIBLE` or `HIDDEN`.
     pub visibility: String,
+    pub moderation_hidden: bool,
+    pub version: i64,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -18,6 +18,8 @@ enum FreelancerProfiles {
     City,
     TimeZone,
     Visibility,
+    ModerationHidden,
+    Version,
     CreatedAt,
     UpdatedAt,
 }
@@ -114,7 +116,8 @@ impl MigrationTrait for Migration {
                         ColumnDef::new(FreelancerProfiles::HoursPerWeek)
                             .small_integer()
                             .not_null()
-                            .default(0),
+                            .default(0)
+                            .check(Expr::col(FreelancerProfiles::HoursPerWeek).between(0, 80)),
                     )
                     .col(
                         ColumnDef::new(FreelancerProfiles::AvailableFrom)
@@ -139,7 +142,32 @@ impl MigrationTrait for Migration {
                     .col(
                         ColumnDef::new(FreelancerProfiles::Visibility)
                             .string_len(16)
-                            .not_null(),
+                            .not_null()
+                            .check(
+                                Expr::col(FreelancerProfiles::Visibility)
+                                    .is_in(["VISIBLE", "HIDDEN"]),
+                            ),
+                    )
+                    .col(
+                        ColumnDef::new(FreelancerProfiles::ModerationHidden)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .col(
+                        ColumnDef::new(FreelancerProfiles::Version)
+                            .big_integer()
+                            .not_null()
+                            .default(1),
+                    )
+                    // A rate is an amount and a currency, or neither; and positive.
+                    .check(
+                        Expr::col(FreelancerProfiles::RateMinor)
+                            .is_null()
+                            .and(Expr::col(FreelancerProfiles::RateCurrency).is_null())
+                            .or(Expr::col(FreelancerProfiles::RateMinor)
+                                .gt(0)
+                                .and(Expr::col(FreelancerProfiles::RateCurrency).is_not_null())),
                     )
                     .col(ts(FreelancerProfiles::CreatedAt))
                     .col(ts(FreelancerProfiles::UpdatedAt))
@@ -175,12 +203,14 @@ impl MigrationTrait for Migration {
                     .col(
                         ColumnDef::new(FreelancerSkills::Level)
                             .small_integer()
-                            .not_null(),
+                            .not_null()
+                            .check(Expr::col(FreelancerSkills::Level).between(1, 5)),
                     )
                     .col(
                         ColumnDef::new(FreelancerSkills::Years)
                             .small_integer()
-                            .not_null(),
+                            .not_null()
+                            .check(Expr::col(FreelancerSkills::Years).between(0, 30)),
                     )
                     .col(
                         ColumnDef::new(FreelancerSkills::Position)

@@ -13,7 +13,7 @@ pub struct ProfileMutation;
 /// An amount of money.
 #[derive(InputObject)]
 pub struct MoneyInput {
-    /// Minor units (cents), e.g. 8500 for 85.00.
+    /// Minor units: 8500 is 85.00 in USD or EUR, 8500 in JPY (which has none).
     pub amount_minor: i64,
     /// ISO-4217 code, e.g. `USD`.
     pub currency: String,
@@ -52,14 +52,14 @@ pub struct ExternalProfileInput {
 /// clearable field; lists, when given, replace the whole list.
 #[derive(InputObject)]
 pub struct FreelancerProfileFields {
-    /// One line, 1 to 120 characters (required when creating).
-    pub headline: Option<String>,
-    /// Plain text, at most 5000 characters.
-    pub overview: Option<String>,
+    /// One line, 1 to 120 characters (required when creating; cannot be null).
+    pub headline: MaybeUndefined<String>,
+    /// Plain text, at most 5000 characters (empty to clear; cannot be null).
+    pub overview: MaybeUndefined<String>,
     /// Your rate per hour (positive, at most 10,000 in major units).
     pub hourly_rate: MaybeUndefined<MoneyInput>,
-    /// 0 to 80.
-    pub hours_per_week: Option<i64>,
+    /// 0 to 80 (cannot be null).
+    pub hours_per_week: MaybeUndefined<i64>,
     /// The first day you can start.
     pub available_from: MaybeUndefined<NaiveDate>,
     /// ISO 3166-1 alpha-2, e.g. `DE`.
@@ -68,12 +68,12 @@ pub struct FreelancerProfileFields {
     pub city: MaybeUndefined<String>,
     /// IANA time zone, e.g. `Europe/Berlin`.
     pub time_zone: MaybeUndefined<String>,
-    /// At most 20, each once.
-    pub languages: Option<Vec<SpokenLanguageInput>>,
-    /// At most 50 skills from the taxonomy, each once.
-    pub skills: Option<Vec<ProfileSkillInput>>,
-    /// At most one link per site.
-    pub external_profiles: Option<Vec<ExternalProfileInput>>,
+    /// At most 20, each once (an empty list clears; null is refused).
+    pub languages: MaybeUndefined<Vec<SpokenLanguageInput>>,
+    /// At most 50 skills from the taxonomy, each once (an empty list clears).
+    pub skills: MaybeUndefined<Vec<ProfileSkillInput>>,
+    /// At most one link per site (an empty list clears).
+    pub external_profiles: MaybeUndefined<Vec<ExternalProfileInput>>,
 }
 
 fn change<T, U>(value: MaybeUndefined<T>, map: impl FnOnce(T) -> U) -> Change<U> {
@@ -84,21 +84,45 @@ fn change<T, U>(value: MaybeUndefined<T>, map: impl FnOnce(T) -> U) -> Change<U>
     }
 }
 
+/// A field that cannot be cleared: its value, and whether it was sent as `null`.
+fn kept<T>(
+    value: MaybeUndefined<T>,
+    name: &'static str,
+    nulls: &mut Vec<&'static str>,
+) -> Option<T> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => {
+            nulls.push(name);
+            None
+        }
+        MaybeUndefined::Value(v) => Some(v),
+    }
+}
+
 impl From<FreelancerProfileFields> for ProfileInput {
     fn from(f: FreelancerProfileFields) -> Self {
+        let mut nulls = Vec::new();
+        let headline = kept(f.headline, "headline", &mut nulls);
+        let overview = kept(f.overview, "overview", &mut nulls);
+        let hours_per_week = kept(f.hours_per_week, "hoursPerWeek", &mut nulls);
+        let languages = kept(f.languages, "languages", &mut nulls);
+        let skills = kept(f.skills, "skills", &mut nulls);
+        let external_profiles = kept(f.external_profiles, "externalProfiles", &mut nulls);
         ProfileInput {
-            headline: f.headline,
-            overview: f.overview,
+            nulls,
+            headline,
+            overview,
             hourly_rate: change(f.hourly_rate, |m| profiles::MoneyInput {
                 amount_minor: m.amount_minor,
                 currency: m.currency,
             }),
-            hours_per_week: f.hours_per_week,
+            hours_per_week,
             available_from: change(f.available_from, |d| d),
             country: change(f.country, |c| c),
             city: change(f.city, |c| c),
             time_zone: change(f.time_zone, |t| t),
-            languages: f.languages.map(|list| {
+            languages: languages.map(|list| {
                 list.into_iter()
                     .map(|l| profiles::LanguageInput {
                         code: l.code,
@@ -106,7 +130,7 @@ impl From<FreelancerProfileFields> for ProfileInput {
                     })
                     .collect()
             }),
-            skills: f.skills.map(|list| {
+            skills: skills.map(|list| {
                 list.into_iter()
                     .map(|s| profiles::SkillInput {
                         skill: s.skill,
@@ -115,7 +139,7 @@ impl From<FreelancerProfileFields> for ProfileInput {
                     })
                     .collect()
             }),
-            external_profiles: f.external_profiles.map(|list| {
+            external_profiles: external_profiles.map(|list| {
                 list.into_iter()
                     .map(|l| profiles::ExternalProfileInput {
                         site: l.site.into(),
@@ -225,7 +249,9 @@ impl ProfileMutation {
         payload(ctx, result, true)
     }
 
-    /// Shows or hides your freelancer profile (admins may hide any).
+    /// Shows or hides your freelancer profile. For an admin who is not the owner it
+    /// places (`HIDDEN`) or lifts (`VISIBLE`) a moderation hold, which the owner cannot
+    /// lift and which never publishes a profile its owner hid.
     async fn set_freelancer_profile_visibility(
         &self,
         ctx: &Context<'_>,

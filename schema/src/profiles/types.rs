@@ -306,7 +306,14 @@ impl FreelancerProfile {
         Ok(sees.then(|| self.0.missing()))
     }
 
-    /// Whether the profile is public. Only you (and admins) see it.
+    /// Whether an admin has hidden the profile (only an admin lifts that). Only you (and
+    /// admins) see it.
+    async fn hidden_by_moderation(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
+        let sees = services(ctx)?.profiles.sees_private(actor(ctx), &self.0);
+        Ok(sees.then_some(self.0.moderation_hidden))
+    }
+
+    /// Your choice of who sees the profile. Only you (and admins) see it.
     async fn visibility(&self, ctx: &Context<'_>) -> Result<Option<ProfileVisibility>> {
         let sees = services(ctx)?.profiles.sees_private(actor(ctx), &self.0);
         Ok(sees.then(|| self.0.visibility.into()))
