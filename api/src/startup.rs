@@ -11,8 +11,9 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use domain::Services;
 use persistence::cache::{Cache, MemoryCache, RedisCache, RedisSettings};
 use persistence::{
-    CachedSessionRepository, CachedTaxonomyRepository, Db, SeaProfileRepository,
-    SeaSessionRepository, SeaSignInRepository, SeaTaxonomyRepository, SeaUserRepository,
+    CachedSessionRepository, CachedTaxonomyRepository, Db, SeaClientProfileRepository,
+    SeaProfileRepository, SeaSessionRepository, SeaSignInRepository, SeaTaxonomyRepository,
+    SeaUserRepository,
 };
 use secrecy::ExposeSecret;
 
@@ -71,6 +72,7 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
         Arc::new(sessions),
         Arc::new(SeaSignInRepository::new(db)),
         Arc::new(SeaProfileRepository::new(db)),
+        Arc::new(SeaClientProfileRepository::new(db)),
         settings.session_limits(),
     )
 }

@@ -22,6 +22,7 @@ pub struct Services {
     pub taxonomy: taxonomy::TaxonomyService,
     pub accounts: accounts::AccountService,
     pub profiles: profiles::ProfileService,
+    pub clients: profiles::ClientProfileService,
 }
 
 impl Services {
@@ -31,9 +32,11 @@ impl Services {
         sessions: Arc<dyn accounts::SessionRepository>,
         sign_ins: Arc<dyn accounts::SignInRepository>,
         profiles: Arc<dyn profiles::ProfileRepository>,
+        clients: Arc<dyn profiles::ClientProfileRepository>,
         session_limits: accounts::SessionLimits,
     ) -> Self {
         Self {
+            clients: profiles::ClientProfileService::new(clients),
             profiles: profiles::ProfileService::new(profiles, taxonomy_repo.clone()),
             taxonomy: taxonomy::TaxonomyService::new(taxonomy_repo),
             accounts: accounts::AccountService::new(users, sessions, sign_ins, session_limits),

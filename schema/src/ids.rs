@@ -18,10 +18,12 @@ pub enum NodeKind {
     FreelancerProfile,
     PortfolioItem,
     Employment,
+    ClientProfile,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 7] = [
+    const ALL: [NodeKind; 8] = [
+        NodeKind::ClientProfile,
         NodeKind::PortfolioItem,
         NodeKind::Employment,
         NodeKind::Category,
@@ -40,6 +42,7 @@ impl NodeKind {
             NodeKind::FreelancerProfile => "FreelancerProfile",
             NodeKind::PortfolioItem => "PortfolioItem",
             NodeKind::Employment => "Employment",
+            NodeKind::ClientProfile => "ClientProfile",
         }
     }
 }

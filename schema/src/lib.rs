@@ -30,6 +30,7 @@ pub struct Query(
     node::NodeQuery,
     accounts::AccountQuery,
     profiles::query::ProfileQuery,
+    profiles::client::ClientProfileQuery,
     taxonomy::TaxonomyQuery,
 );
 
@@ -39,6 +40,7 @@ pub struct Mutation(
     accounts::AccountMutation,
     profiles::mutation::ProfileMutation,
     profiles::portfolio::PortfolioMutation,
+    profiles::client::ClientProfileMutation,
     taxonomy::TaxonomyMutation,
 );
 

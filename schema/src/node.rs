@@ -19,6 +19,7 @@ pub enum Node {
     Category(Category),
     Skill(Skill),
     FreelancerProfile(FreelancerProfile),
+    ClientProfile(crate::profiles::client::ClientProfile),
 }
 
 const MAX_NODES: usize = 100;
@@ -49,6 +50,12 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
             .map_err(|e| crate::profiles::portfolio::profile_load_error(ctx, e))?
             .map(|p| Node::FreelancerProfile(FreelancerProfile(p))),
         // Users and sessions are not fetchable by ID: accounts are private.
+        NodeKind::ClientProfile => crate::profiles::portfolio::profile_loaders(ctx)?
+            .client
+            .load_one(domain::profiles::ClientProfileId(uuid))
+            .await
+            .map_err(|e| crate::profiles::portfolio::profile_load_error(ctx, e))?
+            .map(|p| Node::ClientProfile(crate::profiles::client::ClientProfile(p))),
         // Portfolio items and employment entries are reached through their profile.
         NodeKind::User | NodeKind::Session | NodeKind::PortfolioItem | NodeKind::Employment => None,
     })

@@ -793,3 +793,106 @@ async fn input_that_databases_cannot_hold_is_refused_not_failed() {
         }
     }
 }
+
+const CREATE_CLIENT: &str = "mutation($p: ClientProfileFields!) { createClientProfile(input: { profile: $p }) { profile { id companyName size industry website country city description stats { postings hires hireRatePercent } } userErrors { field code message } } }";
+const UPDATE_CLIENT: &str = "mutation($id: ID!, $p: ClientProfileFields!) { updateClientProfile(input: { profileId: $id, profile: $p }) { profile { companyName website size } userErrors { field code } } }";
+
+#[tokio::test]
+async fn clients_keep_a_public_company_profile_with_computed_stats() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        let freelancer = token(&app, "ada", "freelancer").await;
+        let body = gql(
+            &app,
+            Some(&freelancer),
+            CREATE_CLIENT,
+            json!({ "p": { "companyName": "Acme" } }),
+        )
+        .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "clients only: {body}"
+        );
+
+        let acme = token(&app, "acme", "client").await;
+        let bad =
+            json!({ "website": "http://acme.example", "country": "Atlantis", "companyName": null });
+        let body = gql(&app, Some(&acme), CREATE_CLIENT, json!({ "p": bad })).await;
+        assert_eq!(
+            field_paths(&body["data"]["createClientProfile"]["userErrors"]),
+            [
+                "input.profile.companyName",
+                "input.profile.country",
+                "input.profile.website"
+            ]
+        );
+        let good = json!({
+            "companyName": " Acme GmbH ", "size": "FROM_11_TO_50", "industry": "Fintech",
+            "website": "https://acme.example", "country": "de", "city": "Hamburg",
+            "description": "We build payment rails."
+        });
+        let body = gql(&app, Some(&acme), CREATE_CLIENT, json!({ "p": good })).await;
+        let p = &body["data"]["createClientProfile"]["profile"];
+        assert_eq!(p["companyName"], "Acme GmbH", "{body}");
+        assert_eq!(p["country"], "DE");
+        assert_eq!(
+            p["stats"],
+            json!({ "postings": 0, "hires": 0, "hireRatePercent": 0 })
+        );
+        let id = p["id"].clone();
+
+        let again = gql(
+            &app,
+            Some(&acme),
+            CREATE_CLIENT,
+            json!({ "p": { "companyName": "Acme 2" } }),
+        )
+        .await;
+        assert_eq!(
+            again["data"]["createClientProfile"]["userErrors"][0]["code"],
+            "CONFLICT"
+        );
+
+        let anon = gql(
+            &app,
+            None,
+            "query($id: ID!) { clientProfile(id: $id) { companyName } node(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(anon["data"]["clientProfile"]["companyName"], "Acme GmbH");
+        assert_eq!(anon["data"]["node"]["id"], id);
+        let mine = gql(
+            &app,
+            Some(&acme),
+            "{ viewer { clientProfile { id } } }",
+            json!({}),
+        )
+        .await;
+        assert_eq!(mine["data"]["viewer"]["clientProfile"]["id"], id);
+
+        let other = token(&app, "globex", "client").await;
+        let body = gql(
+            &app,
+            Some(&other),
+            UPDATE_CLIENT,
+            json!({ "id": id, "p": { "companyName": "Mine" } }),
+        )
+        .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{body}"
+        );
+        let body = gql(
+            &app,
+            Some(&acme),
+            UPDATE_CLIENT,
+            json!({ "id": id, "p": { "website": null, "size": "OVER_1000" } }),
+        )
+        .await;
+        assert_eq!(
+            body["data"]["updateClientProfile"]["profile"],
+            json!({ "companyName": "Acme GmbH", "website": null, "size": "OVER_1000" })
+        );
+    }
+}

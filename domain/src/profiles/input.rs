@@ -106,7 +106,7 @@ impl ProfileInput {
                 "cannot be null; leave it out to keep it",
             ));
         }
-        if creating && self.headline.is_none() {
+        if creating && self.headline.is_none() && !self.nulls.contains(&"headline") {
             errors.push(FieldError::validation(&["headline"], "is required"));
         }
         if let Some(headline) = self.headline {

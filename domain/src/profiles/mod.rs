@@ -1,5 +1,7 @@
 //! Freelancer profiles: what clients read before hiring.
 
+mod client;
+mod client_service;
 mod codes;
 mod input;
 mod model;
@@ -8,6 +10,8 @@ mod portfolio;
 mod ports;
 mod service;
 
+pub use client::{ClientProfile, ClientProfileId, ClientProfileInput, ClientStats, CompanySize};
+pub use client_service::ClientProfileService;
 pub use input::{
     Change, ExternalProfileInput, LanguageInput, MoneyInput, ProfileInput, SkillInput,
 };
@@ -18,5 +22,5 @@ pub use model::{
 pub use portfolio::{
     Employment, EmploymentId, EmploymentInput, PortfolioItem, PortfolioItemId, PortfolioItemInput,
 };
-pub use ports::ProfileRepository;
+pub use ports::{ClientProfileRepository, ProfileRepository};
 pub use service::ProfileService;

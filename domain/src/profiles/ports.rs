@@ -2,6 +2,7 @@ use async_trait::async_trait;
 
 use std::collections::HashMap;
 
+use super::client::{ClientProfile, ClientProfileId, ClientStats};
 use super::model::{FreelancerProfile, ProfileId, ProfileSkill};
 use super::portfolio::{Employment, EmploymentId, PortfolioItem, PortfolioItemId};
 use crate::actor::UserId;
@@ -45,4 +46,21 @@ pub trait ProfileRepository: Send + Sync {
     async fn save_employment(&self, job: &Employment) -> DomainResult<Employment>;
     async fn remove_employment(&self, id: EmploymentId) -> DomainResult<()>;
     async fn count_employment(&self, profile: ProfileId) -> DomainResult<u64>;
+}
+
+/// Storage of client profiles (one per user, a unique key).
+#[async_trait]
+pub trait ClientProfileRepository: Send + Sync {
+    /// Stores a new profile; a second one for the same user is a `Conflict`.
+    async fn create(&self, profile: &ClientProfile) -> DomainResult<ClientProfile>;
+    /// Replaces the stored profile if it is still at `profile.version`; `None` when another
+    /// write came first.
+    async fn save(&self, profile: &ClientProfile) -> DomainResult<Option<ClientProfile>>;
+    async fn by_ids(&self, ids: &[ClientProfileId]) -> DomainResult<Vec<ClientProfile>>;
+    async fn by_user(&self, user: UserId) -> DomainResult<Option<ClientProfile>>;
+    /// Statistics computed from the clients' postings and contracts.
+    async fn stats(
+        &self,
+        ids: &[ClientProfileId],
+    ) -> DomainResult<HashMap<ClientProfileId, ClientStats>>;
 }

@@ -1,6 +1,7 @@
 //! SeaORM entities, one file per table.
 
 pub mod category;
+pub mod client_profile;
 pub mod employment;
 pub mod freelancer_language;
 pub mod freelancer_link;

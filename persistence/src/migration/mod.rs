@@ -10,6 +10,7 @@ mod m20261129_000003_create_accounts;
 mod m20261129_000004_create_sign_ins;
 mod m20261129_000005_create_freelancer_profiles;
 mod m20261129_000006_create_portfolio;
+mod m20261129_000007_create_client_profiles;
 mod seed_data;
 
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_create_sign_ins::Migration),
             Box::new(m20261129_000005_create_freelancer_profiles::Migration),
             Box::new(m20261129_000006_create_portfolio::Migration),
+            Box::new(m20261129_000007_create_client_profiles::Migration),
         ]
     }
 }

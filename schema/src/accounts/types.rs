@@ -85,6 +85,19 @@ impl Viewer {
         Ok(found.map(crate::profiles::types::FreelancerProfile))
     }
 
+    /// Your client (company) profile, if you have one (see `createClientProfile`).
+    async fn client_profile(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::profiles::client::ClientProfile>> {
+        let found = services(ctx)?
+            .clients
+            .of_user(actor(ctx), self.0.id)
+            .await
+            .gql(ctx)?;
+        Ok(found.map(crate::profiles::client::ClientProfile))
+    }
+
     /// Your sessions that still work (browsers and devices signed in), newest first.
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
         let current = ctx

@@ -5,13 +5,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use domain::profiles::{Employment, FreelancerProfile, PortfolioItem, ProfileId};
+use domain::profiles::{
+    ClientProfile, ClientProfileId, Employment, FreelancerProfile, PortfolioItem, ProfileId,
+};
 use domain::{Actor, DomainError, Services};
 use tracing::Instrument;
 
 pub(crate) type LoadError = Arc<DomainError>;
 
 pub(crate) struct ProfileById(Services, Actor);
+pub(crate) struct ClientById(Services, Actor);
 pub(crate) struct PortfolioByProfile(Services);
 pub(crate) struct EmploymentByProfile(Services);
 
@@ -28,6 +31,7 @@ where
 pub(crate) struct ProfileLoaders {
     /// Profiles the request's actor may see.
     pub profile: DataLoader<ProfileById>,
+    pub client: DataLoader<ClientById>,
     pub portfolio: DataLoader<PortfolioByProfile>,
     pub employment: DataLoader<EmploymentByProfile>,
 }
@@ -35,7 +39,8 @@ pub(crate) struct ProfileLoaders {
 impl ProfileLoaders {
     pub(crate) fn new(services: Services, actor: Actor) -> Self {
         Self {
-            profile: DataLoader::new(ProfileById(services.clone(), actor), spawn),
+            profile: DataLoader::new(ProfileById(services.clone(), actor.clone()), spawn),
+            client: DataLoader::new(ClientById(services.clone(), actor), spawn),
             portfolio: DataLoader::new(PortfolioByProfile(services.clone()), spawn),
             employment: DataLoader::new(EmploymentByProfile(services), spawn),
         }
@@ -51,6 +56,19 @@ impl Loader<ProfileId> for ProfileById {
         keys: &[ProfileId],
     ) -> Result<HashMap<ProfileId, FreelancerProfile>, LoadError> {
         let found = self.0.profiles.by_ids(&self.1, keys).await?;
+        Ok(found.into_iter().map(|p| (p.id, p)).collect())
+    }
+}
+
+impl Loader<ClientProfileId> for ClientById {
+    type Value = ClientProfile;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ClientProfileId],
+    ) -> Result<HashMap<ClientProfileId, ClientProfile>, LoadError> {
+        let found = self.0.clients.by_ids(&self.1, keys).await?;
         Ok(found.into_iter().map(|p| (p.id, p)).collect())
     }
 }

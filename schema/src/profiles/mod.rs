@@ -1,5 +1,6 @@
 //! Freelancer profiles in GraphQL.
 
+pub(crate) mod client;
 pub(crate) mod loaders;
 pub(crate) mod mutation;
 pub(crate) mod portfolio;

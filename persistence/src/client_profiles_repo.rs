@@ -1,0 +1,127 @@
+//! Client profiles on SeaORM.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use domain::profiles::{
+    ClientProfile, ClientProfileId, ClientProfileRepository, ClientStats, CompanySize,
+};
+use domain::{DomainError, DomainResult, UserId};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use crate::entities::client_profile;
+use crate::errors::{internal, map_db_err};
+
+#[derive(Clone)]
+pub struct SeaClientProfileRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaClientProfileRepository {
+    pub fn new(db: &crate::Db) -> Self {
+        Self {
+            db: db.connection().clone(),
+        }
+    }
+}
+
+fn row(p: &ClientProfile) -> client_profile::ActiveModel {
+    client_profile::ActiveModel {
+        id: Set(p.id.0),
+        user_id: Set(p.user_id.0),
+        company_name: Set(p.company_name.clone()),
+        size: Set(p.size.map(|s| s.key().to_owned())),
+        industry: Set(p.industry.clone()),
+        website: Set(p.website.clone()),
+        country: Set(p.country.clone()),
+        city: Set(p.city.clone()),
+        description: Set(p.description.clone()),
+        version: Set(p.version),
+        created_at: Set(p.created_at),
+        updated_at: Set(p.updated_at),
+    }
+}
+
+fn to_profile(m: client_profile::Model) -> DomainResult<ClientProfile> {
+    let size = match m.size.as_deref() {
+        None => None,
+        Some(key) => Some(CompanySize::from_key(key).ok_or_else(|| {
+            DomainError::internal("stored client profile has an unknown company size")
+        })?),
+    };
+    Ok(ClientProfile {
+        id: ClientProfileId(m.id),
+        user_id: UserId(m.user_id),
+        company_name: m.company_name,
+        size,
+        industry: m.industry,
+        website: m.website,
+        country: m.country,
+        city: m.city,
+        description: m.description,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+#[async_trait]
+impl ClientProfileRepository for SeaClientProfileRepository {
+    async fn create(&self, p: &ClientProfile) -> DomainResult<ClientProfile> {
+        client_profile::Entity::insert(row(p))
+            .exec_without_returning(&self.db)
+            .await
+            .map_err(|e| map_db_err(e, &[("user", "user")]))?;
+        Ok(p.clone())
+    }
+
+    async fn save(&self, p: &ClientProfile) -> DomainResult<Option<ClientProfile>> {
+        let next = ClientProfile {
+            version: p.version + 1,
+            ..p.clone()
+        };
+        let updated = client_profile::Entity::update_many()
+            .set(row(&next))
+            .filter(client_profile::Column::Id.eq(p.id.0))
+            .filter(client_profile::Column::Version.eq(p.version))
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok((updated.rows_affected == 1).then_some(next))
+    }
+
+    async fn by_ids(&self, ids: &[ClientProfileId]) -> DomainResult<Vec<ClientProfile>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        client_profile::Entity::find()
+            .filter(client_profile::Column::Id.is_in(ids.iter().map(|i| i.0)))
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(to_profile)
+            .collect()
+    }
+
+    async fn by_user(&self, user: UserId) -> DomainResult<Option<ClientProfile>> {
+        client_profile::Entity::find()
+            .filter(client_profile::Column::UserId.eq(user.0))
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .map(to_profile)
+            .transpose()
+    }
+
+    /// Postings and contracts do not exist yet (they arrive with the postings and
+    /// contracts work), so every client has none; the counts will be queried from those
+    /// tables, never kept as counters.
+    async fn stats(
+        &self,
+        ids: &[ClientProfileId],
+    ) -> DomainResult<HashMap<ClientProfileId, ClientStats>> {
+        Ok(ids.iter().map(|id| (*id, ClientStats::default())).collect())
+    }
+}
