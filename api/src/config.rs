@@ -78,6 +78,11 @@ pub struct Settings {
     pub provider_timeout_ms: u64,
     /// Requests to `/auth/*` allowed per client IP per minute.
     pub auth_rate_limit_per_minute: u32,
+    /// GitHub's REST API, for importing repositories into portfolios (an Enterprise
+    /// server's `https://host/api/v3` works too).
+    pub github_api_url: String,
+    /// Optional token for GitHub's API (raises its rate limit; public data only).
+    pub github_api_token: Option<SecretString>,
     /// How many reverse proxies in front of the server append to `X-Forwarded-For`; the
     /// client address is then read from there (rate limits, session IPs). 0: the TCP peer.
     pub trusted_proxy_hops: usize,
@@ -168,6 +173,8 @@ impl Default for Settings {
             provider_timeout_ms: 10_000,
             auth_rate_limit_per_minute: 30,
             trusted_proxy_hops: 0,
+            github_api_url: "https://api.github.com".into(),
+            github_api_token: None,
         }
     }
 }
@@ -330,6 +337,11 @@ impl Settings {
         }
         if self.profile == Profile::Production && !self.public_url.starts_with("https://") {
             return bad("public_url", "must be https:// in the production profile");
+        }
+        if url::Url::parse(&self.github_api_url).map(|u| matches!(u.scheme(), "https" | "http"))
+            != Ok(true)
+        {
+            return bad("github_api_url", "must be an http(s) URL");
         }
         if self.trusted_proxy_hops > 10 {
             return bad("trusted_proxy_hops", "must be at most 10");

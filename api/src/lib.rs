@@ -5,6 +5,7 @@ mod auth;
 pub mod cli;
 pub mod config;
 mod http;
+mod integrations;
 pub mod startup;
 pub mod telemetry;
 

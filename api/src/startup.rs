@@ -63,16 +63,30 @@ pub fn build_cache(settings: &Settings) -> Result<Arc<dyn Cache>, StartupError> 
 
 /// The domain services on this database and cache.
 fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Services {
+    let code_host: Option<Arc<dyn domain::profiles::CodeHost>> = match (
+        url::Url::parse(&settings.github_api_url),
+        ProviderHttp::new(Duration::from_millis(settings.provider_timeout_ms)),
+    ) {
+        (Ok(api), Ok(http)) => Some(Arc::new(crate::integrations::github::GithubCodeHost::new(
+            http,
+            api,
+            settings.github_api_token.clone(),
+        ))),
+        _ => None,
+    };
     let taxonomy =
         CachedTaxonomyRepository::new(Arc::new(SeaTaxonomyRepository::new(db)), cache.clone());
     let sessions = CachedSessionRepository::new(Arc::new(SeaSessionRepository::new(db)), cache);
     Services::new(
-        Arc::new(taxonomy),
-        Arc::new(SeaUserRepository::new(db)),
-        Arc::new(sessions),
-        Arc::new(SeaSignInRepository::new(db)),
-        Arc::new(SeaProfileRepository::new(db)),
-        Arc::new(SeaClientProfileRepository::new(db)),
+        domain::Ports {
+            taxonomy: Arc::new(taxonomy),
+            users: Arc::new(SeaUserRepository::new(db)),
+            sessions: Arc::new(sessions),
+            sign_ins: Arc::new(SeaSignInRepository::new(db)),
+            profiles: Arc::new(SeaProfileRepository::new(db)),
+            clients: Arc::new(SeaClientProfileRepository::new(db)),
+            code_host,
+        },
         settings.session_limits(),
     )
 }

@@ -12,6 +12,8 @@ pub enum ErrorCode {
     Conflict,
     AlreadyApplied,
     InvalidState,
+    /// Something we depend on (e.g. GitHub) did not answer; try again later.
+    Unavailable,
     Internal,
 }
 
@@ -25,6 +27,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::AlreadyApplied => "ALREADY_APPLIED",
             ErrorCode::InvalidState => "INVALID_STATE",
+            ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -78,6 +81,9 @@ pub enum DomainError {
     Conflict(Vec<FieldError>),
     #[error("{message}")]
     InvalidState { message: String },
+    /// A service we depend on did not answer; the message names it for the client.
+    #[error("{message}")]
+    Unavailable { message: String },
     /// Anything unexpected: a broken connection, a bug. Never shown to clients verbatim.
     #[error("internal error: {0}")]
     Internal(#[source] BoxError),
@@ -106,6 +112,7 @@ impl DomainError {
             DomainError::Validation(_) => ErrorCode::Validation,
             DomainError::Conflict(_) => ErrorCode::Conflict,
             DomainError::InvalidState { .. } => ErrorCode::InvalidState,
+            DomainError::Unavailable { .. } => ErrorCode::Unavailable,
             DomainError::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -25,21 +25,35 @@ pub struct Services {
     pub clients: profiles::ClientProfileService,
 }
 
+/// The adapters the domain runs on (storage, outside services), wired by the api crate.
+pub struct Ports {
+    pub taxonomy: Arc<dyn taxonomy::TaxonomyRepository>,
+    pub users: Arc<dyn accounts::UserRepository>,
+    pub sessions: Arc<dyn accounts::SessionRepository>,
+    pub sign_ins: Arc<dyn accounts::SignInRepository>,
+    pub profiles: Arc<dyn profiles::ProfileRepository>,
+    pub clients: Arc<dyn profiles::ClientProfileRepository>,
+    /// Where public repositories are imported from; `None` turns the import off.
+    pub code_host: Option<Arc<dyn profiles::CodeHost>>,
+}
+
 impl Services {
-    pub fn new(
-        taxonomy_repo: Arc<dyn taxonomy::TaxonomyRepository>,
-        users: Arc<dyn accounts::UserRepository>,
-        sessions: Arc<dyn accounts::SessionRepository>,
-        sign_ins: Arc<dyn accounts::SignInRepository>,
-        profiles: Arc<dyn profiles::ProfileRepository>,
-        clients: Arc<dyn profiles::ClientProfileRepository>,
-        session_limits: accounts::SessionLimits,
-    ) -> Self {
+    pub fn new(ports: Ports, session_limits: accounts::SessionLimits) -> Self {
         Self {
-            clients: profiles::ClientProfileService::new(clients),
-            profiles: profiles::ProfileService::new(profiles, taxonomy_repo.clone()),
-            taxonomy: taxonomy::TaxonomyService::new(taxonomy_repo),
-            accounts: accounts::AccountService::new(users, sessions, sign_ins, session_limits),
+            clients: profiles::ClientProfileService::new(ports.clients),
+            profiles: profiles::ProfileService::new(
+                ports.profiles,
+                ports.taxonomy.clone(),
+                ports.users.clone(),
+                ports.code_host,
+            ),
+            taxonomy: taxonomy::TaxonomyService::new(ports.taxonomy),
+            accounts: accounts::AccountService::new(
+                ports.users,
+                ports.sessions,
+                ports.sign_ins,
+                session_limits,
+            ),
         }
     }
 }

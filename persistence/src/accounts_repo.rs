@@ -143,6 +143,18 @@ impl UserRepository for SeaUserRepository {
         }
     }
 
+    async fn identities_of(&self, user: UserId) -> DomainResult<Vec<(Provider, String)>> {
+        let rows = identity::Entity::find()
+            .filter(identity::Column::UserId.eq(user.0))
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| Provider::from_key(&r.provider).map(|p| (p, r.subject)))
+            .collect())
+    }
+
     async fn find_by_email(&self, email: &str) -> DomainResult<Option<User>> {
         let row = user::Entity::find()
             .filter(user::Column::EmailKey.eq(email.to_lowercase()))

@@ -71,6 +71,10 @@ impl TaxonomyRepository for CachedTaxonomyRepository {
         self.inner.skills_by_ids(ids).await
     }
 
+    async fn skills_by_terms(&self, terms: &[String]) -> DomainResult<HashMap<String, SkillId>> {
+        self.inner.skills_by_terms(terms).await
+    }
+
     async fn skills_by_slugs(&self, slugs: &[SkillSlug]) -> DomainResult<Vec<Skill>> {
         self.inner.skills_by_slugs(slugs).await
     }

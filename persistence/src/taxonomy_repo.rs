@@ -171,6 +171,34 @@ impl TaxonomyRepository for SeaTaxonomyRepository {
         Ok(rows.into_iter().map(to_skill).collect())
     }
 
+    async fn skills_by_terms(&self, terms: &[String]) -> DomainResult<HashMap<String, SkillId>> {
+        let mut out = HashMap::new();
+        if terms.is_empty() {
+            return Ok(out);
+        }
+        let mut terms: Vec<String> = terms.iter().map(|t| t.to_lowercase()).collect();
+        terms.sort();
+        terms.dedup();
+        for row in skill::Entity::find()
+            .filter(skill::Column::Slug.is_in(terms.iter().map(String::as_str)))
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+        {
+            out.insert(row.slug.clone(), SkillId(row.id));
+        }
+        for row in skill_alias::Entity::find()
+            .filter(skill_alias::Column::AliasKey.is_in(terms.iter().map(String::as_str)))
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+        {
+            out.entry(row.alias_key.clone())
+                .or_insert(SkillId(row.skill_id));
+        }
+        Ok(out)
+    }
+
     async fn skills_by_slugs(&self, slugs: &[SkillSlug]) -> DomainResult<Vec<Skill>> {
         if slugs.is_empty() {
             return Ok(Vec::new());

@@ -91,6 +91,9 @@ struct State {
     token_requests: u32,
     counter: u64,
     rotated: bool,
+    /// Public repositories `GET /users/{login}/repos` lists (GitHub's shape).
+    repos: Vec<serde_json::Value>,
+    repos_fail: bool,
 }
 
 /// A running stub provider.
@@ -363,6 +366,21 @@ async fn emails(req: HttpRequest, state: web::Data<Arc<Mutex<State>>>) -> HttpRe
     }
 }
 
+async fn account_by_id(path: web::Path<String>) -> HttpResponse {
+    match path.parse::<u64>() {
+        Ok(id) => HttpResponse::Ok().json(json!({ "id": id, "login": format!("user{id}") })),
+        Err(_) => HttpResponse::NotFound().json(json!({ "message": "Not Found" })),
+    }
+}
+
+async fn repos(state: web::Data<Arc<Mutex<State>>>) -> HttpResponse {
+    let s = state.lock().unwrap();
+    if s.repos_fail {
+        return HttpResponse::ServiceUnavailable().json(json!({ "message": "unavailable" }));
+    }
+    HttpResponse::Ok().json(&s.repos)
+}
+
 impl StubProvider {
     pub async fn start() -> Self {
         let state = Arc::new(Mutex::new(State {
@@ -376,6 +394,8 @@ impl StubProvider {
             token_requests: 0,
             counter: 0,
             rotated: false,
+            repos: Vec::new(),
+            repos_fail: false,
         }));
         let shared = state.clone();
         let (tx, rx) = mpsc::channel();
@@ -394,6 +414,8 @@ impl StubProvider {
                         .route("/token", web::post().to(token))
                         .route("/user", web::get().to(user))
                         .route("/user/emails", web::get().to(emails))
+                        .route("/user/{id}", web::get().to(account_by_id))
+                        .route("/users/{login}/repos", web::get().to(repos))
                 })
                 .workers(1)
                 .disable_signals()
@@ -441,6 +463,16 @@ impl StubProvider {
 
     pub fn token_endpoint(&self, behaviour: TokenEndpoint) {
         self.state.lock().unwrap().token_endpoint = behaviour;
+    }
+
+    /// The public repositories the GitHub API lists (GitHub's JSON shape).
+    pub fn set_repos(&self, repos: Vec<serde_json::Value>) {
+        self.state.lock().unwrap().repos = repos;
+    }
+
+    /// Makes the repository listing answer 503.
+    pub fn fail_repos(&self, fail: bool) {
+        self.state.lock().unwrap().repos_fail = fail;
     }
 
     /// Replaces the signing key (and the published JWKS) with a new one.

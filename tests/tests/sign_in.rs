@@ -885,3 +885,150 @@ async fn an_untrusted_github_server_cannot_vouch_for_emails() {
         assert_eq!(viewer["emailVerified"], false);
     }
 }
+
+impl Env {
+    /// A GraphQL request from the front end with the session cookie.
+    async fn as_browser(&self, session: &str, query: &str, variables: Value) -> Value {
+        let res = self
+            .app
+            .client
+            .post(self.app.url("/graphql"))
+            .header("cookie", format!("__Host-hireql_session={session}"))
+            .header("origin", FRONT_END)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap();
+        res.json().await.unwrap()
+    }
+
+    /// Signs in with `provider` as `user`, becomes a freelancer and creates a profile.
+    async fn freelancer(&self, provider: &str, user: StubUser) -> (String, Value) {
+        self.stub.sign_in_as(user);
+        let session = self.sign_in(provider).await;
+        self.as_browser(
+            &session,
+            "mutation { becomeFreelancer { viewer { id } } }",
+            json!({}),
+        )
+        .await;
+        let body = self
+            .as_browser(
+                &session,
+                "mutation { createFreelancerProfile(input: { profile: { headline: \"Backend engineer\" } }) { profile { id } userErrors { code } } }",
+                json!({}),
+            )
+            .await;
+        let id = body["data"]["createFreelancerProfile"]["profile"]["id"].clone();
+        assert!(id.is_string(), "{body}");
+        (session, id)
+    }
+}
+
+fn repo(name: &str, language: &str, topics: &[&str], stars: u64, fork: bool) -> Value {
+    json!({
+        "full_name": format!("user4242/{name}"),
+        "name": name,
+        "description": format!("{name}, described"),
+        "html_url": format!("https://github.example/user4242/{name}"),
+        "language": language,
+        "topics": topics,
+        "stargazers_count": stars,
+        "fork": fork,
+        "archived": false,
+    })
+}
+
+const IMPORT: &str = "mutation($id: ID!) { importGithubRepositories(input: { profileId: $id }) { items { title githubRepo stars link skills { slug } } userErrors { field code message } } }";
+
+#[tokio::test]
+async fn public_github_repositories_are_imported_once_and_refreshed() {
+    for setup in setups() {
+        let env = env_with(&setup, |s| {
+            s.github_api_url = s.providers["github"].api_url.clone().unwrap_or_default();
+        })
+        .await;
+        let (session, id) = env
+            .freelancer("github", StubUser::new("4242", "grace@example.com"))
+            .await;
+        env.stub.set_repos(vec![
+            repo("ledger", "Rust", &["postgresql", "graphql"], 10, false),
+            repo("someone-elses", "Go", &[], 99, true),
+            repo("billing", "C#", &["docker"], 25, false),
+        ]);
+        let body = env.as_browser(&session, IMPORT, json!({ "id": id })).await;
+        let payload = &body["data"]["importGithubRepositories"];
+        assert_eq!(payload["userErrors"], json!([]), "{body}");
+        assert_eq!(
+            payload["items"],
+            json!([
+                { "title": "billing", "githubRepo": "user4242/billing", "stars": 25,
+                  "link": "https://github.example/user4242/billing",
+                  "skills": [{ "slug": "c-sharp" }, { "slug": "docker" }] },
+                { "title": "ledger", "githubRepo": "user4242/ledger", "stars": 10,
+                  "link": "https://github.example/user4242/ledger",
+                  "skills": [{ "slug": "rust" }, { "slug": "postgresql" }, { "slug": "graphql" }] },
+            ]),
+            "forks are left out, most starred first, languages and topics become skills"
+        );
+
+        // Running it again refreshes instead of duplicating.
+        env.stub.set_repos(vec![
+            repo("ledger", "Rust", &["postgresql", "graphql"], 11, false),
+            repo("billing", "C#", &["docker"], 25, false),
+        ]);
+        env.as_browser(&session, IMPORT, json!({ "id": id })).await;
+        let read = env
+            .as_browser(
+                &session,
+                "query($id: ID!) { freelancerProfile(id: $id) { portfolio { githubRepo stars } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        let mut portfolio: Vec<(String, i64)> = read["data"]["freelancerProfile"]["portfolio"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["githubRepo"].as_str().unwrap().to_owned(),
+                    i["stars"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        portfolio.sort();
+        assert_eq!(
+            portfolio,
+            [
+                ("user4242/billing".to_string(), 25),
+                ("user4242/ledger".to_string(), 11)
+            ]
+        );
+
+        // GitHub down: a clear error, nothing changes.
+        env.stub.fail_repos(true);
+        let body = env.as_browser(&session, IMPORT, json!({ "id": id })).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+            "{body}"
+        );
+        env.stub.fail_repos(false);
+
+        // Without a GitHub identity there is nothing to import from; others may not import.
+        let (other, other_id) = env
+            .freelancer("stub", StubUser::new("oidc-only", "lin@example.com"))
+            .await;
+        let body = env
+            .as_browser(&other, IMPORT, json!({ "id": other_id }))
+            .await;
+        assert_eq!(
+            body["data"]["importGithubRepositories"]["userErrors"][0]["code"], "INVALID_STATE",
+            "{body}"
+        );
+        let body = env.as_browser(&other, IMPORT, json!({ "id": id })).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{body}"
+        );
+    }
+}

@@ -16,6 +16,8 @@ pub trait UserRepository: Send + Sync {
         provider: &Provider,
         subject: &str,
     ) -> DomainResult<Option<User>>;
+    /// The identities linked to a user: (provider, subject).
+    async fn identities_of(&self, user: UserId) -> DomainResult<Vec<(Provider, String)>>;
     /// The user whose (normalised) email this is.
     async fn find_by_email(&self, email: &str) -> DomainResult<Option<User>>;
     /// Creates the user and links the identity, atomically.

@@ -3,6 +3,7 @@
 mod client;
 mod client_service;
 mod codes;
+mod github;
 mod input;
 mod model;
 mod policy;
@@ -12,6 +13,7 @@ mod service;
 
 pub use client::{ClientProfile, ClientProfileId, ClientProfileInput, ClientStats, CompanySize};
 pub use client_service::ClientProfileService;
+pub use github::{CodeHost, PublicRepo, skill_terms};
 pub use input::{
     Change, ExternalProfileInput, LanguageInput, MoneyInput, ProfileInput, SkillInput,
 };

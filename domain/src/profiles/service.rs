@@ -28,14 +28,23 @@ fn already_have_one() -> DomainError {
 pub struct ProfileService {
     profiles: Arc<dyn ProfileRepository>,
     taxonomy: Arc<dyn TaxonomyRepository>,
+    users: Arc<dyn crate::accounts::UserRepository>,
+    code_host: Option<Arc<dyn super::github::CodeHost>>,
 }
 
 impl ProfileService {
     pub fn new(
         profiles: Arc<dyn ProfileRepository>,
         taxonomy: Arc<dyn TaxonomyRepository>,
+        users: Arc<dyn crate::accounts::UserRepository>,
+        code_host: Option<Arc<dyn super::github::CodeHost>>,
     ) -> Self {
-        Self { profiles, taxonomy }
+        Self {
+            profiles,
+            taxonomy,
+            users,
+            code_host,
+        }
     }
 
     /// The skill ids of the slugs `input` names.
@@ -420,5 +429,121 @@ impl ProfileService {
         ids: &[ProfileId],
     ) -> DomainResult<HashMap<ProfileId, Vec<Employment>>> {
         self.profiles.employment(ids).await
+    }
+
+    /// Imports the owner's public GitHub repositories (not forks) as portfolio items,
+    /// most starred first, within the portfolio's limit. Re-running updates the items it
+    /// made before (keyed by `owner/name`) instead of adding them again.
+    pub async fn import_github(
+        &self,
+        actor: &Actor,
+        profile: Option<ProfileId>,
+    ) -> DomainResult<Vec<PortfolioItem>> {
+        let profile = self.owned_profile(actor, profile).await?;
+        let host = self
+            .code_host
+            .as_ref()
+            .ok_or_else(|| DomainError::Unavailable {
+                message: "importing from GitHub is not set up on this server".into(),
+            })?;
+        let provider = host.provider();
+        let account = self
+            .users
+            .identities_of(profile.user_id)
+            .await?
+            .into_iter()
+            .find(|(p, _)| *p == provider)
+            .map(|(_, subject)| subject)
+            .ok_or_else(|| {
+                DomainError::Validation(vec![FieldError::new(
+                    &["profileId"],
+                    crate::ErrorCode::InvalidState,
+                    "sign in with GitHub (or link it to your account) first",
+                )])
+            })?;
+        let mut repos = host.public_repositories(&account).await?;
+        repos.retain(|r| !r.fork);
+        repos.sort_by(|a, b| b.stars.cmp(&a.stars).then(a.full_name.cmp(&b.full_name)));
+        let existing = self
+            .profiles
+            .portfolio(&[profile.id])
+            .await?
+            .remove(&profile.id)
+            .unwrap_or_default();
+        let mut room = MAX_PORTFOLIO_ITEMS.saturating_sub(existing.len());
+        let by_repo: HashMap<String, PortfolioItem> = existing
+            .into_iter()
+            .filter_map(|i| i.github_repo.clone().map(|r| (r, i)))
+            .collect();
+        let terms: Vec<String> = repos
+            .iter()
+            .flat_map(|r| r.language.iter().chain(r.topics.iter()))
+            .flat_map(|t| super::github::skill_terms(t))
+            .collect();
+        let known = self.taxonomy.skills_by_terms(&terms).await?;
+        let mut imported = Vec::new();
+        for repo in repos {
+            let mut skills: Vec<SkillId> = Vec::new();
+            for term in repo
+                .language
+                .iter()
+                .chain(repo.topics.iter())
+                .flat_map(|t| super::github::skill_terms(t))
+            {
+                if let Some(id) = known.get(&term)
+                    && !skills.contains(id)
+                    && skills.len() < super::portfolio::MAX_ITEM_SKILLS
+                {
+                    skills.push(*id);
+                }
+            }
+            let now = Utc::now();
+            let title: String = repo
+                .name
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(120)
+                .collect();
+            let description: String = repo
+                .description
+                .unwrap_or_default()
+                .chars()
+                .filter(|c| !c.is_control() || *c == '\n')
+                .take(2_000)
+                .collect();
+            let link = crate::text::https_url_on(&repo.html_url, &[])
+                .is_ok()
+                .then_some(repo.html_url);
+            let item = match by_repo.get(&repo.full_name) {
+                Some(old) => PortfolioItem {
+                    title,
+                    description: description.trim().to_owned(),
+                    link,
+                    skills,
+                    stars: Some(repo.stars),
+                    updated_at: now,
+                    ..old.clone()
+                },
+                None if room > 0 => {
+                    room -= 1;
+                    PortfolioItem {
+                        id: PortfolioItemId(Uuid::now_v7()),
+                        profile_id: profile.id,
+                        title,
+                        description: description.trim().to_owned(),
+                        link,
+                        skills,
+                        image_links: Vec::new(),
+                        github_repo: Some(repo.full_name.clone()),
+                        stars: Some(repo.stars),
+                        created_at: now,
+                        updated_at: now,
+                    }
+                }
+                None => continue,
+            };
+            imported.push(self.profiles.save_portfolio_item(&item).await?);
+        }
+        Ok(imported)
     }
 }

@@ -19,6 +19,8 @@ pub trait TaxonomyRepository: Send + Sync {
 
     async fn skill_by_slug(&self, slug: &SkillSlug) -> DomainResult<Option<Skill>>;
     async fn skills_by_ids(&self, ids: &[SkillId]) -> DomainResult<Vec<Skill>>;
+    /// The skills these terms name, by slug or alias (lower case); unknown terms are absent.
+    async fn skills_by_terms(&self, terms: &[String]) -> DomainResult<HashMap<String, SkillId>>;
     /// The skills with these slugs (unknown slugs are simply absent).
     async fn skills_by_slugs(&self, slugs: &[SkillSlug]) -> DomainResult<Vec<Skill>>;
     /// Aliases per skill, each list sorted.

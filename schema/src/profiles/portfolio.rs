@@ -275,6 +275,22 @@ fn id_of<T>(id: &ID, kind: NodeKind, wrap: impl FnOnce(uuid::Uuid) -> T) -> Opti
     decode_kind(id, kind).ok().map(wrap)
 }
 
+/// Input of `importGithubRepositories`.
+#[derive(InputObject)]
+pub struct ImportGithubRepositoriesInput {
+    /// Your profile.
+    pub profile_id: ID,
+}
+
+/// The outcome of `importGithubRepositories`.
+#[derive(SimpleObject)]
+pub struct ImportGithubRepositoriesPayload {
+    /// The portfolio items made or refreshed from your repositories, most starred first.
+    pub items: Vec<PortfolioItem>,
+    /// Why nothing was imported; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
 #[derive(Default)]
 pub struct PortfolioMutation;
 
@@ -332,6 +348,31 @@ impl PortfolioMutation {
         let (removed, user_errors) = into_payload(ctx, result)?;
         Ok(RemovePortfolioItemPayload {
             removed_item_id: removed.map(|id| encode(NodeKind::PortfolioItem, id.0)),
+            user_errors,
+        })
+    }
+
+    /// Imports your public GitHub repositories (forks left out) as portfolio items, with
+    /// their description, link, stars and languages mapped to taxonomy skills. Running
+    /// it again refreshes the items it made instead of adding them twice. You must have
+    /// signed in with GitHub (or linked it). `UNAVAILABLE` when GitHub does not answer.
+    async fn import_github_repositories(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Your profile.")] input: ImportGithubRepositoriesInput,
+    ) -> Result<ImportGithubRepositoriesPayload> {
+        let profile = id_of(&input.profile_id, NodeKind::FreelancerProfile, ProfileId);
+        let result = services(ctx)?
+            .profiles
+            .import_github(actor(ctx), profile)
+            .await;
+        let (items, user_errors) = into_payload(ctx, result)?;
+        Ok(ImportGithubRepositoriesPayload {
+            items: items
+                .unwrap_or_default()
+                .into_iter()
+                .map(PortfolioItem)
+                .collect(),
             user_errors,
         })
     }

@@ -1,0 +1,3 @@
+//! Adapters for services outside HireQL that domain ports describe.
+
+pub(crate) mod github;
