@@ -343,6 +343,12 @@ impl Settings {
         {
             return bad("github_api_url", "must be an http(s) URL");
         }
+        if self.profile == Profile::Production && !self.github_api_url.starts_with("https://") {
+            return bad(
+                "github_api_url",
+                "must be https:// in the production profile",
+            );
+        }
         if self.trusted_proxy_hops > 10 {
             return bad("trusted_proxy_hops", "must be at most 10");
         }

@@ -26,6 +26,7 @@ fn to_job(m: employment::Model) -> Employment {
         started_on: m.started_on,
         ended_on: m.ended_on,
         description: m.description,
+        version: m.version,
     }
 }
 
@@ -66,6 +67,7 @@ impl SeaProfileRepository {
                     image_links,
                     github_repo: r.github_repo,
                     stars: r.stars.and_then(|s| u32::try_from(s).ok()),
+                    version: r.version,
                     created_at: r.created_at,
                     updated_at: r.updated_at,
                 })
@@ -102,14 +104,9 @@ impl SeaProfileRepository {
         Ok(self.assemble_items(rows).await?.into_iter().next())
     }
 
-    pub(crate) async fn store_item(&self, item: &PortfolioItem) -> DomainResult<PortfolioItem> {
-        let txn = self.conn().begin().await.map_err(internal)?;
-        portfolio_item::Entity::delete_by_id(item.id.0)
-            .exec(&txn)
-            .await
-            .map_err(internal)?;
+    fn item_row(item: &PortfolioItem) -> DomainResult<portfolio_item::ActiveModel> {
         let images = serde_json::to_string(&item.image_links).map_err(DomainError::internal)?;
-        portfolio_item::Entity::insert(portfolio_item::ActiveModel {
+        Ok(portfolio_item::ActiveModel {
             id: Set(item.id.0),
             profile_id: Set(item.profile_id.0),
             title: Set(item.title.clone()),
@@ -118,12 +115,22 @@ impl SeaProfileRepository {
             image_links: Set(images),
             github_repo: Set(item.github_repo.clone()),
             stars: Set(item.stars.map(|s| i32::try_from(s).unwrap_or(i32::MAX))),
+            version: Set(item.version),
             created_at: Set(item.created_at),
             updated_at: Set(item.updated_at),
         })
-        .exec_without_returning(&txn)
-        .await
-        .map_err(|e| map_db_err(e, UNIQUE_FIELDS))?;
+    }
+
+    /// Replaces an item's skills (inside the caller's transaction).
+    async fn put_item_skills<C: sea_orm::ConnectionTrait>(
+        db: &C,
+        item: &PortfolioItem,
+    ) -> DomainResult<()> {
+        portfolio_item_skill::Entity::delete_many()
+            .filter(portfolio_item_skill::Column::ItemId.eq(item.id.0))
+            .exec(db)
+            .await
+            .map_err(internal)?;
         if !item.skills.is_empty() {
             portfolio_item_skill::Entity::insert_many(item.skills.iter().enumerate().map(
                 |(i, s)| portfolio_item_skill::ActiveModel {
@@ -132,12 +139,90 @@ impl SeaProfileRepository {
                     position: Set(i16::try_from(i).unwrap_or(i16::MAX)),
                 },
             ))
-            .exec_without_returning(&txn)
+            .exec_without_returning(db)
             .await
             .map_err(internal)?;
         }
+        Ok(())
+    }
+
+    pub(crate) async fn store_item(
+        &self,
+        item: &PortfolioItem,
+        expected: Option<i64>,
+    ) -> DomainResult<Option<PortfolioItem>> {
+        let txn = self.conn().begin().await.map_err(internal)?;
+        let stored = match expected {
+            None => {
+                portfolio_item::Entity::insert(Self::item_row(item)?)
+                    .exec_without_returning(&txn)
+                    .await
+                    .map_err(|e| map_db_err(e, UNIQUE_FIELDS))?;
+                item.clone()
+            }
+            Some(version) => {
+                let next = PortfolioItem {
+                    version: version + 1,
+                    ..item.clone()
+                };
+                // A versioned UPDATE: an item removed or changed meanwhile is not written
+                // (a removed one never comes back).
+                let updated = portfolio_item::Entity::update_many()
+                    .set(Self::item_row(&next)?)
+                    .filter(portfolio_item::Column::Id.eq(item.id.0))
+                    .filter(portfolio_item::Column::Version.eq(version))
+                    .exec(&txn)
+                    .await
+                    .map_err(internal)?;
+                if updated.rows_affected == 0 {
+                    txn.rollback().await.map_err(internal)?;
+                    return Ok(None);
+                }
+                next
+            }
+        };
+        Self::put_item_skills(&txn, &stored).await?;
         txn.commit().await.map_err(internal)?;
-        Ok(item.clone())
+        Ok(Some(stored))
+    }
+
+    pub(crate) async fn upsert_item(&self, item: &PortfolioItem) -> DomainResult<PortfolioItem> {
+        let txn = self.conn().begin().await.map_err(internal)?;
+        portfolio_item::Entity::insert(Self::item_row(item)?)
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::columns([
+                    portfolio_item::Column::ProfileId,
+                    portfolio_item::Column::GithubRepo,
+                ])
+                .update_columns([
+                    portfolio_item::Column::Title,
+                    portfolio_item::Column::Description,
+                    portfolio_item::Column::Link,
+                    portfolio_item::Column::Stars,
+                    portfolio_item::Column::UpdatedAt,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await
+            .map_err(internal)?;
+        // The row that holds the repository now (ours, or a concurrent import's).
+        let row = portfolio_item::Entity::find()
+            .filter(portfolio_item::Column::ProfileId.eq(item.profile_id.0))
+            .filter(portfolio_item::Column::GithubRepo.eq(item.github_repo.clone()))
+            .one(&txn)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| DomainError::internal("an imported item vanished"))?;
+        let stored = PortfolioItem {
+            id: PortfolioItemId(row.id),
+            created_at: row.created_at,
+            version: row.version,
+            ..item.clone()
+        };
+        Self::put_item_skills(&txn, &stored).await?;
+        txn.commit().await.map_err(internal)?;
+        Ok(stored)
     }
 
     pub(crate) async fn delete_item(&self, id: PortfolioItemId) -> DomainResult<()> {
@@ -187,32 +272,44 @@ impl SeaProfileRepository {
         Ok(row.map(to_job))
     }
 
-    pub(crate) async fn store_job(&self, job: &Employment) -> DomainResult<Employment> {
-        let model = employment::ActiveModel {
-            id: Set(job.id.0),
-            profile_id: Set(job.profile_id.0),
-            company: Set(job.company.clone()),
-            title: Set(job.title.clone()),
-            started_on: Set(job.started_on),
-            ended_on: Set(job.ended_on),
-            description: Set(job.description.clone()),
+    pub(crate) async fn store_job(
+        &self,
+        job: &Employment,
+        expected: Option<i64>,
+    ) -> DomainResult<Option<Employment>> {
+        let row = |j: &Employment| employment::ActiveModel {
+            id: Set(j.id.0),
+            profile_id: Set(j.profile_id.0),
+            company: Set(j.company.clone()),
+            title: Set(j.title.clone()),
+            started_on: Set(j.started_on),
+            ended_on: Set(j.ended_on),
+            description: Set(j.description.clone()),
+            version: Set(j.version),
         };
-        employment::Entity::insert(model)
-            .on_conflict(
-                sea_orm::sea_query::OnConflict::column(employment::Column::Id)
-                    .update_columns([
-                        employment::Column::Company,
-                        employment::Column::Title,
-                        employment::Column::StartedOn,
-                        employment::Column::EndedOn,
-                        employment::Column::Description,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(self.conn())
-            .await
-            .map_err(internal)?;
-        Ok(job.clone())
+        match expected {
+            None => {
+                employment::Entity::insert(row(job))
+                    .exec_without_returning(self.conn())
+                    .await
+                    .map_err(internal)?;
+                Ok(Some(job.clone()))
+            }
+            Some(version) => {
+                let next = Employment {
+                    version: version + 1,
+                    ..job.clone()
+                };
+                let updated = employment::Entity::update_many()
+                    .set(row(&next))
+                    .filter(employment::Column::Id.eq(job.id.0))
+                    .filter(employment::Column::Version.eq(version))
+                    .exec(self.conn())
+                    .await
+                    .map_err(internal)?;
+                Ok((updated.rows_affected == 1).then_some(next))
+            }
+        }
     }
 
     pub(crate) async fn delete_job(&self, id: EmploymentId) -> DomainResult<()> {

@@ -344,8 +344,16 @@ impl ProfileRepository for SeaProfileRepository {
         self.item(id).await
     }
 
-    async fn save_portfolio_item(&self, item: &PortfolioItem) -> DomainResult<PortfolioItem> {
-        self.store_item(item).await
+    async fn save_portfolio_item(
+        &self,
+        item: &PortfolioItem,
+        expected: Option<i64>,
+    ) -> DomainResult<Option<PortfolioItem>> {
+        self.store_item(item, expected).await
+    }
+
+    async fn upsert_imported_item(&self, item: &PortfolioItem) -> DomainResult<PortfolioItem> {
+        self.upsert_item(item).await
     }
 
     async fn remove_portfolio_item(&self, id: PortfolioItemId) -> DomainResult<()> {
@@ -367,8 +375,12 @@ impl ProfileRepository for SeaProfileRepository {
         self.job(id).await
     }
 
-    async fn save_employment(&self, job: &Employment) -> DomainResult<Employment> {
-        self.store_job(job).await
+    async fn save_employment(
+        &self,
+        job: &Employment,
+        expected: Option<i64>,
+    ) -> DomainResult<Option<Employment>> {
+        self.store_job(job, expected).await
     }
 
     async fn remove_employment(&self, id: EmploymentId) -> DomainResult<()> {

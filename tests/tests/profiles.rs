@@ -618,7 +618,7 @@ async fn portfolio_items_and_employment_are_kept_by_their_owner() {
             "{body}"
         );
 
-        // The owner changes and removes them.
+        // The owner changes them: absent fields stay, null clears the link.
         let body = gql(
             &app,
             Some(&ada),
@@ -628,8 +628,61 @@ async fn portfolio_items_and_employment_are_kept_by_their_owner() {
         .await;
         assert_eq!(
             body["data"]["updatePortfolioItem"]["item"],
-            json!({ "title": "Payments API v2", "skills": [{ "slug": "go" }] })
+            json!({ "title": "Payments API v2", "skills": [{ "slug": "go" }] }),
+            "{body}"
         );
+        let full = "query($id: ID!) { freelancerProfile(id: $id) { portfolio { description link imageLinks } employmentHistory { title company endedOn description } } }";
+        let read = gql(&app, None, full, json!({ "id": id })).await;
+        assert_eq!(
+            read["data"]["freelancerProfile"]["portfolio"][0],
+            json!({ "description": "Idempotent payments in Rust.", "link": "https://github.com/ada/payments", "imageLinks": ["https://img.example/p1.png"] }),
+            "unsent fields survive an update"
+        );
+        let body = gql(
+            &app,
+            Some(&ada),
+            UPDATE_ITEM,
+            json!({ "id": item_id, "item": { "link": null } }),
+        )
+        .await;
+        assert_eq!(
+            body["data"]["updatePortfolioItem"]["userErrors"],
+            json!([]),
+            "{body}"
+        );
+        let body = gql(
+            &app,
+            Some(&ada),
+            UPDATE_ITEM,
+            json!({ "id": item_id, "item": { "title": null } }),
+        )
+        .await;
+        assert_eq!(
+            field_paths(&body["data"]["updatePortfolioItem"]["userErrors"]),
+            ["input.item.title"]
+        );
+        let job_id = gql(
+            &app,
+            None,
+            "query($id: ID!) { freelancerProfile(id: $id) { employmentHistory { id } } }",
+            json!({ "id": id }),
+        )
+        .await["data"]["freelancerProfile"]["employmentHistory"][0]["id"]
+            .clone();
+        let update_job = "mutation($id: ID!, $job: EmploymentFields!) { updateEmployment(input: { employmentId: $id, employment: $job }) { employment { title company endedOn } userErrors { field code } } }";
+        let body = gql(
+            &app,
+            Some(&ada),
+            update_job,
+            json!({ "id": job_id, "job": { "title": "Staff engineer", "endedOn": null } }),
+        )
+        .await;
+        assert_eq!(
+            body["data"]["updateEmployment"]["employment"],
+            json!({ "title": "Staff engineer", "company": "Acme", "endedOn": null }),
+            "{body}"
+        );
+
         let body = gql(&app, Some(&ada), REMOVE_ITEM, json!({ "id": item_id })).await;
         assert_eq!(
             body["data"]["removePortfolioItem"]["removedItemId"],
@@ -640,6 +693,26 @@ async fn portfolio_items_and_employment_are_kept_by_their_owner() {
             body["data"]["removePortfolioItem"]["userErrors"][0]["code"],
             "NOT_FOUND"
         );
+        // A removed item stays removed: changing it finds nothing.
+        let body = gql(
+            &app,
+            Some(&ada),
+            UPDATE_ITEM,
+            json!({ "id": item_id, "item": { "title": "back" } }),
+        )
+        .await;
+        assert_eq!(
+            body["data"]["updatePortfolioItem"]["userErrors"][0]["code"],
+            "NOT_FOUND"
+        );
+        let read = gql(
+            &app,
+            None,
+            "query($id: ID!) { freelancerProfile(id: $id) { portfolio { title } } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(read["data"]["freelancerProfile"]["portfolio"], json!([]));
     }
 }
 

@@ -939,7 +939,7 @@ fn repo(name: &str, language: &str, topics: &[&str], stars: u64, fork: bool) -> 
     })
 }
 
-const IMPORT: &str = "mutation($id: ID!) { importGithubRepositories(input: { profileId: $id }) { items { title githubRepo stars link skills { slug } } userErrors { field code message } } }";
+const IMPORT: &str = "mutation($id: ID!) { importGithubRepositories(input: { profileId: $id }) { items { id title githubRepo stars link skills { slug } } userErrors { field code message } } }";
 
 #[tokio::test]
 async fn public_github_repositories_are_imported_once_and_refreshed() {
@@ -959,8 +959,18 @@ async fn public_github_repositories_are_imported_once_and_refreshed() {
         let body = env.as_browser(&session, IMPORT, json!({ "id": id })).await;
         let payload = &body["data"]["importGithubRepositories"];
         assert_eq!(payload["userErrors"], json!([]), "{body}");
+        let without_ids: Vec<Value> = payload["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                let mut i = i.clone();
+                i.as_object_mut().unwrap().remove("id");
+                i
+            })
+            .collect();
         assert_eq!(
-            payload["items"],
+            Value::Array(without_ids),
             json!([
                 { "title": "billing", "githubRepo": "user4242/billing", "stars": 25,
                   "link": "https://github.example/user4242/billing",
@@ -972,12 +982,25 @@ async fn public_github_repositories_are_imported_once_and_refreshed() {
             "forks are left out, most starred first, languages and topics become skills"
         );
 
+        let ids_before: Vec<Value> = payload["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].clone())
+            .collect();
         // Running it again refreshes instead of duplicating.
         env.stub.set_repos(vec![
             repo("ledger", "Rust", &["postgresql", "graphql"], 11, false),
             repo("billing", "C#", &["docker"], 25, false),
         ]);
-        env.as_browser(&session, IMPORT, json!({ "id": id })).await;
+        let again = env.as_browser(&session, IMPORT, json!({ "id": id })).await;
+        let ids_after: Vec<Value> = again["data"]["importGithubRepositories"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].clone())
+            .collect();
+        assert_eq!(ids_after, ids_before, "the same items, refreshed in place");
         let read = env
             .as_browser(
                 &session,

@@ -21,6 +21,9 @@ pub(crate) fn github_provider_for(api: &Url) -> Provider {
     }
 }
 
+/// The largest GitHub answer read (100 repositories take about 0.5 MiB).
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
 pub(crate) struct GithubCodeHost {
     http: ProviderHttp,
     api: Url,
@@ -68,10 +71,20 @@ impl GithubCodeHost {
         if !status.is_success() {
             return Err(unavailable(format!("status {status}")));
         }
-        response
-            .json()
+        // Read at most MAX_BODY bytes: a host cannot make us buffer without bound.
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| unavailable(e.without_url().to_string()))
+            .map_err(|e| unavailable(e.without_url().to_string()))?
+        {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(unavailable("response too large".into()));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        serde_json::from_slice(&body).map_err(|e| unavailable(e.to_string()))
     }
 }
 

@@ -32,8 +32,17 @@ pub trait ProfileRepository: Send + Sync {
         ids: &[ProfileId],
     ) -> DomainResult<HashMap<ProfileId, Vec<PortfolioItem>>>;
     async fn portfolio_item(&self, id: PortfolioItemId) -> DomainResult<Option<PortfolioItem>>;
-    /// Inserts or replaces an item (and its skills) in one transaction.
-    async fn save_portfolio_item(&self, item: &PortfolioItem) -> DomainResult<PortfolioItem>;
+    /// Writes an item and its skills in one transaction: inserts it when `expected` is
+    /// `None`; otherwise changes it only if it still exists at version `expected` (and
+    /// stores it at the next), else `None`.
+    async fn save_portfolio_item(
+        &self,
+        item: &PortfolioItem,
+        expected: Option<i64>,
+    ) -> DomainResult<Option<PortfolioItem>>;
+    /// Inserts or refreshes an imported item, keyed by (profile, repository): concurrent
+    /// imports end with one item per repository.
+    async fn upsert_imported_item(&self, item: &PortfolioItem) -> DomainResult<PortfolioItem>;
     async fn remove_portfolio_item(&self, id: PortfolioItemId) -> DomainResult<()>;
     async fn count_portfolio(&self, profile: ProfileId) -> DomainResult<u64>;
 
@@ -43,7 +52,13 @@ pub trait ProfileRepository: Send + Sync {
         ids: &[ProfileId],
     ) -> DomainResult<HashMap<ProfileId, Vec<Employment>>>;
     async fn employment_entry(&self, id: EmploymentId) -> DomainResult<Option<Employment>>;
-    async fn save_employment(&self, job: &Employment) -> DomainResult<Employment>;
+    /// Like `save_portfolio_item`: insert when `expected` is `None`, else a versioned
+    /// change that finds nothing (`None`) when the entry changed or went meanwhile.
+    async fn save_employment(
+        &self,
+        job: &Employment,
+        expected: Option<i64>,
+    ) -> DomainResult<Option<Employment>>;
     async fn remove_employment(&self, id: EmploymentId) -> DomainResult<()>;
     async fn count_employment(&self, profile: ProfileId) -> DomainResult<u64>;
 }

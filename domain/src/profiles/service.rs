@@ -16,6 +16,22 @@ use crate::actor::{Actor, UserId};
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::taxonomy::{SkillId, TaxonomyRepository};
 
+/// A GitHub `owner/name`: 1-39 letters, digits or `-`, then 1-100 letters, digits, `.`,
+/// `_` or `-`.
+fn valid_full_name(full_name: &str) -> bool {
+    let Some((owner, name)) = full_name.split_once('/') else {
+        return false;
+    };
+    (1..=39).contains(&owner.len())
+        && owner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && (1..=100).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 /// How often a change is tried again when other writes keep coming first.
 const MAX_ATTEMPTS: usize = 3;
 
@@ -277,12 +293,6 @@ impl ProfileService {
         input: PortfolioItemInput,
     ) -> DomainResult<PortfolioItem> {
         let profile = self.owned_profile(actor, profile).await?;
-        if self.profiles.count_portfolio(profile.id).await? >= MAX_PORTFOLIO_ITEMS as u64 {
-            return Err(DomainError::validation(
-                &[],
-                format!("a portfolio holds at most {MAX_PORTFOLIO_ITEMS} items"),
-            ));
-        }
         let now = Utc::now();
         let mut item = PortfolioItem {
             id: PortfolioItemId(Uuid::now_v7()),
@@ -294,30 +304,55 @@ impl ProfileService {
             image_links: Vec::new(),
             github_repo: None,
             stars: None,
+            version: 1,
             created_at: now,
             updated_at: now,
         };
         let known = self.item_skills(&input).await?;
         input
-            .apply(&mut item, &known)
+            .apply(&mut item, &known, true)
             .map_err(DomainError::Validation)?;
-        self.profiles.save_portfolio_item(&item).await
+        if self.profiles.count_portfolio(profile.id).await? >= MAX_PORTFOLIO_ITEMS as u64 {
+            return Err(DomainError::validation(
+                &[],
+                format!("a portfolio holds at most {MAX_PORTFOLIO_ITEMS} items"),
+            ));
+        }
+        self.profiles
+            .save_portfolio_item(&item, None)
+            .await?
+            .ok_or_else(|| DomainError::internal("a new portfolio item was not stored"))
     }
 
-    /// Changes one of the actor's portfolio items.
+    /// Changes one of the actor's portfolio items; absent fields stay. Redone on a fresh
+    /// read when another write came in between; a removed item stays removed.
     pub async fn update_portfolio_item(
         &self,
         actor: &Actor,
         id: Option<PortfolioItemId>,
         input: PortfolioItemInput,
     ) -> DomainResult<PortfolioItem> {
-        let mut item = self.owned_item(actor, id).await?;
         let known = self.item_skills(&input).await?;
-        input
-            .apply(&mut item, &known)
-            .map_err(DomainError::Validation)?;
-        item.updated_at = Utc::now();
-        self.profiles.save_portfolio_item(&item).await
+        for _ in 0..MAX_ATTEMPTS {
+            let mut item = self.owned_item(actor, id).await?;
+            let expected = item.version;
+            input
+                .clone()
+                .apply(&mut item, &known, false)
+                .map_err(DomainError::Validation)?;
+            item.updated_at = Utc::now();
+            if let Some(saved) = self
+                .profiles
+                .save_portfolio_item(&item, Some(expected))
+                .await?
+            {
+                return Ok(saved);
+            }
+        }
+        Err(DomainError::conflict(
+            &["itemId"],
+            "the item is being changed elsewhere; try again",
+        ))
     }
 
     /// Removes one of the actor's portfolio items.
@@ -379,38 +414,55 @@ impl ProfileService {
         input: EmploymentInput,
     ) -> DomainResult<Employment> {
         let profile = self.owned_profile(actor, profile).await?;
+        let today = Utc::now().date_naive();
+        let mut job = Employment {
+            id: EmploymentId(Uuid::now_v7()),
+            profile_id: profile.id,
+            company: String::new(),
+            title: String::new(),
+            started_on: today,
+            ended_on: None,
+            description: String::new(),
+            version: 1,
+        };
+        input
+            .apply(&mut job, today, true)
+            .map_err(DomainError::Validation)?;
         if self.profiles.count_employment(profile.id).await? >= MAX_EMPLOYMENTS as u64 {
             return Err(DomainError::validation(
                 &[],
                 format!("an employment history holds at most {MAX_EMPLOYMENTS} jobs"),
             ));
         }
-        let mut job = Employment {
-            id: EmploymentId(Uuid::now_v7()),
-            profile_id: profile.id,
-            company: String::new(),
-            title: String::new(),
-            started_on: input.started_on,
-            ended_on: None,
-            description: String::new(),
-        };
-        input
-            .apply(&mut job, Utc::now().date_naive())
-            .map_err(DomainError::Validation)?;
-        self.profiles.save_employment(&job).await
+        self.profiles
+            .save_employment(&job, None)
+            .await?
+            .ok_or_else(|| DomainError::internal("a new employment was not stored"))
     }
 
+    /// Changes one of the actor's jobs; absent fields stay.
     pub async fn update_employment(
         &self,
         actor: &Actor,
         id: Option<EmploymentId>,
         input: EmploymentInput,
     ) -> DomainResult<Employment> {
-        let mut job = self.owned_job(actor, id).await?;
-        input
-            .apply(&mut job, Utc::now().date_naive())
-            .map_err(DomainError::Validation)?;
-        self.profiles.save_employment(&job).await
+        let today = Utc::now().date_naive();
+        for _ in 0..MAX_ATTEMPTS {
+            let mut job = self.owned_job(actor, id).await?;
+            let expected = job.version;
+            input
+                .clone()
+                .apply(&mut job, today, false)
+                .map_err(DomainError::Validation)?;
+            if let Some(saved) = self.profiles.save_employment(&job, Some(expected)).await? {
+                return Ok(saved);
+            }
+        }
+        Err(DomainError::conflict(
+            &["employmentId"],
+            "the entry is being changed elsewhere; try again",
+        ))
     }
 
     pub async fn remove_employment(
@@ -462,7 +514,16 @@ impl ProfileService {
                 )])
             })?;
         let mut repos = host.public_repositories(&account).await?;
-        repos.retain(|r| !r.fork);
+        // Forks are someone else's work; names that are not `owner/name` are not kept.
+        repos.retain(|r| !r.fork && valid_full_name(&r.full_name));
+        for repo in &mut repos {
+            repo.topics.truncate(20);
+            repo.topics.retain(|t| t.len() <= 50 && !t.contains('\0'));
+            repo.language = repo
+                .language
+                .take()
+                .filter(|l| l.len() <= 50 && !l.contains('\0'));
+        }
         repos.sort_by(|a, b| b.stars.cmp(&a.stars).then(a.full_name.cmp(&b.full_name)));
         let existing = self
             .profiles
@@ -498,26 +559,31 @@ impl ProfileService {
                 }
             }
             let now = Utc::now();
-            let title: String = repo
-                .name
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(120)
-                .collect();
-            let description: String = repo
-                .description
-                .unwrap_or_default()
-                .chars()
-                .filter(|c| !c.is_control() || *c == '\n')
-                .take(2_000)
-                .collect();
+            // What the host says is checked like any input; a repository whose name does
+            // not make a valid item is left out.
+            let Ok(title) =
+                crate::text::single_line(&repo.name.chars().take(120).collect::<String>(), 1, 120)
+            else {
+                continue;
+            };
+            let description = crate::text::multi_line(
+                &repo
+                    .description
+                    .unwrap_or_default()
+                    .chars()
+                    .take(2_000)
+                    .collect::<String>(),
+                0,
+                2_000,
+            )
+            .unwrap_or_default();
             let link = crate::text::https_url_on(&repo.html_url, &[])
                 .is_ok()
                 .then_some(repo.html_url);
             let item = match by_repo.get(&repo.full_name) {
                 Some(old) => PortfolioItem {
                     title,
-                    description: description.trim().to_owned(),
+                    description,
                     link,
                     skills,
                     stars: Some(repo.stars),
@@ -530,19 +596,20 @@ impl ProfileService {
                         id: PortfolioItemId(Uuid::now_v7()),
                         profile_id: profile.id,
                         title,
-                        description: description.trim().to_owned(),
+                        description,
                         link,
                         skills,
                         image_links: Vec::new(),
                         github_repo: Some(repo.full_name.clone()),
                         stars: Some(repo.stars),
+                        version: 1,
                         created_at: now,
                         updated_at: now,
                     }
                 }
                 None => continue,
             };
-            imported.push(self.profiles.save_portfolio_item(&item).await?);
+            imported.push(self.profiles.upsert_imported_item(&item).await?);
         }
         Ok(imported)
     }

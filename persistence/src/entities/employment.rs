@@ -11,6 +11,7 @@ pub struct Model {
     pub started_on: Date,
     pub ended_on: Option<Date>,
     pub description: String,
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

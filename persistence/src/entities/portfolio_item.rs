@@ -13,6 +13,7 @@ pub struct Model {
     pub image_links: String,
     pub github_repo: Option<String>,
     pub stars: Option<i32>,
+    pub version: i64,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -14,6 +14,7 @@ enum PortfolioItems {
     ImageLinks,
     GithubRepo,
     Stars,
+    Version,
     CreatedAt,
     UpdatedAt,
 }
@@ -36,6 +37,7 @@ enum Employments {
     StartedOn,
     EndedOn,
     Description,
+    Version,
 }
 
 #[derive(DeriveIden)]
@@ -90,6 +92,12 @@ impl MigrationTrait for Migration {
                             .null(),
                     )
                     .col(ColumnDef::new(PortfolioItems::Stars).integer().null())
+                    .col(
+                        ColumnDef::new(PortfolioItems::Version)
+                            .big_integer()
+                            .not_null()
+                            .default(1),
+                    )
                     .col(ts(PortfolioItems::CreatedAt))
                     .col(ts(PortfolioItems::UpdatedAt))
                     .foreign_key(
@@ -185,6 +193,12 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Employments::StartedOn).date().not_null())
                     .col(ColumnDef::new(Employments::EndedOn).date().null())
                     .col(ColumnDef::new(Employments::Description).text().not_null())
+                    .col(
+                        ColumnDef::new(Employments::Version)
+                            .big_integer()
+                            .not_null()
+                            .default(1),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(Employments::Table, Employments::ProfileId)

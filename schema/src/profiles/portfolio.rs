@@ -1,6 +1,6 @@
 //! Portfolio items and employment history: types and mutations.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::profiles::{self, EmploymentId, PortfolioItemId, ProfileId};
 
@@ -111,31 +111,52 @@ impl Employment {
     }
 }
 
-/// A portfolio item. Lists replace what was there.
+/// A portfolio item. Absent fields stay as they are (`title` is required when adding);
+/// `null` clears `link`; lists, when given, replace what was there.
 #[derive(InputObject)]
 pub struct PortfolioItemFields {
-    /// 1 to 120 characters.
-    pub title: String,
-    /// At most 2000 characters.
-    pub description: Option<String>,
+    /// 1 to 120 characters (required when adding; cannot be null).
+    pub title: MaybeUndefined<String>,
+    /// At most 2000 characters (empty clears; cannot be null).
+    pub description: MaybeUndefined<String>,
     /// An https URL.
-    pub link: Option<String>,
+    pub link: MaybeUndefined<String>,
     /// Skill slugs from the taxonomy, at most 20.
-    #[graphql(default)]
-    pub skills: Vec<String>,
+    pub skills: MaybeUndefined<Vec<String>>,
     /// https URLs of screenshots, at most 10.
-    #[graphql(default)]
-    pub image_links: Vec<String>,
+    pub image_links: MaybeUndefined<Vec<String>>,
+}
+
+/// A value that cannot be cleared: `None` when absent, and its name noted when `null`.
+fn kept<T>(v: MaybeUndefined<T>, name: &'static str, nulls: &mut Vec<&'static str>) -> Option<T> {
+    match v {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => {
+            nulls.push(name);
+            None
+        }
+        MaybeUndefined::Value(v) => Some(v),
+    }
+}
+
+fn change<T>(v: MaybeUndefined<T>) -> profiles::Change<T> {
+    match v {
+        MaybeUndefined::Undefined => profiles::Change::Keep,
+        MaybeUndefined::Null => profiles::Change::Clear,
+        MaybeUndefined::Value(v) => profiles::Change::Set(v),
+    }
 }
 
 impl From<PortfolioItemFields> for profiles::PortfolioItemInput {
     fn from(f: PortfolioItemFields) -> Self {
+        let mut nulls = Vec::new();
         Self {
-            title: f.title,
-            description: f.description,
-            link: f.link,
-            skills: f.skills,
-            image_links: f.image_links,
+            title: kept(f.title, "title", &mut nulls),
+            description: kept(f.description, "description", &mut nulls),
+            skills: kept(f.skills, "skills", &mut nulls),
+            image_links: kept(f.image_links, "imageLinks", &mut nulls),
+            link: change(f.link),
+            nulls,
         }
     }
 }
@@ -154,7 +175,7 @@ pub struct AddPortfolioItemInput {
 pub struct UpdatePortfolioItemInput {
     /// The item to change (yours).
     pub item_id: ID,
-    /// The item as it should be.
+    /// The changes.
     pub item: PortfolioItemFields,
 }
 
@@ -183,29 +204,32 @@ pub struct RemovePortfolioItemPayload {
     pub user_errors: Vec<UserError>,
 }
 
-/// An employment. `endedOn` null means it lasts.
+/// A job. Absent fields stay as they are (company, title and start are required when
+/// adding); `null` for `endedOn` means it lasts.
 #[derive(InputObject)]
 pub struct EmploymentFields {
-    /// 1 to 120 characters.
-    pub company: String,
-    /// 1 to 120 characters.
-    pub title: String,
-    /// Not in the future.
-    pub started_on: NaiveDate,
+    /// 1 to 120 characters (cannot be null).
+    pub company: MaybeUndefined<String>,
+    /// 1 to 120 characters (cannot be null).
+    pub title: MaybeUndefined<String>,
+    /// Not in the future (cannot be null).
+    pub started_on: MaybeUndefined<NaiveDate>,
     /// On or after `startedOn`, not in the future; null while it lasts.
-    pub ended_on: Option<NaiveDate>,
-    /// At most 2000 characters.
-    pub description: Option<String>,
+    pub ended_on: MaybeUndefined<NaiveDate>,
+    /// At most 2000 characters (empty clears; cannot be null).
+    pub description: MaybeUndefined<String>,
 }
 
 impl From<EmploymentFields> for profiles::EmploymentInput {
     fn from(f: EmploymentFields) -> Self {
+        let mut nulls = Vec::new();
         Self {
-            company: f.company,
-            title: f.title,
-            started_on: f.started_on,
-            ended_on: f.ended_on,
-            description: f.description,
+            company: kept(f.company, "company", &mut nulls),
+            title: kept(f.title, "title", &mut nulls),
+            started_on: kept(f.started_on, "startedOn", &mut nulls),
+            description: kept(f.description, "description", &mut nulls),
+            ended_on: change(f.ended_on),
+            nulls,
         }
     }
 }
@@ -224,7 +248,7 @@ pub struct AddEmploymentInput {
 pub struct UpdateEmploymentInput {
     /// The entry to change (yours).
     pub employment_id: ID,
-    /// The job as it should be.
+    /// The changes.
     pub employment: EmploymentFields,
 }
 
