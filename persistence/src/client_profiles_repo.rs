@@ -24,6 +24,30 @@ impl SeaClientProfileRepository {
             db: db.connection().clone(),
         }
     }
+
+    /// Profiles with whether their owners are active: one more statement for any number.
+    async fn with_owners(
+        &self,
+        rows: Vec<client_profile::Model>,
+    ) -> DomainResult<Vec<ClientProfile>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let active: HashMap<uuid::Uuid, bool> = crate::entities::user::Entity::find()
+            .filter(crate::entities::user::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|u| (u.id, u.status == "ACTIVE"))
+            .collect();
+        rows.into_iter()
+            .map(|r| {
+                let owner_active = active.get(&r.user_id).copied().unwrap_or(false);
+                to_profile(r, owner_active)
+            })
+            .collect()
+    }
 }
 
 fn row(p: &ClientProfile) -> client_profile::ActiveModel {
@@ -43,7 +67,7 @@ fn row(p: &ClientProfile) -> client_profile::ActiveModel {
     }
 }
 
-fn to_profile(m: client_profile::Model) -> DomainResult<ClientProfile> {
+fn to_profile(m: client_profile::Model, owner_active: bool) -> DomainResult<ClientProfile> {
     let size = match m.size.as_deref() {
         None => None,
         Some(key) => Some(CompanySize::from_key(key).ok_or_else(|| {
@@ -60,6 +84,7 @@ fn to_profile(m: client_profile::Model) -> DomainResult<ClientProfile> {
         country: m.country,
         city: m.city,
         description: m.description,
+        owner_active,
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -95,24 +120,21 @@ impl ClientProfileRepository for SeaClientProfileRepository {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        client_profile::Entity::find()
+        let rows = client_profile::Entity::find()
             .filter(client_profile::Column::Id.is_in(ids.iter().map(|i| i.0)))
             .all(&self.db)
             .await
-            .map_err(internal)?
-            .into_iter()
-            .map(to_profile)
-            .collect()
+            .map_err(internal)?;
+        self.with_owners(rows).await
     }
 
     async fn by_user(&self, user: UserId) -> DomainResult<Option<ClientProfile>> {
-        client_profile::Entity::find()
+        let rows = client_profile::Entity::find()
             .filter(client_profile::Column::UserId.eq(user.0))
-            .one(&self.db)
+            .all(&self.db)
             .await
-            .map_err(internal)?
-            .map(to_profile)
-            .transpose()
+            .map_err(internal)?;
+        Ok(self.with_owners(rows).await?.into_iter().next())
     }
 
     /// Postings and contracts do not exist yet (they arrive with the postings and

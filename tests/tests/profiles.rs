@@ -967,5 +967,19 @@ async fn clients_keep_a_public_company_profile_with_computed_stats() {
             body["data"]["updateClientProfile"]["profile"],
             json!({ "companyName": "Acme GmbH", "website": null, "size": "OVER_1000" })
         );
+
+        // A suspended client's profile is no longer public.
+        app.database()
+            .execute("UPDATE users SET status = 'SUSPENDED' WHERE display_name = 'acme'")
+            .await;
+        let anon = gql(
+            &app,
+            None,
+            "query($id: ID!) { clientProfile(id: $id) { companyName } node(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(anon["data"]["clientProfile"], Value::Null);
+        assert_eq!(anon["data"]["node"], Value::Null);
     }
 }

@@ -62,6 +62,8 @@ pub struct ClientProfile {
     pub country: Option<String>,
     pub city: Option<String>,
     pub description: String,
+    /// Whether the owner's account is active; a suspended user's profile is not public.
+    pub owner_active: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -188,6 +190,7 @@ mod tests {
             country: None,
             city: None,
             description: String::new(),
+            owner_active: true,
             version: 1,
             created_at: Utc::now(),
             updated_at: Utc::now(),

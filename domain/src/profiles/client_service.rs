@@ -17,6 +17,10 @@ pub struct ClientProfileService {
     repo: Arc<dyn ClientProfileRepository>,
 }
 
+fn can_see(actor: &Actor, profile: &ClientProfile) -> bool {
+    profile.owner_active || actor.user_id() == Some(profile.user_id) || actor.has_role(Role::Admin)
+}
+
 fn already_have_one() -> DomainError {
     DomainError::conflict(&[], "you already have a client profile")
 }
@@ -56,6 +60,7 @@ impl ClientProfileService {
             country: None,
             city: None,
             description: String::new(),
+            owner_active: true,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -110,21 +115,23 @@ impl ClientProfileService {
         ))
     }
 
-    /// Client profiles are public.
+    /// Client profiles are public, except a suspended owner's (then only to the owner and
+    /// admins).
     pub async fn by_ids(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         ids: &[ClientProfileId],
     ) -> DomainResult<Vec<ClientProfile>> {
-        self.repo.by_ids(ids).await
+        let found = self.repo.by_ids(ids).await?;
+        Ok(found.into_iter().filter(|p| can_see(actor, p)).collect())
     }
 
     pub async fn of_user(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         user: UserId,
     ) -> DomainResult<Option<ClientProfile>> {
-        self.repo.by_user(user).await
+        Ok(self.repo.by_user(user).await?.filter(|p| can_see(actor, p)))
     }
 
     /// Postings, hires and hire rate, computed from the client's postings and contracts.
