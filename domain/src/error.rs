@@ -125,6 +125,16 @@ impl DomainError {
         DomainError::Validation(vec![FieldError::validation(field, message)])
     }
 
+    /// The input names something (by ID) that does not exist or that the actor may not
+    /// see: a user error on that field, telling the two apart for no one.
+    pub fn not_found_at(field: &str, message: impl Into<String>) -> Self {
+        DomainError::Validation(vec![FieldError::new(
+            &[field],
+            ErrorCode::NotFound,
+            message,
+        )])
+    }
+
     pub fn conflict(field: &[&str], message: impl Into<String>) -> Self {
         DomainError::Conflict(vec![FieldError::new(field, ErrorCode::Conflict, message)])
     }

@@ -1,5 +1,7 @@
 //! Users, identities and sessions on SeaORM.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::accounts::{
@@ -49,6 +51,23 @@ fn to_user(m: user::Model) -> User {
         },
         created_at: m.created_at,
     }
+}
+
+/// Which of these users are active (suspended ones are not; unknown ones are absent), in
+/// one statement: profiles of inactive users are not public.
+pub(crate) async fn active_users(
+    db: &DatabaseConnection,
+    ids: impl IntoIterator<Item = uuid::Uuid>,
+) -> DomainResult<HashMap<uuid::Uuid, bool>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(to_user)
+        .map(|u| (u.id.0, u.status == UserStatus::Active))
+        .collect())
 }
 
 fn to_session(m: session::Model) -> Session {

@@ -33,14 +33,8 @@ impl SeaClientProfileRepository {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let active: HashMap<uuid::Uuid, bool> = crate::entities::user::Entity::find()
-            .filter(crate::entities::user::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
-            .all(&self.db)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(|u| (u.id, u.status == "ACTIVE"))
-            .collect();
+        let active =
+            crate::accounts_repo::active_users(&self.db, rows.iter().map(|r| r.user_id)).await?;
         rows.into_iter()
             .map(|r| {
                 let owner_active = active.get(&r.user_id).copied().unwrap_or(false);

@@ -147,14 +147,8 @@ impl SeaProfileRepository {
         }
         let ids: Vec<ProfileId> = rows.iter().map(|r| ProfileId(r.id)).collect();
         let mut skills = self.skills(&ids).await?;
-        let owners: HashMap<uuid::Uuid, bool> = crate::entities::user::Entity::find()
-            .filter(crate::entities::user::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
-            .all(&self.db)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(|u| (u.id, u.status == "ACTIVE"))
-            .collect();
+        let owners =
+            crate::accounts_repo::active_users(&self.db, rows.iter().map(|r| r.user_id)).await?;
         let mut languages: HashMap<uuid::Uuid, Vec<SpokenLanguage>> = HashMap::new();
         for l in freelancer_language::Entity::find()
             .filter(freelancer_language::Column::ProfileId.is_in(ids.iter().map(|i| i.0)))

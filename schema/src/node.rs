@@ -47,14 +47,14 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
             .profile
             .load_one(domain::profiles::ProfileId(uuid))
             .await
-            .map_err(|e| crate::profiles::portfolio::profile_load_error(ctx, e))?
+            .map_err(|e| load_error(ctx, e))?
             .map(|p| Node::FreelancerProfile(FreelancerProfile(p))),
         // Users and sessions are not fetchable by ID: accounts are private.
         NodeKind::ClientProfile => crate::profiles::portfolio::profile_loaders(ctx)?
             .client
             .load_one(domain::profiles::ClientProfileId(uuid))
             .await
-            .map_err(|e| crate::profiles::portfolio::profile_load_error(ctx, e))?
+            .map_err(|e| load_error(ctx, e))?
             .map(|p| Node::ClientProfile(crate::profiles::client::ClientProfile(p))),
         // Portfolio items and employment entries are reached through their profile.
         NodeKind::User | NodeKind::Session | NodeKind::PortfolioItem | NodeKind::Employment => None,

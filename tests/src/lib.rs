@@ -154,6 +154,26 @@ impl TestApp {
         (status, res.json().await.expect("JSON body"))
     }
 
+    /// The `User-Agent` the development sign-in is asked with (sessions record it).
+    pub const USER_AGENT: &'static str = "hireql-tests/1.0";
+
+    /// Signs in with the development sign-in (the server must have `dev_login`) as
+    /// `handle`, taking `roles` (comma-separated), and returns the bearer token.
+    pub async fn dev_token(&self, handle: &str, roles: &str) -> String {
+        let res = self
+            .client
+            .get(self.url(&format!("/auth/dev/login?as={handle}&roles={roles}")))
+            .header("accept", "application/json")
+            .header("user-agent", Self::USER_AGENT)
+            .send()
+            .await
+            .expect("request is sent");
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        let body: Value = res.json().await.expect("JSON body");
+        body["token"].as_str().expect("a token").to_owned()
+    }
+
     /// Runs a query that must succeed and returns its `data`.
     pub async fn query(&self, query: &str, variables: Value) -> Value {
         let (status, body) = self.post_graphql(query, variables).await;

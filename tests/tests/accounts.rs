@@ -18,22 +18,6 @@ async fn app(setup: &Setup) -> TestApp {
     .await
 }
 
-/// Development sign-in as `handle`; the bearer token.
-async fn token(app: &TestApp, handle: &str, roles: &str) -> String {
-    let res = app
-        .client
-        .get(app.url(&format!("/auth/dev/login?as={handle}&roles={roles}")))
-        .header("accept", "application/json")
-        .header("user-agent", "accounts-test/1.0")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["cache-control"], "no-store");
-    let body: Value = res.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
 async fn gql(app: &TestApp, auth: Auth<'_>, query: &str, variables: Value) -> (u16, Value) {
     let mut req = app
         .client
@@ -114,7 +98,7 @@ async fn viewer_is_null_when_anonymous_and_yours_when_signed_in() {
             assert_eq!(body["data"]["viewer"], Value::Null);
         }
 
-        let t = token(&app, "demo-freelancer", "freelancer").await;
+        let t = app.dev_token("demo-freelancer", "freelancer").await;
         let (_, body) = gql(
             &app,
             Auth::Bearer(&t),
@@ -146,7 +130,7 @@ async fn viewer_is_null_when_anonymous_and_yours_when_signed_in() {
 async fn update_viewer_reports_every_bad_field_and_changes_nothing_then() {
     for setup in setups() {
         let app = app(&setup).await;
-        let t = token(&app, "ada", "").await;
+        let t = app.dev_token("ada", "").await;
         let m = "mutation($input: UpdateViewerInput!) { updateViewer(input: $input) { viewer { displayName avatarUrl timeZone } userErrors { field code message } } }";
         let bad = json!({ "input": { "displayName": "", "avatarUrl": "http://insecure.example/a.png", "timeZone": "Mars/Olympus Mons" } });
         let (status, body) = gql(&app, Auth::Bearer(&t), m, bad).await;
@@ -199,8 +183,8 @@ const REVOKE: &str = "mutation($id: ID!) { revokeSession(input: { sessionId: $id
 async fn sessions_are_listed_and_one_can_be_revoked_but_not_someone_elses() {
     for setup in setups() {
         let app = app(&setup).await;
-        let phone = token(&app, "ada", "").await;
-        let laptop = token(&app, "ada", "").await;
+        let phone = app.dev_token("ada", "").await;
+        let laptop = app.dev_token("ada", "").await;
         assert_ne!(phone, laptop, "a new token at every sign-in");
         let (_, body) = gql(&app, Auth::Bearer(&laptop), SESSIONS, json!({})).await;
         let sessions = body["data"]["viewer"]["sessions"]
@@ -209,12 +193,12 @@ async fn sessions_are_listed_and_one_can_be_revoked_but_not_someone_elses() {
             .clone();
         assert_eq!(sessions.len(), 2);
         assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
-        assert_eq!(sessions[0]["userAgent"], "accounts-test/1.0");
+        assert_eq!(sessions[0]["userAgent"], TestApp::USER_AGENT);
         assert_eq!(sessions[0]["ip"], "127.0.0.1");
         let other = sessions.iter().find(|s| s["current"] == false).unwrap()["id"].clone();
 
         // Someone else cannot end Ada's session, and learns nothing about it.
-        let eve = token(&app, "eve", "").await;
+        let eve = app.dev_token("eve", "").await;
         let (_, body) = gql(&app, Auth::Bearer(&eve), REVOKE, json!({ "id": other })).await;
         assert_eq!(
             body["data"]["revokeSession"]["userErrors"],
@@ -252,7 +236,7 @@ async fn sessions_are_listed_and_one_can_be_revoked_but_not_someone_elses() {
 async fn logout_ends_the_session_server_side() {
     for setup in setups() {
         let app = app(&setup).await;
-        let t = token(&app, "ada", "").await;
+        let t = app.dev_token("ada", "").await;
         let res = app
             .client
             .post(app.url("/auth/logout"))
@@ -265,7 +249,7 @@ async fn logout_ends_the_session_server_side() {
         assert_eq!(body["data"]["viewer"], Value::Null);
 
         // With the cookie, only from an allowed origin.
-        let c = token(&app, "ada", "").await;
+        let c = app.dev_token("ada", "").await;
         let cookie = format!("__Host-hireql_session={c}");
         let res = app
             .client
@@ -297,8 +281,8 @@ async fn logout_ends_the_session_server_side() {
         assert_eq!(body["data"]["viewer"], Value::Null);
 
         // A request with both a bearer token and the cookie ends both sessions.
-        let bearer = token(&app, "ada", "").await;
-        let cookie = token(&app, "ada", "").await;
+        let bearer = app.dev_token("ada", "").await;
+        let cookie = app.dev_token("ada", "").await;
         let res = app
             .client
             .post(app.url("/auth/logout"))
@@ -320,7 +304,7 @@ async fn logout_ends_the_session_server_side() {
 async fn a_new_sign_in_in_the_same_browser_ends_its_previous_session() {
     for setup in setups() {
         let app = app(&setup).await;
-        let old = token(&app, "ada", "").await;
+        let old = app.dev_token("ada", "").await;
         let res = app
             .client
             .get(app.url("/auth/dev/login?as=bob"))
@@ -344,7 +328,7 @@ async fn sessions_end_when_idle_or_at_their_absolute_limit() {
                 s.session_absolute_secs = absolute;
             })
             .await;
-            let t = token(&app, "ada", "").await;
+            let t = app.dev_token("ada", "").await;
             let (_, body) = gql(&app, Auth::Bearer(&t), "{ viewer { id } }", json!({})).await;
             assert_ne!(body["data"]["viewer"], Value::Null);
             tokio::time::sleep(Duration::from_millis(1_300)).await;
@@ -362,7 +346,7 @@ async fn sessions_end_when_idle_or_at_their_absolute_limit() {
 async fn cookie_sessions_change_things_only_from_allowed_origins_bearer_tokens_anywhere() {
     for setup in setups() {
         let app = app(&setup).await;
-        let t = token(&app, "ada", "").await;
+        let t = app.dev_token("ada", "").await;
         let own_origin = app.base_url.clone();
         for (origin, allowed) in [
             (None, false),
@@ -464,7 +448,7 @@ async fn cors_answers_only_configured_origins_with_credentials() {
 async fn an_authenticated_request_reads_its_session_from_the_cache() {
     for setup in setups() {
         let app = app(&setup).await;
-        let t = token(&app, "ada", "").await;
+        let t = app.dev_token("ada", "").await;
         let count = |query: &'static str| {
             let app = &app;
             let t = t.clone();

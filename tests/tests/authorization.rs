@@ -126,22 +126,8 @@ async fn every_mutation_refuses_anonymous_callers_unless_the_domain_marks_it_pub
 async fn admin_only_changes_refuse_other_roles() {
     for setup in setups() {
         let app = TestApp::spawn_with(&setup, |s| s.dev_login = true).await;
-        let token = |handle: &'static str, roles: &'static str| {
-            let app = &app;
-            async move {
-                let res = app
-                    .client
-                    .get(app.url(&format!("/auth/dev/login?as={handle}&roles={roles}")))
-                    .header("accept", "application/json")
-                    .send()
-                    .await
-                    .unwrap();
-                let body: Value = res.json().await.unwrap();
-                body["token"].as_str().unwrap().to_owned()
-            }
-        };
-        let client = token("demo-client", "client,freelancer").await;
-        let admin = token("ops", "").await;
+        let client = app.dev_token("demo-client", "client,freelancer").await;
+        let admin = app.dev_token("ops", "").await;
         app.database()
             .execute("UPDATE users SET is_admin = TRUE WHERE display_name = 'ops'")
             .await;

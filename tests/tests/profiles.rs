@@ -9,18 +9,6 @@ async fn app(setup: &Setup) -> TestApp {
     TestApp::spawn_with(setup, |s| s.dev_login = true).await
 }
 
-async fn token(app: &TestApp, handle: &str, roles: &str) -> String {
-    let res = app
-        .client
-        .get(app.url(&format!("/auth/dev/login?as={handle}&roles={roles}")))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap();
-    let body: Value = res.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
 async fn gql(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
     let mut req = app
         .client
@@ -98,7 +86,7 @@ fn field_paths(errors: &Value) -> Vec<String> {
 async fn a_freelancer_creates_reads_and_changes_their_profile() {
     for setup in setups() {
         let app = app(&setup).await;
-        let ada = token(&app, "ada", "freelancer").await;
+        let ada = app.dev_token("ada", "freelancer").await;
         let body = gql(
             &app,
             Some(&ada),
@@ -185,7 +173,7 @@ async fn a_freelancer_creates_reads_and_changes_their_profile() {
 async fn only_freelancers_create_and_only_owners_edit() {
     for setup in setups() {
         let app = app(&setup).await;
-        let client = token(&app, "acme", "client").await;
+        let client = app.dev_token("acme", "client").await;
         let body = gql(
             &app,
             Some(&client),
@@ -198,7 +186,7 @@ async fn only_freelancers_create_and_only_owners_edit() {
             "{body}"
         );
 
-        let ada = token(&app, "ada", "freelancer").await;
+        let ada = app.dev_token("ada", "freelancer").await;
         let body = gql(
             &app,
             Some(&ada),
@@ -207,7 +195,7 @@ async fn only_freelancers_create_and_only_owners_edit() {
         )
         .await;
         let id = body["data"]["createFreelancerProfile"]["profile"]["id"].clone();
-        let eve = token(&app, "eve", "freelancer").await;
+        let eve = app.dev_token("eve", "freelancer").await;
         let body = gql(
             &app,
             Some(&eve),
@@ -260,7 +248,7 @@ async fn only_freelancers_create_and_only_owners_edit() {
 async fn bad_input_is_reported_field_by_field_and_changes_nothing() {
     for setup in setups() {
         let app = app(&setup).await;
-        let ada = token(&app, "ada", "freelancer").await;
+        let ada = app.dev_token("ada", "freelancer").await;
         let body = gql(
             &app,
             Some(&ada),
@@ -364,7 +352,7 @@ async fn bad_input_is_reported_field_by_field_and_changes_nothing() {
 async fn hidden_profiles_are_seen_only_by_their_owner_and_admins() {
     for setup in setups() {
         let app = app(&setup).await;
-        let ada = token(&app, "ada", "freelancer").await;
+        let ada = app.dev_token("ada", "freelancer").await;
         let body = gql(
             &app,
             Some(&ada),
@@ -386,7 +374,7 @@ async fn hidden_profiles_are_seen_only_by_their_owner_and_admins() {
         );
 
         let read = "query($id: ID!) { freelancerProfile(id: $id) { headline visibility } node(id: $id) { id } }";
-        let eve = token(&app, "eve", "client").await;
+        let eve = app.dev_token("eve", "client").await;
         for who in [None, Some(eve.as_str())] {
             let body = gql(&app, who, read, json!({ "id": id })).await;
             assert_eq!(body["data"]["freelancerProfile"], Value::Null, "{body}");
@@ -407,7 +395,7 @@ async fn hidden_profiles_are_seen_only_by_their_owner_and_admins() {
             "NOT_FOUND"
         );
 
-        let admin = token(&app, "ops", "").await;
+        let admin = app.dev_token("ops", "").await;
         app.database()
             .execute("UPDATE users SET is_admin = TRUE WHERE display_name = 'ops'")
             .await;
@@ -521,7 +509,7 @@ async fn profile_id(app: &TestApp, token: &str) -> Value {
 async fn portfolio_items_and_employment_are_kept_by_their_owner() {
     for setup in setups() {
         let app = app(&setup).await;
-        let ada = token(&app, "ada", "freelancer").await;
+        let ada = app.dev_token("ada", "freelancer").await;
         let id = profile_id(&app, &ada).await;
         let item = json!({
             "title": "Payments API",
@@ -589,7 +577,7 @@ async fn portfolio_items_and_employment_are_kept_by_their_owner() {
         );
 
         // Someone else can neither change nor remove them.
-        let eve = token(&app, "eve", "freelancer").await;
+        let eve = app.dev_token("eve", "freelancer").await;
         let body = gql(
             &app,
             Some(&eve),
@@ -722,7 +710,7 @@ async fn reading_many_profiles_with_their_lists_takes_a_fixed_number_of_statemen
         let app = app(&setup).await;
         let mut ids = Vec::new();
         for n in 0..6 {
-            let t = token(&app, &format!("dev-{n}"), "freelancer").await;
+            let t = app.dev_token(&format!("dev-{n}"), "freelancer").await;
             let id = profile_id(&app, &t).await;
             let item = json!({ "title": format!("Work {n}"), "skills": ["rust", "docker"] });
             gql(&app, Some(&t), ADD_ITEM, json!({ "id": id, "item": item })).await;
@@ -755,7 +743,7 @@ async fn reading_many_profiles_with_their_lists_takes_a_fixed_number_of_statemen
 async fn concurrent_partial_changes_all_land_and_one_profile_per_account_holds() {
     for setup in setups() {
         let app = app(&setup).await;
-        let ada = token(&app, "ada", "freelancer").await;
+        let ada = app.dev_token("ada", "freelancer").await;
         // Racing creates: exactly one profile, the others a CONFLICT at `input`.
         let create = create_mutation();
         let creates: Vec<_> = (0..4)
@@ -824,7 +812,7 @@ async fn concurrent_partial_changes_all_land_and_one_profile_per_account_holds()
 async fn input_that_databases_cannot_hold_is_refused_not_failed() {
     for setup in setups() {
         let app = app(&setup).await;
-        let ada = token(&app, "ada", "freelancer").await;
+        let ada = app.dev_token("ada", "freelancer").await;
         let id = profile_id(&app, &ada).await;
         for (p, path) in [
             (
@@ -874,7 +862,7 @@ const UPDATE_CLIENT: &str = "mutation($id: ID!, $p: ClientProfileFields!) { upda
 async fn clients_keep_a_public_company_profile_with_computed_stats() {
     for setup in setups() {
         let app = app(&setup).await;
-        let freelancer = token(&app, "ada", "freelancer").await;
+        let freelancer = app.dev_token("ada", "freelancer").await;
         let body = gql(
             &app,
             Some(&freelancer),
@@ -887,7 +875,7 @@ async fn clients_keep_a_public_company_profile_with_computed_stats() {
             "clients only: {body}"
         );
 
-        let acme = token(&app, "acme", "client").await;
+        let acme = app.dev_token("acme", "client").await;
         let bad =
             json!({ "website": "http://acme.example", "country": "Atlantis", "companyName": null });
         let body = gql(&app, Some(&acme), CREATE_CLIENT, json!({ "p": bad })).await;
@@ -944,7 +932,7 @@ async fn clients_keep_a_public_company_profile_with_computed_stats() {
         .await;
         assert_eq!(mine["data"]["viewer"]["clientProfile"]["id"], id);
 
-        let other = token(&app, "globex", "client").await;
+        let other = app.dev_token("globex", "client").await;
         let body = gql(
             &app,
             Some(&other),

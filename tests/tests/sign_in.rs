@@ -111,6 +111,16 @@ fn query_of(url: &str) -> HashMap<String, String> {
         .collect()
 }
 
+/// The value of the sign-in cookie a response sets (it holds the attempt's `state`).
+fn sign_in_cookie_value(res: &reqwest::Response) -> String {
+    set_cookies(res)
+        .into_iter()
+        .find(|(name, _)| name.starts_with("__Host-hireql_signin_"))
+        .expect("sign-in cookie")
+        .1
+        .0
+}
+
 /// The `Cookie` header a browser sends back for the sign-in cookie holding `state`.
 fn sign_in_cookie(state: &str) -> String {
     format!("__Host-hireql_signin_{}={state}", &state[..16])
@@ -153,12 +163,7 @@ impl Env {
             "{}",
             res.text().await.unwrap_or_default()
         );
-        let cookie = set_cookies(&res)
-            .into_iter()
-            .find(|(name, _)| name.starts_with("__Host-hireql_signin_"))
-            .expect("sign-in cookie")
-            .1
-            .0;
+        let cookie = sign_in_cookie_value(&res);
         Trip {
             authorize: location(&res),
             cookie,
@@ -467,12 +472,7 @@ async fn linking_another_provider_takes_a_post_from_an_allowed_origin_while_sign
         env.stub.sign_in_as(third);
         let res = link(&env, "stub", Some(&first), FRONT_END).await;
         assert_eq!(res.status(), 303);
-        let state = set_cookies(&res)
-            .into_iter()
-            .find(|(name, _)| name.starts_with("__Host-hireql_signin_"))
-            .expect("sign-in cookie")
-            .1
-            .0;
+        let state = sign_in_cookie_value(&res);
         let trip = Trip {
             authorize: location(&res),
             cookie: state,
@@ -515,12 +515,7 @@ async fn a_link_whose_session_ended_meanwhile_is_refused() {
         env.stub
             .sign_in_as(StubUser::new("late", "late@example.com"));
         let res = link(&env, "stub", Some(&first), FRONT_END).await;
-        let state = set_cookies(&res)
-            .into_iter()
-            .find(|(name, _)| name.starts_with("__Host-hireql_signin_"))
-            .expect("sign-in cookie")
-            .1
-            .0;
+        let state = sign_in_cookie_value(&res);
         let trip = Trip {
             authorize: location(&res),
             cookie: state,

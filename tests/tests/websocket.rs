@@ -125,23 +125,11 @@ where
     }
 }
 
-async fn dev_token(app: &TestApp) -> String {
-    let res = app
-        .client
-        .get(app.url("/auth/dev/login?as=ada"))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap();
-    let body: Value = res.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn a_socket_stops_acting_for_a_session_once_it_ends() {
     for setup in setups() {
         let app = TestApp::spawn_with(&setup, |s| s.dev_login = true).await;
-        let token = dev_token(&app).await;
+        let token = app.dev_token("ada", "").await;
         let mut ws = connect(&app, &[("authorization", format!("Bearer {token}"))]).await;
         let msg = ws_query(&mut ws, "1", "{ viewer { displayName } }").await;
         assert_eq!(
@@ -169,7 +157,7 @@ async fn a_socket_stops_acting_for_a_session_once_it_ends() {
 async fn a_socket_from_another_site_does_not_get_the_cookie_session() {
     for setup in setups() {
         let app = TestApp::spawn_with(&setup, |s| s.dev_login = true).await;
-        let token = dev_token(&app).await;
+        let token = app.dev_token("ada", "").await;
         let cookie = format!("__Host-hireql_session={token}");
         let mut evil = connect(
             &app,

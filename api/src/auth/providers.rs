@@ -188,14 +188,8 @@ impl SignInProvider {
     /// so a subject can never be confused with another issuer's.
     fn identity_provider(&self) -> Provider {
         if let Some(gh) = &self.github {
-            return match gh.api.host_str() {
-                Some("api.github.com") => Provider::Github,
-                host => Provider::GithubEnterprise(match (host, gh.api.port()) {
-                    (Some(h), Some(p)) => format!("{h}:{p}"),
-                    (Some(h), None) => h.to_owned(),
-                    (None, _) => self.key.clone(),
-                }),
-            };
+            // The same derivation the repository import uses, so both name one account.
+            return crate::integrations::github::github_provider_for(&gh.api);
         }
         match &self.oidc {
             Some(oidc) => {

@@ -161,39 +161,27 @@ pub fn normalise_email(raw: &str) -> Option<String> {
     validator::ValidateEmail::validate_email(&email).then_some(email)
 }
 
+/// The shared text rules (`crate::text`) as `validator` custom checks.
+fn rule<T>(
+    code: &'static str,
+    checked: Result<T, String>,
+) -> Result<(), validator::ValidationError> {
+    checked
+        .map(|_| ())
+        .map_err(|m| validator::ValidationError::new(code).with_message(m.into()))
+}
+
 fn valid_time_zone(tz: &str) -> Result<(), validator::ValidationError> {
-    // IANA names: "UTC" or Area/Location[/Sub], letters, digits, '_', '-', '+'.
-    let ok = tz == "UTC"
-        || (tz.contains('/')
-            && tz.split('/').all(|part| {
-                !part.is_empty()
-                    && part
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
-            }));
-    if ok && tz.len() <= 64 {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("time_zone")
-            .with_message("must be an IANA time zone such as Europe/Berlin or UTC".into()))
-    }
+    rule("time_zone", crate::text::time_zone(tz))
 }
 
 fn https_url(url: &str) -> Result<(), validator::ValidationError> {
-    if url.starts_with("https://") && !url.chars().any(char::is_whitespace) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("url").with_message("must be an https:// URL".into()))
-    }
+    rule("url", crate::text::https_url_on(url, &[]))
 }
 
 fn single_line(text: &str) -> Result<(), validator::ValidationError> {
-    if text.chars().any(char::is_control) {
-        Err(validator::ValidationError::new("control")
-            .with_message("must not contain control characters".into()))
-    } else {
-        Ok(())
-    }
+    // Length is checked by its own rule; this one is about the characters.
+    rule("control", crate::text::single_line(text, 0, usize::MAX))
 }
 
 /// Changes a user makes to their own account; `None` leaves a field as it is.

@@ -9,7 +9,7 @@ use super::ports::{SessionRepository, SignInRepository, UserRepository};
 use super::session::{NewSession, Session, SessionId, SessionLimits, TokenHash};
 use super::sign_in::{GRANT_LIFETIME, SignInAttempt, SignInGrant};
 use crate::actor::{Actor, Role, UserId};
-use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 
 /// A session's `last_seen_at` is written at most this often (and at most every quarter
 /// of the idle limit), not on every request.
@@ -315,13 +315,7 @@ impl AccountService {
         now: DateTime<Utc>,
     ) -> DomainResult<SessionId> {
         let me = policy::own_account(actor)?;
-        let not_found = || {
-            DomainError::Validation(vec![FieldError::new(
-                &["sessionId"],
-                ErrorCode::NotFound,
-                "no such session",
-            )])
-        };
+        let not_found = || DomainError::not_found_at("sessionId", "no such session");
         let id = id.ok_or_else(not_found)?;
         match self.sessions.revoke(me, id, now).await? {
             Some(_) => Ok(id),

@@ -6,10 +6,9 @@ use uuid::Uuid;
 
 use super::client::{ClientProfile, ClientProfileId, ClientProfileInput, ClientStats};
 use super::ports::ClientProfileRepository;
+use super::service::MAX_ATTEMPTS;
 use crate::actor::{Actor, Role, UserId};
-use crate::error::{DomainError, DomainResult, FieldError};
-
-const MAX_ATTEMPTS: usize = 3;
+use crate::error::{DomainError, DomainResult};
 
 /// Client (employer) profiles: public to everyone, kept by their owner.
 #[derive(Clone)]
@@ -26,11 +25,7 @@ fn already_have_one() -> DomainError {
 }
 
 fn not_found() -> DomainError {
-    DomainError::Validation(vec![FieldError::new(
-        &["profileId"],
-        crate::ErrorCode::NotFound,
-        "no such profile",
-    )])
+    DomainError::not_found_at("profileId", "no such profile")
 }
 
 impl ClientProfileService {

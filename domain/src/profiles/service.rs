@@ -33,7 +33,7 @@ fn valid_full_name(full_name: &str) -> bool {
 }
 
 /// How often a change is tried again when other writes keep coming first.
-const MAX_ATTEMPTS: usize = 3;
+pub(super) const MAX_ATTEMPTS: usize = 3;
 
 fn already_have_one() -> DomainError {
     DomainError::conflict(&[], "you already have a freelancer profile")
@@ -181,13 +181,7 @@ impl ProfileService {
         if matches!(actor, Actor::Anonymous) {
             return Err(DomainError::Unauthenticated);
         }
-        let not_found = || {
-            DomainError::Validation(vec![FieldError::new(
-                &["profileId"],
-                crate::ErrorCode::NotFound,
-                "no such profile",
-            )])
-        };
+        let not_found = || DomainError::not_found_at("profileId", "no such profile");
         let id = id.ok_or_else(not_found)?;
         let profile = self
             .profiles
@@ -241,11 +235,7 @@ impl ProfileService {
     }
 
     fn item_not_found() -> DomainError {
-        DomainError::Validation(vec![FieldError::new(
-            &["itemId"],
-            crate::ErrorCode::NotFound,
-            "no such portfolio item",
-        )])
+        DomainError::not_found_at("itemId", "no such portfolio item")
     }
 
     /// The item a change names, with its profile, after checking the actor owns it.
@@ -375,11 +365,7 @@ impl ProfileService {
     }
 
     fn job_not_found() -> DomainError {
-        DomainError::Validation(vec![FieldError::new(
-            &["employmentId"],
-            crate::ErrorCode::NotFound,
-            "no such employment",
-        )])
+        DomainError::not_found_at("employmentId", "no such employment")
     }
 
     async fn owned_job(&self, actor: &Actor, id: Option<EmploymentId>) -> DomainResult<Employment> {

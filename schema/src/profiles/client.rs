@@ -2,8 +2,9 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use domain::profiles::{self, Change, ClientProfileId};
+use domain::profiles::{self, ClientProfileId};
 
+use super::fields::{change, kept, nest};
 use crate::context::{actor, services};
 use crate::errors::{GqlResultExt, UserError, into_payload};
 use crate::ids::{NodeKind, decode_kind, encode};
@@ -155,27 +156,11 @@ pub struct ClientProfileFields {
     pub description: MaybeUndefined<String>,
 }
 
-fn change<T, U>(value: MaybeUndefined<T>, map: impl FnOnce(T) -> U) -> Change<U> {
-    match value {
-        MaybeUndefined::Undefined => Change::Keep,
-        MaybeUndefined::Null => Change::Clear,
-        MaybeUndefined::Value(v) => Change::Set(map(v)),
-    }
-}
-
 impl From<ClientProfileFields> for profiles::ClientProfileInput {
     fn from(f: ClientProfileFields) -> Self {
         let mut nulls = Vec::new();
-        let mut kept = |v: MaybeUndefined<String>, name: &'static str| match v {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => {
-                nulls.push(name);
-                None
-            }
-            MaybeUndefined::Value(v) => Some(v),
-        };
-        let company_name = kept(f.company_name, "companyName");
-        let description = kept(f.description, "description");
+        let company_name = kept(f.company_name, "companyName", &mut nulls);
+        let description = kept(f.description, "description", &mut nulls);
         Self {
             company_name,
             description,
@@ -218,20 +203,7 @@ fn payload(
     ctx: &Context<'_>,
     result: Result<profiles::ClientProfile, domain::DomainError>,
 ) -> Result<ClientProfilePayload> {
-    let result = result.map_err(|e| match e {
-        domain::DomainError::Validation(errors) => domain::DomainError::Validation(
-            errors
-                .into_iter()
-                .map(|mut f| {
-                    if f.field.first().is_some_and(|p| p != "profileId") {
-                        f.field.insert(0, "profile".into());
-                    }
-                    f
-                })
-                .collect(),
-        ),
-        other => other,
-    });
+    let result = result.map_err(|e| nest(e, "profile", "profileId"));
     let (profile, user_errors) = into_payload(ctx, result)?;
     Ok(ClientProfilePayload {
         profile: profile.map(ClientProfile),

@@ -2,29 +2,19 @@
 //! whole page of profiles.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use domain::profiles::{
     ClientProfile, ClientProfileId, Employment, FreelancerProfile, PortfolioItem, ProfileId,
 };
-use domain::{Actor, DomainError, Services};
-use tracing::Instrument;
+use domain::{Actor, Services};
 
-pub(crate) type LoadError = Arc<DomainError>;
+use crate::taxonomy::loaders::{LoadError, spawn};
 
 pub(crate) struct ProfileById(Services, Actor);
 pub(crate) struct ClientById(Services, Actor);
 pub(crate) struct PortfolioByProfile(Services);
 pub(crate) struct EmploymentByProfile(Services);
-
-fn spawn<F>(batch: F) -> tokio::task::JoinHandle<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    tokio::spawn(batch.in_current_span())
-}
 
 /// The profile loaders of one request. They are keyed by profiles the request has
 /// already been allowed to see.

@@ -1,7 +1,8 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::NaiveDate;
-use domain::profiles::{self, Change, ProfileId, ProfileInput};
+use domain::profiles::{self, ProfileId, ProfileInput};
 
+use super::fields::{change, kept, nest};
 use super::types::{ExternalSite, FreelancerProfile, LanguageLevel, ProfileVisibility};
 use crate::context::{actor, services};
 use crate::errors::{UserError, into_payload};
@@ -74,30 +75,6 @@ pub struct FreelancerProfileFields {
     pub skills: MaybeUndefined<Vec<ProfileSkillInput>>,
     /// At most one link per site (an empty list clears).
     pub external_profiles: MaybeUndefined<Vec<ExternalProfileInput>>,
-}
-
-fn change<T, U>(value: MaybeUndefined<T>, map: impl FnOnce(T) -> U) -> Change<U> {
-    match value {
-        MaybeUndefined::Undefined => Change::Keep,
-        MaybeUndefined::Null => Change::Clear,
-        MaybeUndefined::Value(v) => Change::Set(map(v)),
-    }
-}
-
-/// A field that cannot be cleared: its value, and whether it was sent as `null`.
-fn kept<T>(
-    value: MaybeUndefined<T>,
-    name: &'static str,
-    nulls: &mut Vec<&'static str>,
-) -> Option<T> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => {
-            nulls.push(name);
-            None
-        }
-        MaybeUndefined::Value(v) => Some(v),
-    }
 }
 
 impl From<FreelancerProfileFields> for ProfileInput {
@@ -192,19 +169,12 @@ fn payload(
     nested: bool,
 ) -> Result<FreelancerProfilePayload> {
     // Field errors name profile fields; they live under `input.profile` in this API.
-    let result = result.map_err(|e| match e {
-        domain::DomainError::Validation(errors) if nested => domain::DomainError::Validation(
-            errors
-                .into_iter()
-                .map(|mut f| {
-                    if f.field.first().is_some_and(|p| p != "profileId") {
-                        f.field.insert(0, "profile".into());
-                    }
-                    f
-                })
-                .collect(),
-        ),
-        other => other,
+    let result = result.map_err(|e| {
+        if nested {
+            nest(e, "profile", "profileId")
+        } else {
+            e
+        }
     });
     let (profile, user_errors) = into_payload(ctx, result)?;
     Ok(FreelancerProfilePayload {

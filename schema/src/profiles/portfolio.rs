@@ -4,8 +4,9 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Si
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::profiles::{self, EmploymentId, PortfolioItemId, ProfileId};
 
+use super::fields::{change, kept, nest};
 use crate::context::{actor, services};
-use crate::errors::{UserError, gql_error, into_payload};
+use crate::errors::{UserError, into_payload};
 use crate::ids::{NodeKind, decode_kind, encode};
 use crate::taxonomy::types::{Skill, load_error, loaders};
 
@@ -127,26 +128,6 @@ pub struct PortfolioItemFields {
     pub image_links: MaybeUndefined<Vec<String>>,
 }
 
-/// A value that cannot be cleared: `None` when absent, and its name noted when `null`.
-fn kept<T>(v: MaybeUndefined<T>, name: &'static str, nulls: &mut Vec<&'static str>) -> Option<T> {
-    match v {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => {
-            nulls.push(name);
-            None
-        }
-        MaybeUndefined::Value(v) => Some(v),
-    }
-}
-
-fn change<T>(v: MaybeUndefined<T>) -> profiles::Change<T> {
-    match v {
-        MaybeUndefined::Undefined => profiles::Change::Keep,
-        MaybeUndefined::Null => profiles::Change::Clear,
-        MaybeUndefined::Value(v) => profiles::Change::Set(v),
-    }
-}
-
 impl From<PortfolioItemFields> for profiles::PortfolioItemInput {
     fn from(f: PortfolioItemFields) -> Self {
         let mut nulls = Vec::new();
@@ -155,7 +136,7 @@ impl From<PortfolioItemFields> for profiles::PortfolioItemInput {
             description: kept(f.description, "description", &mut nulls),
             skills: kept(f.skills, "skills", &mut nulls),
             image_links: kept(f.image_links, "imageLinks", &mut nulls),
-            link: change(f.link),
+            link: change(f.link, |v| v),
             nulls,
         }
     }
@@ -228,7 +209,7 @@ impl From<EmploymentFields> for profiles::EmploymentInput {
             title: kept(f.title, "title", &mut nulls),
             started_on: kept(f.started_on, "startedOn", &mut nulls),
             description: kept(f.description, "description", &mut nulls),
-            ended_on: change(f.ended_on),
+            ended_on: change(f.ended_on, |v| v),
             nulls,
         }
     }
@@ -275,24 +256,6 @@ pub struct RemoveEmploymentPayload {
     pub removed_employment_id: Option<ID>,
     /// Why nothing was removed; empty on success.
     pub user_errors: Vec<UserError>,
-}
-
-/// Prefixes field errors of the nested input object (`item`, `employment`).
-fn nest(err: domain::DomainError, under: &str, id_field: &str) -> domain::DomainError {
-    match err {
-        domain::DomainError::Validation(errors) => domain::DomainError::Validation(
-            errors
-                .into_iter()
-                .map(|mut f| {
-                    if f.field.first().is_some_and(|p| p != id_field) {
-                        f.field.insert(0, under.to_owned());
-                    }
-                    f
-                })
-                .collect(),
-        ),
-        other => other,
-    }
 }
 
 fn id_of<T>(id: &ID, kind: NodeKind, wrap: impl FnOnce(uuid::Uuid) -> T) -> Option<T> {
@@ -462,11 +425,4 @@ pub(crate) fn profile_loaders<'a>(
     ctx: &'a Context<'_>,
 ) -> Result<&'a super::loaders::ProfileLoaders> {
     crate::context::data(ctx)
-}
-
-pub(crate) fn profile_load_error(
-    ctx: &Context<'_>,
-    err: super::loaders::LoadError,
-) -> async_graphql::Error {
-    gql_error(ctx, &err)
 }

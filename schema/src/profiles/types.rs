@@ -270,7 +270,7 @@ impl FreelancerProfile {
             .portfolio
             .load_one(self.0.id)
             .await
-            .map_err(|e| super::portfolio::profile_load_error(ctx, e))?;
+            .map_err(|e| crate::taxonomy::types::load_error(ctx, e))?;
         Ok(items
             .unwrap_or_default()
             .into_iter()
@@ -287,7 +287,7 @@ impl FreelancerProfile {
             .employment
             .load_one(self.0.id)
             .await
-            .map_err(|e| super::portfolio::profile_load_error(ctx, e))?;
+            .map_err(|e| crate::taxonomy::types::load_error(ctx, e))?;
         Ok(jobs
             .unwrap_or_default()
             .into_iter()

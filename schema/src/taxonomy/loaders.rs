@@ -23,8 +23,8 @@ pub(crate) struct AliasesBySkill(Arc<Source>);
 pub(crate) struct SkillCountByCategory(Arc<Source>);
 
 /// Batches run as tasks of their own; they stay in the span of the resolver that started
-/// them, so their log lines keep the request id.
-fn spawn<F>(batch: F) -> tokio::task::JoinHandle<F::Output>
+/// them, so their log lines keep the request id. (Every loader of the schema uses it.)
+pub(crate) fn spawn<F>(batch: F) -> tokio::task::JoinHandle<F::Output>
 where
     F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
