@@ -30,10 +30,35 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) to standard output.
     PrintSchema,
+    /// Generate realistic demo profiles (users, skills, languages, rates, ratings).
+    Seed {
+        /// How many freelancer profiles to write.
+        #[arg(long, default_value_t = 1_000)]
+        profiles: u64,
+        /// Random seed: the same seed writes the same kind of data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Time typical operations on the configured database.
+    Bench {
+        #[command(subcommand)]
+        what: BenchTarget,
+    },
     /// Operator tasks on accounts.
     Admin {
         #[command(subcommand)]
         action: AdminAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchTarget {
+    /// Typical talent searches: p50 / p99 per search, and a check that every plan uses
+    /// indexes (fails when one reads a whole table). Seed data first (`hireql seed`).
+    Search {
+        /// Runs per search.
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
     },
 }
 

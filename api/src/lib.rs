@@ -2,6 +2,7 @@
 //! endpoints, health checks, and the one place where persistence is wired into the domain.
 
 mod auth;
+pub mod bench;
 pub mod cli;
 pub mod config;
 mod http;

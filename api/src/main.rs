@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use api::cli::{AdminAction, Cli, Command, MigrateAction};
+use api::cli::{AdminAction, BenchTarget, Cli, Command, MigrateAction};
 use api::{Application, Settings, telemetry};
 use clap::Parser;
 use persistence::Db;
@@ -58,6 +58,10 @@ async fn run(
             }
         }
         Command::PrintSchema => print!("{}", schema::sdl()),
+        Command::Seed { profiles, seed } => api::bench::seed(&settings, profiles, seed).await?,
+        Command::Bench {
+            what: BenchTarget::Search { runs },
+        } => api::bench::search(&settings, runs).await?,
         Command::Admin {
             action: AdminAction::Grant { email },
         } => {

@@ -12,8 +12,8 @@ use domain::Services;
 use persistence::cache::{Cache, MemoryCache, RedisCache, RedisSettings};
 use persistence::{
     CachedSessionRepository, CachedTaxonomyRepository, Db, SeaClientProfileRepository,
-    SeaProfileRepository, SeaSessionRepository, SeaSignInRepository, SeaTaxonomyRepository,
-    SeaUserRepository,
+    SeaProfileRepository, SeaSessionRepository, SeaSignInRepository, SeaTalentIndex,
+    SeaTaxonomyRepository, SeaUserRepository,
 };
 use secrecy::ExposeSecret;
 
@@ -85,6 +85,7 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
             sign_ins: Arc::new(SeaSignInRepository::new(db)),
             profiles: Arc::new(SeaProfileRepository::new(db)),
             clients: Arc::new(SeaClientProfileRepository::new(db)),
+            talent: Arc::new(SeaTalentIndex::new(db)),
             code_host,
         },
         settings.session_limits(),

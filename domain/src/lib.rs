@@ -23,6 +23,7 @@ pub struct Services {
     pub accounts: accounts::AccountService,
     pub profiles: profiles::ProfileService,
     pub clients: profiles::ClientProfileService,
+    pub talent: profiles::TalentSearchService,
 }
 
 /// The adapters the domain runs on (storage, outside services), wired by the api crate.
@@ -33,6 +34,8 @@ pub struct Ports {
     pub sign_ins: Arc<dyn accounts::SignInRepository>,
     pub profiles: Arc<dyn profiles::ProfileRepository>,
     pub clients: Arc<dyn profiles::ClientProfileRepository>,
+    /// Full-text talent search over public profiles.
+    pub talent: Arc<dyn profiles::TalentIndex>,
     /// Where public repositories are imported from; `None` turns the import off.
     pub code_host: Option<Arc<dyn profiles::CodeHost>>,
 }
@@ -41,6 +44,7 @@ impl Services {
     pub fn new(ports: Ports, session_limits: accounts::SessionLimits) -> Self {
         Self {
             clients: profiles::ClientProfileService::new(ports.clients),
+            talent: profiles::TalentSearchService::new(ports.talent, ports.taxonomy.clone()),
             profiles: profiles::ProfileService::new(
                 ports.profiles,
                 ports.taxonomy.clone(),

@@ -58,22 +58,22 @@ pub fn multi_line(raw: &str, min: usize, max: usize) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
-/// An IANA time zone name such as `Europe/Berlin` or `UTC`.
+/// An IANA time zone name from the time zone database, e.g. `Europe/Berlin` or `UTC`.
 pub fn time_zone(raw: &str) -> Result<String, String> {
     let tz = raw.trim();
-    let ok = tz == "UTC"
-        || (tz.contains('/')
-            && tz.split('/').all(|part| {
-                !part.is_empty()
-                    && part
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
-            }));
-    if ok && tz.len() <= 64 {
-        Ok(tz.to_owned())
-    } else {
-        Err("must be an IANA time zone such as Europe/Berlin or UTC".into())
+    match tz.parse::<chrono_tz::Tz>() {
+        Ok(zone) if tz.len() <= 64 => Ok(zone.name().to_owned()),
+        _ => Err("must be an IANA time zone such as Europe/Berlin or UTC".into()),
     }
+}
+
+/// The standard (non-daylight-saving) UTC offset of an IANA zone today, in minutes:
+/// what a "time-zone range" filter compares. `None` for a name `time_zone` refuses.
+pub fn standard_utc_offset_minutes(tz: &str) -> Option<i16> {
+    use chrono_tz::OffsetComponents;
+    let zone: chrono_tz::Tz = tz.parse().ok()?;
+    let offset = chrono::TimeZone::offset_from_utc_datetime(&zone, &chrono::Utc::now().naive_utc());
+    i16::try_from(offset.base_utc_offset().num_minutes()).ok()
 }
 
 /// An `https://` URL of at most 2048 characters, without credentials, control characters
@@ -135,6 +135,18 @@ mod tests {
         assert!(multi_line("a\u{7}", 0, 10).is_err());
         assert_eq!(time_zone(" Europe/Berlin ").unwrap(), "Europe/Berlin");
         assert!(time_zone("Mars Base").is_err());
+        assert!(time_zone("Europe/Atlantis").is_err());
+        assert_eq!(time_zone("UTC").unwrap(), "UTC");
+        for (zone, minutes) in [
+            ("Europe/Berlin", 60),
+            ("America/New_York", -300),
+            ("Asia/Kolkata", 330),
+            ("Australia/Sydney", 600),
+            ("UTC", 0),
+        ] {
+            assert_eq!(standard_utc_offset_minutes(zone), Some(minutes), "{zone}");
+        }
+        assert_eq!(standard_utc_offset_minutes("Europe/Atlantis"), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use domain::{DomainError, DomainResult, Role, UserId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 
 use crate::entities::{identity, session, user};
@@ -189,7 +189,7 @@ impl UserRepository for SeaUserRepository {
         identity: &ExternalIdentity,
     ) -> DomainResult<User> {
         let now = Utc::now();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = crate::db::begin_write(&self.db).await.map_err(internal)?;
         let row = user::ActiveModel {
             id: Set(new.id.0),
             email: Set(new.email.clone()),

@@ -13,7 +13,9 @@ mod errors;
 pub mod migration;
 mod portfolio_repo;
 mod profiles_repo;
+pub mod seed;
 mod sign_in_repo;
+pub mod talent_search;
 mod taxonomy_repo;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -25,6 +27,7 @@ pub use client_profiles_repo::SeaClientProfileRepository;
 pub use db::{Backend, Db, DbSettings, StatementCounter};
 pub use profiles_repo::SeaProfileRepository;
 pub use sign_in_repo::SeaSignInRepository;
+pub use talent_search::SeaTalentIndex;
 pub use taxonomy_repo::SeaTaxonomyRepository;
 
 pub use sea_orm::DbErr;

@@ -7,9 +7,7 @@ use domain::profiles::{Employment, EmploymentId, PortfolioItem, PortfolioItemId,
 use domain::taxonomy::SkillId;
 use domain::{DomainError, DomainResult};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::SeaProfileRepository;
 use crate::entities::{employment, portfolio_item, portfolio_item_skill};
@@ -151,7 +149,9 @@ impl SeaProfileRepository {
         item: &PortfolioItem,
         expected: Option<i64>,
     ) -> DomainResult<Option<PortfolioItem>> {
-        let txn = self.conn().begin().await.map_err(internal)?;
+        let txn = crate::db::begin_write(self.conn())
+            .await
+            .map_err(internal)?;
         let stored = match expected {
             None => {
                 portfolio_item::Entity::insert(Self::item_row(item)?)
@@ -187,7 +187,9 @@ impl SeaProfileRepository {
     }
 
     pub(crate) async fn upsert_item(&self, item: &PortfolioItem) -> DomainResult<PortfolioItem> {
-        let txn = self.conn().begin().await.map_err(internal)?;
+        let txn = crate::db::begin_write(self.conn())
+            .await
+            .map_err(internal)?;
         portfolio_item::Entity::insert(Self::item_row(item)?)
             .on_conflict(
                 sea_orm::sea_query::OnConflict::columns([

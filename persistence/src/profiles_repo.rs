@@ -12,13 +12,14 @@ use domain::profiles::{
 };
 use domain::taxonomy::SkillId;
 use domain::{DomainError, DomainResult, UserId};
-use sea_orm::ActiveValue::Set;
+use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 
-use crate::entities::{freelancer_language, freelancer_link, freelancer_profile, freelancer_skill};
+use crate::entities::{
+    freelancer_language, freelancer_link, freelancer_profile, freelancer_skill, skill, skill_alias,
+};
 use crate::errors::{internal, map_db_err};
 
 const UNIQUE_FIELDS: &[(&str, &str)] = &[("user", "user")];
@@ -87,9 +88,55 @@ fn row(p: &FreelancerProfile) -> freelancer_profile::ActiveModel {
         }),
         moderation_hidden: Set(p.moderation_hidden),
         version: Set(p.version),
+        skills_text: NotSet,
+        // Reputation is not the profile owner's to write.
+        rating_avg: NotSet,
+        review_count: NotSet,
+        utc_offset_minutes: Set(p
+            .location
+            .time_zone
+            .as_deref()
+            .and_then(domain::text::standard_utc_offset_minutes)),
         created_at: Set(p.created_at),
         updated_at: Set(p.updated_at),
     }
+}
+
+/// The row to write: the profile plus the names and aliases of its skills, which free
+/// text searches along with the headline and overview.
+async fn full_row<C: ConnectionTrait>(
+    db: &C,
+    p: &FreelancerProfile,
+) -> DomainResult<freelancer_profile::ActiveModel> {
+    let ids: Vec<uuid::Uuid> = p.skills.iter().map(|s| s.skill_id.0).collect();
+    let mut words = Vec::new();
+    if !ids.is_empty() {
+        let mut names: HashMap<uuid::Uuid, String> = skill::Entity::find()
+            .filter(skill::Column::Id.is_in(ids.clone()))
+            .all(db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect();
+        let mut aliases: HashMap<uuid::Uuid, Vec<String>> = HashMap::new();
+        for a in skill_alias::Entity::find()
+            .filter(skill_alias::Column::SkillId.is_in(ids.clone()))
+            .order_by_asc(skill_alias::Column::AliasKey)
+            .all(db)
+            .await
+            .map_err(internal)?
+        {
+            aliases.entry(a.skill_id).or_default().push(a.alias);
+        }
+        for id in &ids {
+            words.extend(names.remove(id));
+            words.extend(aliases.remove(id).unwrap_or_default());
+        }
+    }
+    let mut model = row(p);
+    model.skills_text = Set(words.join(" "));
+    Ok(model)
 }
 
 /// Writes the profile's lists (after the old ones were deleted).
@@ -229,8 +276,11 @@ impl SeaProfileRepository {
 #[async_trait]
 impl ProfileRepository for SeaProfileRepository {
     async fn create(&self, p: &FreelancerProfile) -> DomainResult<FreelancerProfile> {
-        let txn = self.db.begin().await.map_err(internal)?;
-        freelancer_profile::Entity::insert(row(p))
+        // Read before the transaction: on SQLite a transaction that reads first and then
+        // writes cannot wait for a concurrent writer (it fails "database is locked").
+        let model = full_row(&self.db, p).await?;
+        let txn = crate::db::begin_write(&self.db).await.map_err(internal)?;
+        freelancer_profile::Entity::insert(model)
             .exec_without_returning(&txn)
             .await
             .map_err(|e| map_db_err(e, UNIQUE_FIELDS))?;
@@ -245,11 +295,13 @@ impl ProfileRepository for SeaProfileRepository {
             version: p.version + 1,
             ..p.clone()
         };
-        let txn = self.db.begin().await.map_err(internal)?;
+        // Read before the transaction (see `create`); its first statement is the write.
+        let model = full_row(&self.db, &next).await?;
+        let txn = crate::db::begin_write(&self.db).await.map_err(internal)?;
         // Only if nobody wrote since `p` was read; the row lock this takes makes a
         // concurrent writer wait, then find the version changed.
         let updated = freelancer_profile::Entity::update_many()
-            .set(row(&next))
+            .set(model)
             .filter(freelancer_profile::Column::Id.eq(p.id.0))
             .filter(freelancer_profile::Column::Version.eq(p.version))
             .exec(&txn)

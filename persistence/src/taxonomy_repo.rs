@@ -9,7 +9,7 @@ use domain::taxonomy::{
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::entities::{category, skill, skill_alias};
@@ -268,7 +268,7 @@ impl TaxonomyRepository for SeaTaxonomyRepository {
             ("slug", "slug"),
         ];
         let now = chrono::Utc::now();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = crate::db::begin_write(&self.db).await.map_err(internal)?;
         let model = skill::ActiveModel {
             id: Set(new.id.0),
             slug: Set(new.slug.as_str().to_owned()),

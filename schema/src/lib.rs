@@ -31,6 +31,7 @@ pub struct Query(
     accounts::AccountQuery,
     profiles::query::ProfileQuery,
     profiles::client::ClientProfileQuery,
+    profiles::search::TalentQuery,
     taxonomy::TaxonomyQuery,
 );
 

@@ -45,6 +45,9 @@ const DOMAIN_ALLOWED: &[&str] = &[
     "serde",
     "thiserror",
     "chrono",
+    // chrono's IANA time zone database: time zones are validated and their offsets
+    // computed where the rules live.
+    "chrono-tz",
     "time",
     "uuid",
     "validator",

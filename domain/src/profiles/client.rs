@@ -140,17 +140,10 @@ impl ClientProfileInput {
         match self.country {
             Change::Keep => {}
             Change::Clear => next.country = None,
-            Change::Set(c) => {
-                let c = c.trim().to_ascii_uppercase();
-                if super::codes::is_country(&c) {
-                    next.country = Some(c);
-                } else {
-                    errors.push(FieldError::validation(
-                        &["country"],
-                        "must be an ISO 3166-1 alpha-2 code such as DE",
-                    ));
-                }
-            }
+            Change::Set(c) => match super::codes::country(&c) {
+                Ok(c) => next.country = Some(c),
+                Err(m) => errors.push(FieldError::validation(&["country"], m)),
+            },
         }
         match self.city {
             Change::Keep => {}

@@ -44,6 +44,26 @@ pub(crate) fn is_language(code: &str) -> bool {
     LANGUAGES.binary_search(&code).is_ok()
 }
 
+/// A country code as a client typed it (any case, spaces around), normalised.
+pub(crate) fn country(raw: &str) -> Result<String, String> {
+    let code = raw.trim().to_ascii_uppercase();
+    if is_country(&code) {
+        Ok(code)
+    } else {
+        Err("must be an ISO 3166-1 alpha-2 code such as DE".into())
+    }
+}
+
+/// A language code as a client typed it, normalised.
+pub(crate) fn language(raw: &str) -> Result<String, String> {
+    let code = raw.trim().to_ascii_lowercase();
+    if is_language(&code) {
+        Ok(code)
+    } else {
+        Err("must be an ISO 639-1 code such as en".into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

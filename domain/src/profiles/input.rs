@@ -161,17 +161,10 @@ impl ProfileInput {
         match self.country {
             Change::Keep => {}
             Change::Clear => next.location.country = None,
-            Change::Set(c) => {
-                let c = c.trim().to_ascii_uppercase();
-                if super::codes::is_country(&c) {
-                    next.location.country = Some(c);
-                } else {
-                    errors.push(FieldError::validation(
-                        &["country"],
-                        "must be an ISO 3166-1 alpha-2 code such as DE",
-                    ));
-                }
-            }
+            Change::Set(c) => match super::codes::country(&c) {
+                Ok(c) => next.location.country = Some(c),
+                Err(m) => errors.push(FieldError::validation(&["country"], m)),
+            },
         }
         match self.city {
             Change::Keep => {}
@@ -228,13 +221,14 @@ fn parse_languages(list: Vec<LanguageInput>) -> Result<Vec<SpokenLanguage>, Vec<
     let mut out = Vec::new();
     for (i, l) in list.into_iter().enumerate() {
         let i = i.to_string();
-        let code = l.code.trim().to_ascii_lowercase();
-        if !super::codes::is_language(&code) {
-            errors.push(FieldError::validation(
-                &["languages", &i, "code"],
-                "must be an ISO 639-1 code such as en",
-            ));
-        } else if !seen.insert(code.clone()) {
+        let code = match super::codes::language(&l.code) {
+            Ok(code) => code,
+            Err(m) => {
+                errors.push(FieldError::validation(&["languages", &i, "code"], m));
+                continue;
+            }
+        };
+        if !seen.insert(code.clone()) {
             errors.push(FieldError::validation(
                 &["languages", &i, "code"],
                 format!("`{code}` is listed twice"),

@@ -9,6 +9,7 @@ mod model;
 mod policy;
 mod portfolio;
 mod ports;
+mod search;
 mod service;
 
 pub use client::{ClientProfile, ClientProfileId, ClientProfileInput, ClientStats, CompanySize};
@@ -25,4 +26,9 @@ pub use portfolio::{
     Employment, EmploymentId, EmploymentInput, PortfolioItem, PortfolioItemId, PortfolioItemInput,
 };
 pub use ports::{ClientProfileRepository, ProfileRepository};
+pub use search::{
+    LanguageRequirement, LanguageRequirementInput, RateRange, ResultOrder, SearchWords,
+    TalentCursor, TalentFilter, TalentHit, TalentIndex, TalentSearch, TalentSearchService,
+    TalentSort,
+};
 pub use service::ProfileService;

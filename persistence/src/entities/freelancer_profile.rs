@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "freelancer_profiles")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -19,6 +19,13 @@ pub struct Model {
     pub visibility: String,
     pub moderation_hidden: bool,
     pub version: i64,
+    /// Names and aliases of the profile's skills, for full-text search.
+    pub skills_text: String,
+    /// Standard UTC offset of `time_zone`, for time-zone ranges in search.
+    pub utc_offset_minutes: Option<i16>,
+    /// Reputation, written only by reputation recomputation (never by profile saves).
+    pub rating_avg: Option<f64>,
+    pub review_count: i64,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

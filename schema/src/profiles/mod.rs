@@ -6,4 +6,5 @@ pub(crate) mod loaders;
 pub(crate) mod mutation;
 pub(crate) mod portfolio;
 pub(crate) mod query;
+pub(crate) mod search;
 pub(crate) mod types;

@@ -1,0 +1,121 @@
+//! `hireql seed` and `hireql bench`: demo data, and timings of typical talent searches
+//! on whatever database the settings name.
+
+use std::time::{Duration, Instant};
+
+use domain::pagination::PageRequest;
+use domain::profiles::TalentCursor;
+use indicatif::{ProgressBar, ProgressStyle};
+use persistence::Db;
+use persistence::talent_search::{explain, full_scans, search_statement, typical_searches};
+use sea_orm::ConnectionTrait;
+
+use crate::{Application, Settings};
+
+type Failure = Box<dyn std::error::Error>;
+
+/// Writes `profiles` demo profiles, with a progress bar on a terminal.
+pub async fn seed(settings: &Settings, profiles: u64, seed: u64) -> Result<(), Failure> {
+    let db = Db::connect(&settings.db_settings()).await?;
+    db.migrate_up().await?;
+    let bar = ProgressBar::new(profiles);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} seeding profiles [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)",
+        )?
+        .progress_chars("=> "),
+    );
+    let started = Instant::now();
+    let written =
+        persistence::seed::seed_profiles(&db, profiles, seed, &|n| bar.set_position(n)).await?;
+    bar.finish_and_clear();
+    // Fresh statistics, so the planner knows the new data at once.
+    db.connection().execute_unprepared("ANALYZE").await?;
+    println!(
+        "seeded {written} freelancer profiles in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    // Nearest rank.
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Runs each typical search `runs` times (first page of 20 and the page after it, each
+/// with its profiles loaded as a request would) and prints p50 / p99, and whether its
+/// plan reads any table in full. Fails when a plan does.
+pub async fn search(settings: &Settings, runs: usize) -> Result<(), Failure> {
+    let db = Db::connect(&settings.db_settings()).await?;
+    let conn = db.connection();
+    let backend = conn.get_database_backend();
+    let profiles = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            backend,
+            "SELECT COUNT(*) AS n FROM freelancer_profiles",
+        ))
+        .await?
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    let services = Application::services(settings).await?;
+    let actor = domain::Actor::Anonymous;
+    println!("{profiles} profiles on {backend:?}; {runs} runs per search\n");
+    println!(
+        "{:<52} {:>9} {:>9} {:>9}  plan",
+        "search", "p50 ms", "p99 ms", "results"
+    );
+    let mut scans = 0;
+    for (name, filter, order) in typical_searches() {
+        let first = PageRequest::<TalentCursor>::new(Some(20), None)?;
+        let plan = explain(conn, search_statement(backend, &filter, order, &first)).await?;
+        let full = full_scans(&plan);
+        scans += full.len();
+        let mut times = Vec::with_capacity(runs);
+        let mut found = 0;
+        for _ in 0..runs {
+            let started = Instant::now();
+            let page = services
+                .talent
+                .search(&actor, &filter, order, &first)
+                .await?;
+            let ids: Vec<_> = page.items.iter().map(|h| h.id).collect();
+            found = services.profiles.by_ids(&actor, &ids).await?.len();
+            times.push(started.elapsed());
+        }
+        times.sort();
+        println!(
+            "{name:<52} {:>9.2} {:>9.2} {found:>9}  {}",
+            percentile(&times, 50.0).as_secs_f64() * 1000.0,
+            percentile(&times, 99.0).as_secs_f64() * 1000.0,
+            if full.is_empty() {
+                "indexes only".to_owned()
+            } else {
+                format!("FULL SCAN: {}", full.join("; "))
+            }
+        );
+    }
+    if scans > 0 {
+        return Err(format!("{scans} plan lines read a whole table").into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let times: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&times, 50.0), Duration::from_millis(50));
+        assert_eq!(percentile(&times, 99.0), Duration::from_millis(99));
+        assert_eq!(percentile(&times[..1], 99.0), Duration::from_millis(1));
+        assert_eq!(percentile(&[], 50.0), Duration::ZERO);
+    }
+}

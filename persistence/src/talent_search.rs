@@ -1,0 +1,595 @@
+//! Talent search on SQL: one statement per page, built from the filter, using the
+//! full-text index of each back end (PostgreSQL `tsvector` + GIN, SQLite FTS5) and keyset
+//! pagination on the order's key columns (never offsets).
+
+use async_trait::async_trait;
+use domain::pagination::{Page, PageRequest};
+use domain::profiles::{
+    LanguageLevel, ProfileId, ResultOrder, TalentCursor, TalentFilter, TalentHit, TalentIndex,
+};
+use domain::{DomainError, DomainResult};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
+use uuid::Uuid;
+
+use crate::errors::internal;
+
+#[derive(Clone)]
+pub struct SeaTalentIndex {
+    db: DatabaseConnection,
+}
+
+impl SeaTalentIndex {
+    pub fn new(db: &crate::Db) -> Self {
+        Self {
+            db: db.connection().clone(),
+        }
+    }
+}
+
+/// SQL text with its bound values, in the back end's placeholder style.
+struct Sql {
+    backend: DbBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            text: String::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Binds a value and returns its placeholder.
+    fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
+        }
+    }
+
+    fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    fn list<T: Into<Value> + Clone>(&mut self, items: &[T]) -> String {
+        items
+            .iter()
+            .map(|i| self.bind(i.clone()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn statement(self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text, self.values)
+    }
+}
+
+fn level_key(level: LanguageLevel) -> &'static str {
+    match level {
+        LanguageLevel::Basic => "BASIC",
+        LanguageLevel::Conversational => "CONVERSATIONAL",
+        LanguageLevel::Fluent => "FLUENT",
+        LanguageLevel::Native => "NATIVE",
+    }
+}
+
+/// The stored language levels at or above `min`.
+fn levels_from(min: LanguageLevel) -> Vec<String> {
+    [
+        LanguageLevel::Basic,
+        LanguageLevel::Conversational,
+        LanguageLevel::Fluent,
+        LanguageLevel::Native,
+    ]
+    .into_iter()
+    .skip_while(|l| *l != min)
+    .map(|l| level_key(l).to_owned())
+    .collect()
+}
+
+/// The text query in the back end's syntax: every word must match, the last one also
+/// as a prefix. Words hold only letters and digits, so nothing in them is syntax.
+fn text_query(backend: DbBackend, words: &[String]) -> String {
+    let last = words.len().saturating_sub(1);
+    let parts = words.iter().enumerate().map(|(i, w)| match backend {
+        DbBackend::Postgres if i == last => format!("{w}:*"),
+        DbBackend::Postgres => w.clone(),
+        _ if i == last => format!("\"{w}\"*"),
+        _ => format!("\"{w}\""),
+    });
+    match backend {
+        DbBackend::Postgres => parts.collect::<Vec<_>>().join(" & "),
+        _ => parts.collect::<Vec<_>>().join(" "),
+    }
+}
+
+/// One key column of an order: its SQL expression and its alias in the result.
+struct Key {
+    expr: String,
+    alias: &'static str,
+}
+
+/// The key columns of `order` (the profile ID always comes last) and whether they
+/// descend.
+fn keys(backend: DbBackend, order: ResultOrder, query: Option<&str>) -> (Vec<Key>, bool) {
+    let key = |expr: String, alias| Key { expr, alias };
+    match order {
+        ResultOrder::Rank => {
+            let q = query.unwrap_or_default();
+            let expr = match backend {
+                DbBackend::Postgres => {
+                    format!("-(ts_rank(p.search_vector, to_tsquery('english', {q}))::float8)")
+                }
+                _ => "bm25(freelancer_profiles_fts, 10.0, 6.0, 1.0)".to_owned(),
+            };
+            (vec![key(expr, "k_rank")], false)
+        }
+        ResultOrder::Rate => (
+            vec![
+                key(
+                    "CASE WHEN p.rate_minor IS NULL THEN 1 ELSE 0 END".into(),
+                    "k_missing",
+                ),
+                key("COALESCE(p.rate_currency, '')".into(), "k_currency"),
+                key("COALESCE(p.rate_minor, 0)".into(), "k_minor"),
+            ],
+            false,
+        ),
+        ResultOrder::Rating => (
+            vec![
+                key("-COALESCE(p.rating_avg, 0.0)".into(), "k_rating"),
+                key("-p.review_count".into(), "k_reviews"),
+            ],
+            false,
+        ),
+        ResultOrder::Newest => (vec![key("p.created_at".into(), "k_created")], true),
+    }
+}
+
+/// The values of a cursor, in key order, then the ID.
+fn cursor_values(cursor: &TalentCursor) -> Vec<Value> {
+    match cursor {
+        TalentCursor::Rank { rank, id } => vec![(*rank).into(), (*id).into()],
+        TalentCursor::Rate {
+            has_rate,
+            currency,
+            minor,
+            id,
+        } => vec![
+            i32::from(!*has_rate).into(),
+            currency.clone().into(),
+            (*minor).into(),
+            (*id).into(),
+        ],
+        TalentCursor::Rating {
+            rating,
+            reviews,
+            id,
+        } => vec![(*rating).into(), (*reviews).into(), (*id).into()],
+        TalentCursor::Newest { at, id } => vec![(*at).into(), (*id).into()],
+    }
+}
+
+fn read_cursor(order: ResultOrder, row: &QueryResult) -> Result<TalentCursor, sea_orm::DbErr> {
+    let id: Uuid = row.try_get("", "id")?;
+    Ok(match order {
+        ResultOrder::Rank => TalentCursor::Rank {
+            rank: row.try_get("", "k_rank")?,
+            id,
+        },
+        ResultOrder::Rate => TalentCursor::Rate {
+            has_rate: row.try_get::<i32>("", "k_missing")? == 0,
+            currency: row.try_get("", "k_currency")?,
+            minor: row.try_get("", "k_minor")?,
+            id,
+        },
+        ResultOrder::Rating => TalentCursor::Rating {
+            rating: row.try_get("", "k_rating")?,
+            reviews: row.try_get("", "k_reviews")?,
+            id,
+        },
+        ResultOrder::Newest => TalentCursor::Newest {
+            at: row.try_get("", "k_created")?,
+            id,
+        },
+    })
+}
+
+/// `FROM ... WHERE ...` for public profiles matching `filter`. On PostgreSQL the text
+/// query is bound once and its placeholder returned, for the rank expression.
+fn from_where(sql: &mut Sql, filter: &TalentFilter) -> Option<String> {
+    let backend = sql.backend;
+    let query = filter.text.as_ref().map(|t| text_query(backend, t.words()));
+    let mut tsquery = None;
+    match (&query, backend) {
+        (Some(_), DbBackend::Postgres) | (None, _) => sql.push(" FROM freelancer_profiles p"),
+        (Some(_), _) => sql.push(
+            " FROM freelancer_profiles_fts \
+             JOIN freelancer_search_keys sk ON sk.rowid = freelancer_profiles_fts.rowid \
+             JOIN freelancer_profiles p ON p.id = sk.profile_id",
+        ),
+    }
+    // Suspended owners are few: an anti-join on the partial index of them.
+    sql.push(" WHERE p.visibility = 'VISIBLE'");
+    let hidden = sql.bind(false);
+    sql.push(&format!(
+        " AND p.moderation_hidden = {hidden} AND NOT EXISTS (SELECT 1 FROM users u \
+         WHERE u.id = p.user_id AND u.status <> 'ACTIVE')"
+    ));
+    if let Some(q) = query {
+        let q = sql.bind(q);
+        match backend {
+            DbBackend::Postgres => {
+                sql.push(&format!(
+                    " AND p.search_vector @@ to_tsquery('english', {q})"
+                ));
+                tsquery = Some(q);
+            }
+            _ => sql.push(&format!(" AND freelancer_profiles_fts MATCH {q}")),
+        }
+    }
+    let level = i16::from(filter.min_skill_level);
+    for skill in &filter.skills_all {
+        let (s, l) = (sql.bind(skill.0), sql.bind(level));
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM freelancer_skills fs WHERE fs.profile_id = p.id \
+             AND fs.skill_id = {s} AND fs.level >= {l})"
+        ));
+    }
+    if !filter.skills_any.is_empty() {
+        let ids: Vec<Uuid> = filter.skills_any.iter().map(|s| s.0).collect();
+        let (s, l) = (sql.list(&ids), sql.bind(level));
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM freelancer_skills fs WHERE fs.profile_id = p.id \
+             AND fs.skill_id IN ({s}) AND fs.level >= {l})"
+        ));
+    }
+    if let Some(rate) = &filter.rate {
+        let c = sql.bind(rate.currency.code());
+        sql.push(&format!(" AND p.rate_currency = {c}"));
+        if let Some(min) = rate.min_minor {
+            let m = sql.bind(min);
+            sql.push(&format!(" AND p.rate_minor >= {m}"));
+        }
+        if let Some(max) = rate.max_minor {
+            let m = sql.bind(max);
+            sql.push(&format!(" AND p.rate_minor <= {m}"));
+        }
+    }
+    if let Some(hours) = filter.min_hours_per_week {
+        let h = sql.bind(i16::from(hours));
+        sql.push(&format!(" AND p.hours_per_week >= {h}"));
+    }
+    if let Some(day) = filter.available_by {
+        let d = sql.bind(day);
+        sql.push(&format!(
+            " AND (p.available_from IS NULL OR p.available_from <= {d})"
+        ));
+    }
+    if let Some((min, max)) = filter.utc_offset {
+        let (a, b) = (sql.bind(min), sql.bind(max));
+        sql.push(&format!(" AND p.utc_offset_minutes BETWEEN {a} AND {b}"));
+    }
+    for lang in &filter.languages {
+        let c = sql.bind(lang.code.clone());
+        let levels = sql.list(&levels_from(lang.min_level));
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM freelancer_languages fl WHERE fl.profile_id = p.id \
+             AND fl.code = {c} AND fl.level IN ({levels}))"
+        ));
+    }
+    if !filter.countries.is_empty() {
+        let list = sql.list(&filter.countries);
+        sql.push(&format!(" AND p.country IN ({list})"));
+    }
+    if let Some(rating) = filter.min_rating {
+        let r = sql.bind(rating);
+        sql.push(&format!(" AND p.rating_avg >= {r}"));
+    }
+    tsquery
+}
+
+/// The statement for one page: exactly what `search` runs (tests EXPLAIN it).
+pub fn search_statement(
+    backend: DbBackend,
+    filter: &TalentFilter,
+    order: ResultOrder,
+    page: &PageRequest<TalentCursor>,
+) -> Statement {
+    let mut inner = Sql::new(backend);
+    // The keys need the text query's placeholder, which is bound inside `from_where`:
+    // write the WHERE part first, then put the SELECT list in front of it.
+    let tsquery = from_where(&mut inner, filter);
+    let (keys, descending) = keys(backend, order, tsquery.as_deref());
+    let select: Vec<String> = std::iter::once("p.id AS id".to_owned())
+        .chain(keys.iter().map(|k| format!("{} AS {}", k.expr, k.alias)))
+        .collect();
+    let mut sql = Sql {
+        backend,
+        text: format!(
+            "SELECT t.* FROM (SELECT {}{}) t",
+            select.join(", "),
+            inner.text
+        ),
+        values: inner.values,
+    };
+    let columns: Vec<String> = keys
+        .iter()
+        .map(|k| format!("t.{}", k.alias))
+        .chain(std::iter::once("t.id".to_owned()))
+        .collect();
+    if let Some(after) = page.after() {
+        let values = cursor_values(after);
+        let bound: Vec<String> = values.into_iter().map(|v| sql.bind(v)).collect();
+        sql.push(&format!(
+            " WHERE ({}) {} ({})",
+            columns.join(", "),
+            if descending { "<" } else { ">" },
+            bound.join(", ")
+        ));
+    }
+    let direction = if descending { "DESC" } else { "ASC" };
+    let order_by: Vec<String> = columns.iter().map(|c| format!("{c} {direction}")).collect();
+    let limit = sql.bind(i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX));
+    sql.push(&format!(" ORDER BY {} LIMIT {limit}", order_by.join(", ")));
+    sql.statement()
+}
+
+/// Counts what `filter` matches.
+pub fn count_statement(backend: DbBackend, filter: &TalentFilter) -> Statement {
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT COUNT(*) AS n");
+    from_where(&mut sql, filter);
+    sql.statement()
+}
+
+#[async_trait]
+impl TalentIndex for SeaTalentIndex {
+    async fn search(
+        &self,
+        filter: &TalentFilter,
+        order: ResultOrder,
+        page: &PageRequest<TalentCursor>,
+    ) -> DomainResult<Page<TalentHit>> {
+        if page.first() == 0 {
+            return Ok(Page {
+                items: Vec::new(),
+                has_next_page: false,
+            });
+        }
+        let backend = self.db.get_database_backend();
+        let rows = self
+            .db
+            .query_all_raw(search_statement(backend, filter, order, page))
+            .await
+            .map_err(internal)?;
+        let hits = rows
+            .iter()
+            .map(|row| {
+                let cursor = read_cursor(order, row).map_err(internal)?;
+                Ok(TalentHit {
+                    id: ProfileId(cursor.id()),
+                    cursor,
+                })
+            })
+            .collect::<DomainResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(hits, page))
+    }
+
+    async fn count(&self, filter: &TalentFilter) -> DomainResult<u64> {
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(count_statement(backend, filter))
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| DomainError::internal("COUNT returned no row"))?;
+        let n: i64 = row.try_get("", "n").map_err(internal)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+/// The searches clients run most, over seeded data: what the benchmark times and whose
+/// plans must use indexes.
+pub fn typical_searches() -> Vec<(&'static str, TalentFilter, ResultOrder)> {
+    use domain::money::Currency;
+    use domain::profiles::{LanguageRequirement, RateRange, SearchWords};
+    use domain::taxonomy::SkillId;
+    let skill = |slug: &str| SkillId(crate::migration::skill_id(slug));
+    let words = |t: &str| SearchWords::parse(t).ok().flatten();
+    let base = TalentFilter {
+        min_skill_level: 1,
+        ..TalentFilter::default()
+    };
+    vec![
+        ("newest, no filter", base.clone(), ResultOrder::Newest),
+        ("best rated, no filter", base.clone(), ResultOrder::Rating),
+        (
+            "text \"postgres\", relevance",
+            TalentFilter {
+                text: words("postgres"),
+                ..base.clone()
+            },
+            ResultOrder::Rank,
+        ),
+        (
+            "text \"senior kubernetes\", relevance",
+            TalentFilter {
+                text: words("senior kubernetes"),
+                ..base.clone()
+            },
+            ResultOrder::Rank,
+        ),
+        (
+            "skills rust AND postgresql at level 4+, newest",
+            TalentFilter {
+                skills_all: vec![skill("rust"), skill("postgresql")],
+                min_skill_level: 4,
+                ..base.clone()
+            },
+            ResultOrder::Newest,
+        ),
+        (
+            "skills go OR rust, best rated",
+            TalentFilter {
+                skills_any: vec![skill("go"), skill("rust")],
+                ..base.clone()
+            },
+            ResultOrder::Rating,
+        ),
+        (
+            "EUR 50-90 an hour, cheapest",
+            TalentFilter {
+                rate: Currency::parse("EUR").ok().map(|currency| RateRange {
+                    currency,
+                    min_minor: Some(5_000),
+                    max_minor: Some(9_000),
+                }),
+                ..base.clone()
+            },
+            ResultOrder::Rate,
+        ),
+        (
+            "UTC-3..+2, fluent English, rating 4+, best rated",
+            TalentFilter {
+                utc_offset: Some((-180, 120)),
+                languages: vec![LanguageRequirement {
+                    code: "en".into(),
+                    min_level: LanguageLevel::Fluent,
+                }],
+                min_rating: Some(4.0),
+                ..base.clone()
+            },
+            ResultOrder::Rating,
+        ),
+        (
+            "text \"api\" + skill python + 30h/week, relevance",
+            TalentFilter {
+                text: words("api"),
+                skills_all: vec![skill("python")],
+                min_hours_per_week: Some(30),
+                ..base
+            },
+            ResultOrder::Rank,
+        ),
+    ]
+}
+
+/// The query plan of a statement, one line per row (`EXPLAIN` on PostgreSQL, `EXPLAIN
+/// QUERY PLAN` on SQLite).
+pub async fn explain(
+    db: &DatabaseConnection,
+    statement: Statement,
+) -> Result<Vec<String>, sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let (prefix, column) = match backend {
+        DbBackend::Postgres => ("EXPLAIN ", "QUERY PLAN"),
+        _ => ("EXPLAIN QUERY PLAN ", "detail"),
+    };
+    let sql = format!("{prefix}{}", statement.sql);
+    let rows = db.query_all_raw(Statement { sql, ..statement }).await?;
+    rows.iter()
+        .map(|r| r.try_get::<String>("", column))
+        .collect()
+}
+
+/// The plan lines that read a whole table of profiles (or their skills or languages)
+/// row by row: what an indexed search must not do.
+pub fn full_scans(plan: &[String]) -> Vec<String> {
+    const TABLES: &[&str] = &[
+        "users",
+        "freelancer_profiles",
+        "freelancer_skills",
+        "freelancer_languages",
+    ];
+    plan.iter()
+        .filter(|line| {
+            let l = line.trim_start_matches([' ', '-', '>']).trim();
+            // PostgreSQL: "Seq Scan on freelancer_profiles p".
+            TABLES.iter().any(|t| l.starts_with(&format!("Seq Scan on {t} ")) || l == format!("Seq Scan on {t}"))
+                // SQLite: "SCAN p" (no index); "SCAN p USING INDEX ..." walks an index.
+                || ((l.starts_with("SCAN ") && !l.contains(" USING "))
+                    && !l.starts_with("SCAN freelancer_profiles_fts")
+                    && !l.contains("VIRTUAL TABLE"))
+        })
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::testing::{TestDatabase, backends};
+
+    /// On 100,000 seeded profiles every typical search runs on indexes, never reading a
+    /// whole table of profiles, skills or languages.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn typical_searches_use_indexes_on_100k_profiles() {
+        for backend in backends() {
+            let (_guard, db) = TestDatabase::migrated(backend).await;
+            crate::seed::seed_profiles(&db, 100_000, 7, &|_| {})
+                .await
+                .unwrap();
+            // Planner statistics, as autovacuum (PostgreSQL) or `PRAGMA optimize` would.
+            db.connection().execute_unprepared("ANALYZE").await.unwrap();
+            let page = PageRequest::new(Some(20), None).unwrap();
+            let conn = db.connection();
+            for (name, filter, order) in typical_searches() {
+                let statement =
+                    search_statement(conn.get_database_backend(), &filter, order, &page);
+                let plan = explain(conn, statement).await.unwrap();
+                println!("{backend:?} {name}:\n{}\n", plan.join("\n"));
+                assert!(
+                    full_scans(&plan).is_empty(),
+                    "{backend:?} {name}: full scan in\n{}",
+                    plan.join("\n")
+                );
+                let hits = SeaTalentIndex { db: conn.clone() }
+                    .search(&filter, order, &page)
+                    .await
+                    .unwrap();
+                assert!(!hits.items.is_empty(), "{backend:?} {name}: no results");
+            }
+        }
+    }
+
+    #[test]
+    fn full_scans_are_recognised() {
+        let pg = vec![
+            "Limit  (cost=0.29..1.10 rows=20 width=24)".to_owned(),
+            "  ->  Seq Scan on freelancer_profiles p  (cost=0.00..4.00 rows=100 width=24)"
+                .to_owned(),
+            "  ->  Index Scan using ix_freelancer_profiles_created on freelancer_profiles p"
+                .to_owned(),
+        ];
+        assert_eq!(full_scans(&pg).len(), 1);
+        let sqlite = vec![
+            "SCAN p".to_owned(),
+            "SCAN p USING INDEX ix_freelancer_profiles_created".to_owned(),
+            "SCAN freelancer_profiles_fts VIRTUAL TABLE INDEX 0:M1".to_owned(),
+            "SEARCH u USING INDEX sqlite_autoindex_users_1 (id=?)".to_owned(),
+        ];
+        assert_eq!(full_scans(&sqlite), vec!["SCAN p".to_owned()]);
+    }
+
+    #[test]
+    fn text_queries_quote_every_word() {
+        let words = ["rust".to_owned(), "postgr".to_owned()];
+        assert_eq!(text_query(DbBackend::Postgres, &words), "rust & postgr:*");
+        assert_eq!(
+            text_query(DbBackend::Sqlite, &words),
+            "\"rust\" \"postgr\"*"
+        );
+    }
+
+    #[test]
+    fn language_levels_at_or_above() {
+        assert_eq!(levels_from(LanguageLevel::Fluent), ["FLUENT", "NATIVE"]);
+        assert_eq!(levels_from(LanguageLevel::Basic).len(), 4);
+    }
+}
