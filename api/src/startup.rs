@@ -11,9 +11,9 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use domain::Services;
 use persistence::cache::{Cache, MemoryCache, RedisCache, RedisSettings};
 use persistence::{
-    CachedSessionRepository, CachedTaxonomyRepository, Db, SeaClientProfileRepository,
-    SeaProfileRepository, SeaSessionRepository, SeaSignInRepository, SeaTaxonomyRepository,
-    SeaUserRepository,
+    CachedSessionRepository, CachedTaxonomyRepository, Db, SeaAgencyRepository,
+    SeaClientProfileRepository, SeaProfileRepository, SeaSessionRepository, SeaSignInRepository,
+    SeaTaxonomyRepository, SeaUserRepository,
 };
 use secrecy::ExposeSecret;
 
@@ -85,6 +85,7 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
             sign_ins: Arc::new(SeaSignInRepository::new(db)),
             profiles: Arc::new(SeaProfileRepository::new(db)),
             clients: Arc::new(SeaClientProfileRepository::new(db)),
+            agencies: Arc::new(SeaAgencyRepository::new(db)),
             code_host,
         },
         settings.session_limits(),

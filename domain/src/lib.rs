@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod agencies;
 pub mod error;
 pub mod money;
 pub mod pagination;
@@ -23,6 +24,7 @@ pub struct Services {
     pub accounts: accounts::AccountService,
     pub profiles: profiles::ProfileService,
     pub clients: profiles::ClientProfileService,
+    pub agencies: agencies::AgencyService,
 }
 
 /// The adapters the domain runs on (storage, outside services), wired by the api crate.
@@ -33,6 +35,7 @@ pub struct Ports {
     pub sign_ins: Arc<dyn accounts::SignInRepository>,
     pub profiles: Arc<dyn profiles::ProfileRepository>,
     pub clients: Arc<dyn profiles::ClientProfileRepository>,
+    pub agencies: Arc<dyn agencies::AgencyRepository>,
     /// Where public repositories are imported from; `None` turns the import off.
     pub code_host: Option<Arc<dyn profiles::CodeHost>>,
 }
@@ -41,6 +44,11 @@ impl Services {
     pub fn new(ports: Ports, session_limits: accounts::SessionLimits) -> Self {
         Self {
             clients: profiles::ClientProfileService::new(ports.clients),
+            agencies: agencies::AgencyService::new(
+                ports.agencies,
+                ports.profiles.clone(),
+                ports.taxonomy.clone(),
+            ),
             profiles: profiles::ProfileService::new(
                 ports.profiles,
                 ports.taxonomy.clone(),

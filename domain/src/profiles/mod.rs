@@ -2,14 +2,14 @@
 
 mod client;
 mod client_service;
-mod codes;
+pub(crate) mod codes;
 mod github;
-mod input;
+pub(crate) mod input;
 mod model;
-mod policy;
+pub(crate) mod policy;
 mod portfolio;
 mod ports;
-mod service;
+pub(crate) mod service;
 
 pub use client::{ClientProfile, ClientProfileId, ClientProfileInput, ClientStats, CompanySize};
 pub use client_service::ClientProfileService;

@@ -11,6 +11,7 @@ mod m20261129_000004_create_sign_ins;
 mod m20261129_000005_create_freelancer_profiles;
 mod m20261129_000006_create_portfolio;
 mod m20261129_000007_create_client_profiles;
+mod m20261129_000008_create_agencies;
 mod seed_data;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_create_freelancer_profiles::Migration),
             Box::new(m20261129_000006_create_portfolio::Migration),
             Box::new(m20261129_000007_create_client_profiles::Migration),
+            Box::new(m20261129_000008_create_agencies::Migration),
         ]
     }
 }
