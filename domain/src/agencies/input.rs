@@ -227,7 +227,7 @@ mod tests {
         let errors = AgencyInput {
             name: Some("x".into()),
             headline: Some("h".repeat(MAX_HEADLINE + 1)),
-            overview: Some(format!("a\u{7}b")),
+            overview: Some("a\u{7}b".to_string()),
             website: Change::Set("ftp://acme.example".into()),
             country: Change::Set("XX".into()),
             skills: Some(vec![
