@@ -135,6 +135,16 @@ impl DomainError {
         )])
     }
 
+    /// The object is not in a state that allows the change: a user error on `field`
+    /// with the code `INVALID_STATE` (e.g. the last owner leaving their agency).
+    pub fn invalid_state_at(field: &[&str], message: impl Into<String>) -> Self {
+        DomainError::Validation(vec![FieldError::new(
+            field,
+            ErrorCode::InvalidState,
+            message,
+        )])
+    }
+
     pub fn conflict(field: &[&str], message: impl Into<String>) -> Self {
         DomainError::Conflict(vec![FieldError::new(field, ErrorCode::Conflict, message)])
     }

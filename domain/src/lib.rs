@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod agencies;
 pub mod error;
 pub mod money;
 pub mod pagination;
@@ -24,6 +25,7 @@ pub struct Services {
     pub profiles: profiles::ProfileService,
     pub clients: profiles::ClientProfileService,
     pub talent: profiles::TalentSearchService,
+    pub agencies: agencies::AgencyService,
 }
 
 /// The adapters the domain runs on (storage, outside services), wired by the api crate.
@@ -36,6 +38,7 @@ pub struct Ports {
     pub clients: Arc<dyn profiles::ClientProfileRepository>,
     /// Full-text talent search over public profiles.
     pub talent: Arc<dyn profiles::TalentIndex>,
+    pub agencies: Arc<dyn agencies::AgencyRepository>,
     /// Where public repositories are imported from; `None` turns the import off.
     pub code_host: Option<Arc<dyn profiles::CodeHost>>,
 }
@@ -45,6 +48,11 @@ impl Services {
         Self {
             clients: profiles::ClientProfileService::new(ports.clients),
             talent: profiles::TalentSearchService::new(ports.talent, ports.taxonomy.clone()),
+            agencies: agencies::AgencyService::new(
+                ports.agencies,
+                ports.profiles.clone(),
+                ports.taxonomy.clone(),
+            ),
             profiles: profiles::ProfileService::new(
                 ports.profiles,
                 ports.taxonomy.clone(),

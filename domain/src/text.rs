@@ -114,6 +114,20 @@ pub fn https_url_on(url: &str, hosts: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
+/// A website: an `https://` URL as [`https_url_on`] accepts it (any host), or the same
+/// with `http://` (many small firms still serve plain http).
+pub fn web_url(url: &str) -> Result<(), String> {
+    let as_https = match url.strip_prefix("http://") {
+        Some(rest) => format!("https://{rest}"),
+        None => url.to_owned(),
+    };
+    https_url_on(&as_https, &[]).map_err(|m| {
+        m.replace("an https:// URL", "an http:// or https:// URL")
+            .replace("a valid https:// URL", "a valid http:// or https:// URL")
+            .replace("default https port", "default port")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +185,10 @@ mod tests {
         assert!(https_url_on("https://evil.example@github.com/", &["github.com"]).is_err());
         assert!(https_url_on("https://img.example/a.png", &[]).is_ok());
         assert!(https_url_on("https://", &[]).is_err());
+        assert!(web_url("http://acme.example").is_ok());
+        assert!(web_url("https://acme.example/about").is_ok());
+        assert!(web_url("ftp://acme.example").is_err());
+        assert!(web_url("javascript:alert(1)").is_err());
+        assert!(web_url("http://user@acme.example").is_err());
     }
 }

@@ -3,6 +3,7 @@
 //! in-process implementations.
 
 mod accounts_repo;
+mod agencies_repo;
 pub mod cache;
 mod cached_sessions;
 mod cached_taxonomy;
@@ -21,6 +22,7 @@ mod taxonomy_repo;
 pub mod testing;
 
 pub use accounts_repo::{SeaSessionRepository, SeaUserRepository};
+pub use agencies_repo::SeaAgencyRepository;
 pub use cached_sessions::CachedSessionRepository;
 pub use cached_taxonomy::CachedTaxonomyRepository;
 pub use client_profiles_repo::SeaClientProfileRepository;

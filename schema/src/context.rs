@@ -19,7 +19,13 @@ impl RequestContext {
         let loaders = TaxonomyLoaders::new(services.clone(), self.actor.clone());
         let profiles =
             crate::profiles::loaders::ProfileLoaders::new(services.clone(), self.actor.clone());
-        request.data(loaders).data(profiles).data(self)
+        let agencies =
+            crate::agencies::loaders::AgencyLoaders::new(services.clone(), self.actor.clone());
+        request
+            .data(loaders)
+            .data(profiles)
+            .data(agencies)
+            .data(self)
     }
 
     /// The same for a WebSocket connection: loaders live as long as the connection.
@@ -27,6 +33,10 @@ impl RequestContext {
         let mut data = Data::default();
         data.insert(TaxonomyLoaders::new(services.clone(), self.actor.clone()));
         data.insert(crate::profiles::loaders::ProfileLoaders::new(
+            services.clone(),
+            self.actor.clone(),
+        ));
+        data.insert(crate::agencies::loaders::AgencyLoaders::new(
             services.clone(),
             self.actor.clone(),
         ));

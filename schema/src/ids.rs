@@ -19,10 +19,14 @@ pub enum NodeKind {
     PortfolioItem,
     Employment,
     ClientProfile,
+    Agency,
+    AgencyInvitation,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 8] = [
+    const ALL: [NodeKind; 10] = [
+        NodeKind::Agency,
+        NodeKind::AgencyInvitation,
         NodeKind::ClientProfile,
         NodeKind::PortfolioItem,
         NodeKind::Employment,
@@ -43,6 +47,8 @@ impl NodeKind {
             NodeKind::PortfolioItem => "PortfolioItem",
             NodeKind::Employment => "Employment",
             NodeKind::ClientProfile => "ClientProfile",
+            NodeKind::Agency => "Agency",
+            NodeKind::AgencyInvitation => "AgencyInvitation",
         }
     }
 }

@@ -3,6 +3,7 @@
 //! domain and async-graphql only: no database, no HTTP.
 
 mod accounts;
+mod agencies;
 #[macro_use]
 mod connection;
 mod context;
@@ -29,6 +30,7 @@ pub use live_session::LiveSession;
 pub struct Query(
     node::NodeQuery,
     accounts::AccountQuery,
+    agencies::query::AgencyQuery,
     profiles::query::ProfileQuery,
     profiles::client::ClientProfileQuery,
     profiles::search::TalentQuery,
@@ -39,6 +41,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     accounts::AccountMutation,
+    agencies::mutation::AgencyMutation,
     profiles::mutation::ProfileMutation,
     profiles::portfolio::PortfolioMutation,
     profiles::client::ClientProfileMutation,

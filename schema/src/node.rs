@@ -20,6 +20,8 @@ pub enum Node {
     Skill(Skill),
     FreelancerProfile(FreelancerProfile),
     ClientProfile(crate::profiles::client::ClientProfile),
+    Agency(crate::agencies::types::Agency),
+    AgencyInvitation(crate::agencies::types::AgencyInvitation),
 }
 
 const MAX_NODES: usize = 100;
@@ -56,6 +58,19 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
             .await
             .map_err(|e| load_error(ctx, e))?
             .map(|p| Node::ClientProfile(crate::profiles::client::ClientProfile(p))),
+        NodeKind::Agency => crate::agencies::loaders::agency_loaders(ctx)?
+            .agency
+            .load_one(domain::agencies::AgencyId(uuid))
+            .await
+            .map_err(|e| load_error(ctx, e))?
+            .map(|a| Node::Agency(crate::agencies::types::Agency(a))),
+        // Seen by the invitee, the agency's owners and admins; null for everyone else.
+        NodeKind::AgencyInvitation => crate::agencies::loaders::agency_loaders(ctx)?
+            .invitation
+            .load_one(domain::agencies::InvitationId(uuid))
+            .await
+            .map_err(|e| load_error(ctx, e))?
+            .map(|i| Node::AgencyInvitation(crate::agencies::types::AgencyInvitation(i))),
         // Portfolio items and employment entries are reached through their profile.
         NodeKind::User | NodeKind::Session | NodeKind::PortfolioItem | NodeKind::Employment => None,
     })

@@ -470,12 +470,13 @@ async fn profiles_change_in_search_when_they_change() {
 }
 
 #[tokio::test]
-async fn a_page_of_50_with_skills_and_portfolio_takes_a_fixed_number_of_statements() {
+async fn a_page_of_50_with_skills_portfolio_and_agency_takes_a_fixed_number_of_statements() {
     for setup in setups() {
         let app = app(&setup).await;
         let query = "query($first: Int) { freelancers(first: $first, sort: NEWEST) { edges { node {
             headline skills { skill { slug name } level } portfolio { title skills { slug } }
-            languages { code } } } } }";
+            languages { code } agency { name skills { skill { slug } } } } } } }";
+        let found_agency = "mutation($name: String!) { createAgency(input: { agency: { name: $name, skills: [{ skill: \"rust\" }] } }) { userErrors { field code message } } }";
         let add_item = "mutation($id: ID!) { addPortfolioItem(input: { profileId: $id, item: { title: \"Shop\", skills: [\"rust\"] } }) { userErrors { field code message } } }";
         let mut measured = Vec::new();
         for total in [3, 12] {
@@ -492,11 +493,33 @@ async fn a_page_of_50_with_skills_and_portfolio_takes_a_fixed_number_of_statemen
                 let id = body["data"]["createFreelancerProfile"]["profile"]["id"].clone();
                 let added = gql(&app, Some(&token), add_item, json!({ "id": id })).await;
                 assert!(added.get("errors").is_none(), "{added}");
+                // Every other freelancer runs an agency.
+                if n % 2 == 0 {
+                    let founded = gql(
+                        &app,
+                        Some(&token),
+                        found_agency,
+                        json!({ "name": format!("Studio {n}") }),
+                    )
+                    .await;
+                    assert_eq!(
+                        founded["data"]["createAgency"]["userErrors"],
+                        json!([]),
+                        "{founded}"
+                    );
+                }
             }
             let before = app.statements.get();
             let body = gql(&app, None, query, json!({ "first": 50 })).await;
             let after = app.statements.get();
             assert_eq!(headlines(&body).len(), total);
+            let agencies = body["data"]["freelancers"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["node"]["agency"]["name"].is_string())
+                .count();
+            assert_eq!(agencies, total.div_ceil(2), "{body}");
             measured.push(after - before);
         }
         assert_eq!(

@@ -247,6 +247,34 @@ fn parse_languages(list: Vec<LanguageInput>) -> Result<Vec<SpokenLanguage>, Vec<
     }
 }
 
+/// Resolves one slug of a skill list against the skills the taxonomy knows: a malformed
+/// slug is `VALIDATION`, an unknown one `NOT_FOUND` naming it, a repeated one
+/// `VALIDATION`. Profiles and agencies resolve their skill lists with it.
+pub(crate) fn resolve_skill(
+    raw: &str,
+    known: &HashMap<String, SkillId>,
+    seen: &mut HashSet<SkillId>,
+) -> Result<SkillId, (crate::ErrorCode, String)> {
+    let slug = raw.trim();
+    if let Err(m) = SkillSlug::parse(slug) {
+        return Err((crate::ErrorCode::Validation, m.to_owned()));
+    }
+    match known.get(slug) {
+        None => Err((
+            crate::ErrorCode::NotFound,
+            format!(
+                "unknown skill `{}`",
+                slug.chars().take(64).collect::<String>()
+            ),
+        )),
+        Some(id) if !seen.insert(*id) => Err((
+            crate::ErrorCode::Validation,
+            format!("`{slug}` is listed twice"),
+        )),
+        Some(id) => Ok(*id),
+    }
+}
+
 fn parse_skills(
     list: Vec<SkillInput>,
     known: &HashMap<String, SkillId>,
@@ -262,30 +290,12 @@ fn parse_skills(
     let mut out = Vec::new();
     for (i, s) in list.into_iter().enumerate() {
         let i = i.to_string();
-        let slug = s.skill.trim().to_owned();
-        let id = match SkillSlug::parse(&slug) {
-            Err(m) => {
-                errors.push(FieldError::validation(&["skills", &i, "skill"], m));
+        let id = match resolve_skill(&s.skill, known, &mut seen) {
+            Ok(id) => Some(id),
+            Err((code, m)) => {
+                errors.push(FieldError::new(&["skills", &i, "skill"], code, m));
                 None
             }
-            Ok(_) => match known.get(&slug) {
-                None => {
-                    errors.push(FieldError::new(
-                        &["skills", &i, "skill"],
-                        crate::ErrorCode::NotFound,
-                        format!("unknown skill `{slug}`"),
-                    ));
-                    None
-                }
-                Some(id) if !seen.insert(*id) => {
-                    errors.push(FieldError::validation(
-                        &["skills", &i, "skill"],
-                        format!("`{slug}` is listed twice"),
-                    ));
-                    None
-                }
-                Some(id) => Some(*id),
-            },
         };
         let level = u8::try_from(s.level).ok().filter(|l| (1..=5).contains(l));
         if level.is_none() {

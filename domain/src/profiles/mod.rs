@@ -2,15 +2,15 @@
 
 mod client;
 mod client_service;
-mod codes;
+pub(crate) mod codes;
 mod github;
-mod input;
+pub(crate) mod input;
 mod model;
-mod policy;
+pub(crate) mod policy;
 mod portfolio;
 mod ports;
 mod search;
-mod service;
+pub(crate) mod service;
 
 pub use client::{ClientProfile, ClientProfileId, ClientProfileInput, ClientStats, CompanySize};
 pub use client_service::ClientProfileService;

@@ -33,7 +33,7 @@ fn valid_full_name(full_name: &str) -> bool {
 }
 
 /// How often a change is tried again when other writes keep coming first.
-pub(super) const MAX_ATTEMPTS: usize = 3;
+pub(crate) const MAX_ATTEMPTS: usize = 3;
 
 fn already_have_one() -> DomainError {
     DomainError::conflict(&[], "you already have a freelancer profile")

@@ -1,5 +1,9 @@
 //! SeaORM entities, one file per table.
 
+pub mod agency;
+pub mod agency_invitation;
+pub mod agency_member;
+pub mod agency_skill;
 pub mod category;
 pub mod client_profile;
 pub mod employment;

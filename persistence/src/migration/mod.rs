@@ -11,6 +11,7 @@ mod m20261129_000004_create_sign_ins;
 mod m20261129_000005_create_freelancer_profiles;
 mod m20261129_000006_create_portfolio;
 mod m20261129_000007_create_client_profiles;
+mod m20261129_000008_create_agencies;
 mod m20261129_000009_talent_search;
 mod seed_data;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_create_freelancer_profiles::Migration),
             Box::new(m20261129_000006_create_portfolio::Migration),
             Box::new(m20261129_000007_create_client_profiles::Migration),
+            Box::new(m20261129_000008_create_agencies::Migration),
             Box::new(m20261129_000009_talent_search::Migration),
         ]
     }

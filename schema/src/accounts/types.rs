@@ -98,6 +98,32 @@ impl Viewer {
         Ok(found.map(crate::profiles::client::ClientProfile))
     }
 
+    /// The agency you belong to, if any (a freelancer belongs to at most one).
+    async fn agency(&self, ctx: &Context<'_>) -> Result<Option<crate::agencies::types::Agency>> {
+        let found = services(ctx)?
+            .agencies
+            .of_viewer(actor(ctx))
+            .await
+            .gql(ctx)?;
+        Ok(found.map(crate::agencies::types::Agency))
+    }
+
+    /// Invitations to agencies waiting for your answer, oldest first.
+    async fn agency_invitations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<crate::agencies::types::AgencyInvitation>> {
+        let found = services(ctx)?
+            .agencies
+            .invitations_of_viewer(actor(ctx))
+            .await
+            .gql(ctx)?;
+        Ok(found
+            .into_iter()
+            .map(crate::agencies::types::AgencyInvitation)
+            .collect())
+    }
+
     /// Your sessions that still work (browsers and devices signed in), newest first.
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
         let current = ctx

@@ -1,7 +1,7 @@
 //! Freelancer profiles in GraphQL.
 
 pub(crate) mod client;
-mod fields;
+pub(crate) mod fields;
 pub(crate) mod loaders;
 pub(crate) mod mutation;
 pub(crate) mod portfolio;

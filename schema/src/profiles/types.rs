@@ -295,6 +295,17 @@ impl FreelancerProfile {
             .collect())
     }
 
+    /// The agency the freelancer belongs to (at most one); null when none, or when it is
+    /// hidden from you.
+    async fn agency(&self, ctx: &Context<'_>) -> Result<Option<crate::agencies::types::Agency>> {
+        Ok(crate::agencies::loaders::agency_loaders(ctx)?
+            .of_user
+            .load_one(self.0.user_id)
+            .await
+            .map_err(|e| load_error(ctx, e))?
+            .map(crate::agencies::types::Agency))
+    }
+
     /// 0 to 100: how much of what clients look for the profile has.
     async fn completeness(&self) -> i32 {
         i32::from(self.0.completeness())
