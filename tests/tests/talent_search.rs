@@ -475,7 +475,7 @@ async fn a_page_of_50_with_skills_portfolio_and_agency_takes_a_fixed_number_of_s
         let app = app(&setup).await;
         let query = "query($first: Int) { freelancers(first: $first, sort: NEWEST) { edges { node {
             headline skills { skill { slug name } level } portfolio { title skills { slug } }
-            languages { code } agency { name skills { skill { slug } } } } } } }";
+            languages { code } agency { name headline } } } } }";
         let found_agency = "mutation($name: String!) { createAgency(input: { agency: { name: $name, skills: [{ skill: \"rust\" }] } }) { userErrors { field code message } } }";
         let add_item = "mutation($id: ID!) { addPortfolioItem(input: { profileId: $id, item: { title: \"Shop\", skills: [\"rust\"] } }) { userErrors { field code message } } }";
         let mut measured = Vec::new();
