@@ -437,3 +437,49 @@ fn admin_grant_makes_a_user_with_a_verified_email_an_admin() {
         .unwrap();
     assert!(after.roles.contains(&domain::Role::Admin));
 }
+
+#[test]
+fn seed_writes_profiles_that_search_finds_and_is_refused_in_production() {
+    let dir = TempDir::new();
+    let out = hireql(&dir)
+        .args(["seed", "--profiles", "1200"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("seeded 1200 freelancer profiles"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // The benchmark runs every typical search on them, and fails if a plan reads a
+    // whole table.
+    let out = hireql(&dir)
+        .args(["bench", "search", "--runs", "2"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("1200 profiles on Sqlite"), "{stdout}");
+    assert_eq!(stdout.matches("indexes only").count(), 10, "{stdout}");
+
+    let out = hireql(&dir)
+        .env("HIREQL_PROFILE", "production")
+        .env("HIREQL_PUBLIC_URL", "https://hireql.example")
+        .args(["seed", "--profiles", "1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("seed writes made-up users"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -67,13 +67,20 @@ pub fn time_zone(raw: &str) -> Result<String, String> {
     }
 }
 
-/// The standard (non-daylight-saving) UTC offset of an IANA zone today, in minutes:
-/// what a "time-zone range" filter compares. `None` for a name `time_zone` refuses.
+/// The standard (winter, non-daylight-saving) UTC offset of an IANA zone, in minutes:
+/// what a "time-zone range" filter compares. It is the smaller of the zone's offsets in
+/// mid-January and mid-July 2026 (fixed dates, so it does not depend on when it runs), which
+/// is also right for zones whose "standard" time is the summer one in the database
+/// (Europe/Dublin gives 0, not +60). `None` for a name `time_zone` refuses.
 pub fn standard_utc_offset_minutes(tz: &str) -> Option<i16> {
-    use chrono_tz::OffsetComponents;
+    use chrono::{NaiveDate, Offset, TimeZone};
     let zone: chrono_tz::Tz = tz.parse().ok()?;
-    let offset = chrono::TimeZone::offset_from_utc_datetime(&zone, &chrono::Utc::now().naive_utc());
-    i16::try_from(offset.base_utc_offset().num_minutes()).ok()
+    let offset_on = |month: u32| -> Option<i32> {
+        let at = NaiveDate::from_ymd_opt(2026, month, 15)?.and_hms_opt(12, 0, 0)?;
+        Some(zone.offset_from_utc_datetime(&at).fix().local_minus_utc() / 60)
+    };
+    let minutes = offset_on(1)?.min(offset_on(7)?);
+    i16::try_from(minutes).ok()
 }
 
 /// An `https://` URL of at most 2048 characters, without credentials, control characters
@@ -156,6 +163,9 @@ mod tests {
             ("America/New_York", -300),
             ("Asia/Kolkata", 330),
             ("Australia/Sydney", 600),
+            ("Europe/Dublin", 0),
+            ("Europe/London", 0),
+            ("America/Sao_Paulo", -180),
             ("UTC", 0),
         ] {
             assert_eq!(standard_utc_offset_minutes(zone), Some(minutes), "{zone}");

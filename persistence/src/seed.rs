@@ -1,6 +1,7 @@
 //! Demo and benchmark data: realistic freelancer profiles (with their users, skills and
-//! languages), written in large batches, one transaction per batch. Deterministic for a
-//! given seed, so benchmarks compare like with like.
+//! languages), written in large batches, one transaction per batch. The same seed gives
+//! the same mix of profiles, so benchmarks compare like with like; IDs and creation times
+//! are fresh, so seeding again adds more profiles rather than colliding.
 
 use std::collections::HashMap;
 

@@ -94,6 +94,14 @@ fn people() -> Vec<(&'static str, Value, Rating)> {
             Some((5.0, 100)),
         ),
         (
+            "held",
+            json!({
+                "headline": "Rust engineer under moderation",
+                "skills": [{ "skill": "rust", "level": 5, "years": 3 }]
+            }),
+            Some((5.0, 100)),
+        ),
+        (
             "suspended",
             json!({
                 "headline": "Rust engineer, suspended",
@@ -133,6 +141,12 @@ async fn populated(setup: &Setup) -> TestApp {
     app.database()
         .execute("UPDATE users SET status = 'SUSPENDED' WHERE display_name = 'suspended'")
         .await;
+    app.database()
+        .execute(
+            "UPDATE freelancer_profiles SET moderation_hidden = true \
+             WHERE headline = 'Rust engineer under moderation'",
+        )
+        .await;
     app
 }
 
@@ -161,7 +175,7 @@ async fn filters_find_exactly_the_matching_public_profiles() {
         let set = |v: Vec<String>| v.into_iter().collect::<HashSet<_>>();
         let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<HashSet<_>>();
 
-        // Everyone public; the hidden and the suspended never appear.
+        // Everyone public; the hidden, the moderated and the suspended never appear.
         assert_eq!(
             set(search(&app, json!({}), "NEWEST").await),
             names(&["Rust", "Go", "Python"])
@@ -409,6 +423,17 @@ async fn bad_filters_are_refused_with_field_paths() {
             .to_owned();
         let e = refused(json!({}), None, Some(&cursor), "NEWEST").await;
         assert_eq!(e["extensions"]["code"], "INVALID_CURSOR");
+        // So is one of another filter: ranks and keys of another search do not compare.
+        let e = refused(json!({ "minRating": 4 }), None, Some(&cursor), "RATING").await;
+        assert_eq!(e["extensions"]["code"], "INVALID_CURSOR");
+        let body = gql(
+            &app,
+            None,
+            SEARCH,
+            json!({ "s": "RATING", "first": 1, "after": cursor }),
+        )
+        .await;
+        assert!(body.get("errors").is_none(), "{body}");
     }
 }
 
@@ -473,7 +498,7 @@ async fn profiles_change_in_search_when_they_change() {
 async fn a_page_of_50_with_skills_portfolio_and_agency_takes_a_fixed_number_of_statements() {
     for setup in setups() {
         let app = app(&setup).await;
-        let query = "query($first: Int) { freelancers(first: $first, sort: NEWEST) { edges { node {
+        let query = "query($first: Int) { freelancers(first: $first, sort: NEWEST) { totalCount edges { node {
             headline skills { skill { slug name } level } portfolio { title skills { slug } }
             languages { code } agency { name headline } } } } }";
         let found_agency = "mutation($name: String!) { createAgency(input: { agency: { name: $name, skills: [{ skill: \"rust\" }] } }) { userErrors { field code message } } }";
@@ -536,4 +561,88 @@ async fn count_profiles(app: &TestApp) -> usize {
             .await,
     )
     .unwrap()
+}
+
+#[tokio::test]
+async fn ties_and_missing_keys_page_without_gaps_or_repeats() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        // Seven profiles: equal ratings, equal rates, some without a rate or a rating.
+        for n in 0..7 {
+            let token = app.dev_token(&format!("twin{n}"), "freelancer").await;
+            let mut p = json!({ "headline": format!("Twin {n}") });
+            if n % 3 != 0 {
+                p["hourlyRate"] = json!({ "amountMinor": 5000, "currency": if n % 2 == 0 { "EUR" } else { "USD" } });
+            }
+            let body = gql(&app, Some(&token), CREATE, json!({ "p": p })).await;
+            assert_eq!(
+                body["data"]["createFreelancerProfile"]["userErrors"],
+                json!([]),
+                "{body}"
+            );
+        }
+        app.database()
+            .execute(
+                "UPDATE freelancer_profiles SET rating_avg = 4.5, review_count = 2 \
+                 WHERE headline IN ('Twin 1', 'Twin 2', 'Twin 3', 'Twin 4')",
+            )
+            .await;
+        let ids = |body: &Value| -> Vec<String> {
+            assert!(body.get("errors").is_none(), "{body}");
+            body["data"]["freelancers"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        for sort in ["RATE", "RATING", "NEWEST", "RELEVANCE"] {
+            for filter in [json!({}), json!({ "text": "twin" })] {
+                let whole = ids(&gql(
+                    &app,
+                    None,
+                    SEARCH,
+                    json!({ "f": filter, "s": sort, "first": 100 }),
+                )
+                .await);
+                assert_eq!(whole.len(), 7, "{sort} {filter}");
+                let mut walked: Vec<String> = Vec::new();
+                let mut after: Option<String> = None;
+                loop {
+                    let body = gql(
+                        &app,
+                        None,
+                        SEARCH,
+                        json!({ "f": filter, "s": sort, "first": 2, "after": after }),
+                    )
+                    .await;
+                    walked.extend(ids(&body));
+                    let info = &body["data"]["freelancers"]["pageInfo"];
+                    if info["hasNextPage"] != true {
+                        break;
+                    }
+                    after = info["endCursor"].as_str().map(str::to_owned);
+                    assert!(walked.len() < 20, "{sort}: endless pages");
+                }
+                assert_eq!(walked, whole, "{setup:?} {sort} {filter}");
+            }
+        }
+        // Rates: the cheapest group first by currency code, no rate last.
+        let body = gql(&app, None, SEARCH, json!({ "s": "RATE", "first": 100 })).await;
+        let names: Vec<&str> = body["data"]["freelancers"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["headline"].as_str().unwrap())
+            .collect();
+        let within = |range: std::ops::Range<usize>, allowed: &[&str]| {
+            names[range].iter().all(|h| allowed.contains(h))
+        };
+        assert!(within(0..2, &["Twin 2", "Twin 4"]), "EUR first: {names:?}");
+        assert!(within(2..4, &["Twin 1", "Twin 5"]), "then USD: {names:?}");
+        assert!(
+            within(4..7, &["Twin 0", "Twin 3", "Twin 6"]),
+            "no rate last: {names:?}"
+        );
+    }
 }

@@ -28,7 +28,7 @@ pub use portfolio::{
 pub use ports::{ClientProfileRepository, ProfileRepository};
 pub use search::{
     LanguageRequirement, LanguageRequirementInput, RateRange, ResultOrder, SearchWords,
-    TalentCursor, TalentFilter, TalentHit, TalentIndex, TalentSearch, TalentSearchService,
-    TalentSort,
+    TalentCursor, TalentFilter, TalentHit, TalentIndex, TalentPage, TalentSearch,
+    TalentSearchError, TalentSearchService, TalentSort, fingerprint,
 };
 pub use service::ProfileService;

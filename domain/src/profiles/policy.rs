@@ -13,6 +13,14 @@ pub fn create(actor: &Actor) -> DomainResult<UserId> {
     }
 }
 
+/// Talent search is a public read: anyone, signed in or not, may search, because it only
+/// ever returns public profiles (the search adapter filters them).
+pub fn search(actor: &Actor) -> DomainResult<()> {
+    match actor {
+        Actor::Anonymous | Actor::User { .. } | Actor::System => Ok(()),
+    }
+}
+
 /// Only the owner edits a profile.
 pub fn edit(actor: &Actor, profile: &FreelancerProfile) -> DomainResult<()> {
     match actor {

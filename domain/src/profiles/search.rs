@@ -2,7 +2,7 @@
 //! order. The edge hands over what the client sent ([`TalentSearch`]); it becomes a
 //! validated [`TalentFilter`] here, and a storage adapter ([`TalentIndex`]) runs it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::model::{LanguageLevel, ProfileId};
 use crate::actor::Actor;
-use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
+use crate::error::{DomainError, DomainResult, FieldError};
 use crate::money::Currency;
 use crate::pagination::{Page, PageRequest};
 use crate::taxonomy::{SkillId, TaxonomyRepository};
@@ -132,6 +132,18 @@ pub enum TalentCursor {
     },
 }
 
+/// A short, stable digest of what a search asks (filter and order): cursors carry it, so
+/// a cursor is only accepted by the search that issued it (ranks and keys of another
+/// search do not compare). FNV-1a over the filter's debug form.
+pub fn fingerprint(filter: &TalentFilter, order: ResultOrder) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in format!("{filter:?}|{order:?}").bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
 impl TalentCursor {
     pub fn id(&self) -> Uuid {
         match self {
@@ -142,9 +154,9 @@ impl TalentCursor {
         }
     }
 
-    /// A compact text form; `parse` reads it back.
-    pub fn encode(&self) -> String {
-        match self {
+    /// A compact text form for the search with this fingerprint; `parse` reads it back.
+    pub fn encode(&self, fingerprint: &str) -> String {
+        let key = match self {
             TalentCursor::Rank { rank, id } => format!("rank|{rank}|{id}"),
             TalentCursor::Rate {
                 has_rate,
@@ -163,12 +175,14 @@ impl TalentCursor {
                     at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
                 )
             }
-        }
+        };
+        format!("{fingerprint}|{key}")
     }
 
-    /// Reads a cursor of the order `order`; `None` for anything else (a cursor of another
-    /// order, or one this API did not issue).
-    pub fn parse(order: ResultOrder, key: &str) -> Option<Self> {
+    /// Reads a cursor of the search with this fingerprint and order; `None` for anything
+    /// else (a cursor of another search, or one this API did not issue).
+    pub fn parse(order: ResultOrder, fingerprint: &str, key: &str) -> Option<Self> {
+        let key = key.strip_prefix(fingerprint)?.strip_prefix('|')?;
         let parts: Vec<&str> = key.split('|').collect();
         let id = |s: &str| Uuid::parse_str(s).ok();
         let finite = |s: &str| s.parse::<f64>().ok().filter(|f| f.is_finite());
@@ -278,7 +292,14 @@ fn err(errors: &mut Vec<FieldError>, path: &[&str], message: impl Into<String>) 
     errors.push(FieldError::validation(&field, message));
 }
 
-fn slugs_checked(errors: &mut Vec<FieldError>, name: &str, slugs: &[String]) -> Vec<String> {
+/// Resolves a filter's skill list; every bad entry is reported on its own path (an
+/// unknown slug as `NOT_FOUND`, by name), as profile skill lists are.
+fn resolve_list(
+    errors: &mut Vec<FieldError>,
+    name: &str,
+    slugs: &[String],
+    known: &HashMap<String, SkillId>,
+) -> Vec<SkillId> {
     if slugs.len() > MAX_FILTER_SKILLS {
         err(
             errors,
@@ -287,40 +308,16 @@ fn slugs_checked(errors: &mut Vec<FieldError>, name: &str, slugs: &[String]) -> 
         );
         return Vec::new();
     }
-    let mut out: Vec<String> = Vec::new();
-    for s in slugs {
-        let s = s.trim().to_ascii_lowercase();
-        if !out.contains(&s) {
-            out.push(s);
-        }
-    }
-    out
-}
-
-/// Resolves slugs to skill ids; unknown ones are `NOT_FOUND` on their own path, by name.
-fn resolve(
-    errors: &mut Vec<FieldError>,
-    name: &str,
-    slugs: &[String],
-    originals: &[String],
-    known: &HashMap<String, SkillId>,
-) -> Vec<SkillId> {
+    let mut seen = HashSet::new();
     let mut ids = Vec::new();
-    for slug in slugs {
-        match known.get(slug) {
-            Some(id) => ids.push(*id),
-            None => {
-                let index = originals
-                    .iter()
-                    .position(|o| o.trim().eq_ignore_ascii_case(slug))
-                    .unwrap_or(0)
-                    .to_string();
-                errors.push(FieldError::new(
-                    &["filter", "skills", name, &index],
-                    ErrorCode::NotFound,
-                    format!("unknown skill `{slug}`"),
-                ));
-            }
+    for (i, raw) in slugs.iter().enumerate() {
+        match super::input::resolve_skill(raw, known, &mut seen) {
+            Ok(id) => ids.push(id),
+            Err((code, message)) => errors.push(FieldError::new(
+                &["filter", "skills", name, &i.to_string()],
+                code,
+                message,
+            )),
         }
     }
     ids
@@ -340,23 +337,25 @@ impl TalentSearch {
                 Err(m) => err(&mut errors, &["text"], m),
             }
         }
-        let all = slugs_checked(&mut errors, "allOf", &self.skills_all);
-        let any = slugs_checked(&mut errors, "anyOf", &self.skills_any);
-        let wanted: Vec<String> = all.iter().chain(any.iter()).cloned().collect();
-        if !wanted.is_empty() {
-            let parsed: Vec<crate::taxonomy::SkillSlug> = wanted
-                .iter()
-                .filter_map(|s| crate::taxonomy::SkillSlug::parse(s).ok())
-                .collect();
-            let known: HashMap<String, SkillId> = taxonomy
-                .skills_by_slugs(&parsed)
+        let wanted: Vec<crate::taxonomy::SkillSlug> = self
+            .skills_all
+            .iter()
+            .chain(self.skills_any.iter())
+            .take(2 * MAX_FILTER_SKILLS)
+            .filter_map(|s| crate::taxonomy::SkillSlug::parse(s.trim()).ok())
+            .collect();
+        let known: HashMap<String, SkillId> = if wanted.is_empty() {
+            HashMap::new()
+        } else {
+            taxonomy
+                .skills_by_slugs(&wanted)
                 .await?
                 .into_iter()
                 .map(|s| (s.slug.as_str().to_owned(), s.id))
-                .collect();
-            filter.skills_all = resolve(&mut errors, "allOf", &all, &self.skills_all, &known);
-            filter.skills_any = resolve(&mut errors, "anyOf", &any, &self.skills_any, &known);
-        }
+                .collect()
+        };
+        filter.skills_all = resolve_list(&mut errors, "allOf", &self.skills_all, &known);
+        filter.skills_any = resolve_list(&mut errors, "anyOf", &self.skills_any, &known);
         match self.min_skill_level {
             None => {}
             Some(l @ 1..=5) => filter.min_skill_level = l as u8,
@@ -482,11 +481,42 @@ impl TalentSearch {
 }
 
 /// Searching public freelancer profiles. Anyone may search, signed in or not: search only
-/// ever returns what is public.
+/// ever returns what is public (see `policy::search`).
 #[derive(Clone)]
 pub struct TalentSearchService {
     index: Arc<dyn TalentIndex>,
     taxonomy: Arc<dyn TaxonomyRepository>,
+}
+
+/// One page of a search, and what the caller needs to continue or count it.
+#[derive(Debug, Clone)]
+pub struct TalentPage {
+    pub page: Page<TalentHit>,
+    pub filter: TalentFilter,
+    /// Whether the request continued after a cursor.
+    pub had_after: bool,
+    fingerprint: String,
+}
+
+impl TalentPage {
+    /// The cursor clients pass as `after` to continue after `hit`.
+    pub fn cursor(&self, hit: &TalentHit) -> String {
+        hit.cursor.encode(&self.fingerprint)
+    }
+}
+
+/// Why a search request could not run.
+#[derive(Debug)]
+pub enum TalentSearchError {
+    /// `after` is not a cursor of this search (another filter or sort, or forged).
+    InvalidCursor,
+    Domain(DomainError),
+}
+
+impl From<DomainError> for TalentSearchError {
+    fn from(e: DomainError) -> Self {
+        TalentSearchError::Domain(e)
+    }
 }
 
 impl TalentSearchService {
@@ -494,30 +524,40 @@ impl TalentSearchService {
         Self { index, taxonomy }
     }
 
-    /// Validates the filter and reads the cursor; the filter comes back for `count`.
-    pub async fn prepare(
-        &self,
-        _actor: &Actor,
-        search: TalentSearch,
-        sort: TalentSort,
-    ) -> DomainResult<(TalentFilter, ResultOrder)> {
-        let filter = search.validate(self.taxonomy.as_ref()).await?;
-        let order = ResultOrder::of(sort, filter.text.is_some());
-        Ok((filter, order))
-    }
-
-    /// One page of matching profiles, in `order`.
+    /// Validates the request and returns one page in `sort` order. `after` is the key of
+    /// a cursor a previous page of the same search issued.
     pub async fn search(
         &self,
-        _actor: &Actor,
-        filter: &TalentFilter,
-        order: ResultOrder,
-        page: &PageRequest<TalentCursor>,
-    ) -> DomainResult<Page<TalentHit>> {
-        self.index.search(filter, order, page).await
+        actor: &Actor,
+        search: TalentSearch,
+        sort: TalentSort,
+        first: Option<i64>,
+        after: Option<&str>,
+    ) -> Result<TalentPage, TalentSearchError> {
+        super::policy::search(actor)?;
+        let filter = search.validate(self.taxonomy.as_ref()).await?;
+        let order = ResultOrder::of(sort, filter.text.is_some());
+        let fingerprint = fingerprint(&filter, order);
+        let after = match after {
+            None => None,
+            Some(key) => Some(
+                TalentCursor::parse(order, &fingerprint, key)
+                    .ok_or(TalentSearchError::InvalidCursor)?,
+            ),
+        };
+        let request = PageRequest::new(first, after)?;
+        let page = self.index.search(&filter, order, &request).await?;
+        Ok(TalentPage {
+            page,
+            filter,
+            had_after: request.after().is_some(),
+            fingerprint,
+        })
     }
 
-    pub async fn count(&self, _actor: &Actor, filter: &TalentFilter) -> DomainResult<u64> {
+    /// How many public profiles a (validated) filter matches.
+    pub async fn count(&self, actor: &Actor, filter: &TalentFilter) -> DomainResult<u64> {
+        super::policy::search(actor)?;
         self.index.count(filter).await
     }
 }
@@ -586,20 +626,34 @@ mod tests {
                 TalentCursor::Newest { at: Utc::now(), id },
             ),
         ];
+        let filter = TalentFilter::default();
         for (order, cursor) in &cursors {
+            let fp = fingerprint(&filter, *order);
+            let key = cursor.encode(&fp);
             assert_eq!(
-                TalentCursor::parse(*order, &cursor.encode()).as_ref(),
+                TalentCursor::parse(*order, &fp, &key).as_ref(),
                 Some(cursor)
             );
             for (other, _) in &cursors {
                 if other != order {
-                    assert_eq!(TalentCursor::parse(*other, &cursor.encode()), None);
+                    assert_eq!(TalentCursor::parse(*other, &fp, &key), None);
                 }
             }
+            // Another filter's cursor is not accepted.
+            let narrower = TalentFilter {
+                min_rating: Some(4.0),
+                ..TalentFilter::default()
+            };
+            let other_fp = fingerprint(&narrower, *order);
+            assert_ne!(other_fp, fp);
+            assert_eq!(TalentCursor::parse(*order, &other_fp, &key), None);
         }
-        assert_eq!(TalentCursor::parse(ResultOrder::Rank, "rank|NaN|x"), None);
         assert_eq!(
-            TalentCursor::parse(ResultOrder::Rate, "rate|1|e'); --|1|x"),
+            TalentCursor::parse(ResultOrder::Rank, "f", "f|rank|NaN|x"),
+            None
+        );
+        assert_eq!(
+            TalentCursor::parse(ResultOrder::Rate, "f", "f|rate|1|e'); --|1|x"),
             None
         );
     }

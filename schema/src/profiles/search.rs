@@ -2,8 +2,7 @@
 
 use async_graphql::{Context, Enum, InputObject, Object, Result};
 use chrono::NaiveDate;
-use domain::pagination::PageRequest;
-use domain::profiles::{LanguageRequirementInput, TalentCursor, TalentSearch, TalentSort};
+use domain::profiles::{LanguageRequirementInput, TalentSearch, TalentSearchError, TalentSort};
 
 use super::types::{FreelancerProfile, LanguageLevel};
 use crate::connection::decode_cursor;
@@ -167,55 +166,56 @@ impl TalentQuery {
         #[graphql(desc = "The order of results; default RELEVANCE.", default)] sort: FreelancerSort,
         #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(
-            desc = "Return the profiles after this cursor (an `endCursor` of the same search and sort)."
+            desc = "Return the profiles after this cursor: an `endCursor` of the same filter and sort (another search's cursor is `INVALID_CURSOR`)."
         )]
         after: Option<String>,
     ) -> Result<FreelancerProfileConnection> {
         let svc = &services(ctx)?.talent;
         let actor = actor(ctx);
-        let (filter, order) = svc
-            .prepare(actor, filter.unwrap_or_default().into(), sort.into())
+        let after = after.as_deref().map(decode_cursor).transpose()?;
+        let found = svc
+            .search(
+                actor,
+                filter.unwrap_or_default().into(),
+                sort.into(),
+                first.map(i64::from),
+                after.as_deref(),
+            )
             .await
-            .gql(ctx)?;
-        let after = match after {
-            None => None,
-            Some(cursor) => Some(
-                TalentCursor::parse(order, &decode_cursor(&cursor)?).ok_or_else(|| {
-                    ApiCode::InvalidCursor.error("`after` is not a cursor of this sort")
-                })?,
-            ),
-        };
-        let had_after = after.is_some();
-        let page = PageRequest::new(first.map(i64::from), after).gql(ctx)?;
-        let hits = svc.search(actor, &filter, order, &page).await.gql(ctx)?;
+            .map_err(|e| match e {
+                TalentSearchError::InvalidCursor => ApiCode::InvalidCursor
+                    .error("`after` is not a cursor of this search (same filter and sort)"),
+                TalentSearchError::Domain(e) => crate::errors::gql_error(ctx, &e),
+            })?;
         // Counting is a second statement: run it only when the client asks for it.
         let total = if ctx.look_ahead().field("totalCount").exists() {
-            let n = svc.count(actor, &filter).await.gql(ctx)?;
+            let n = svc.count(actor, &found.filter).await.gql(ctx)?;
             i64::try_from(n).unwrap_or(i64::MAX)
         } else {
             0
         };
         // The whole page in one batch, through the request's profile loader (which also
         // applies visibility once more, should a profile have been hidden meanwhile).
-        let ids: Vec<_> = hits.items.iter().map(|h| h.id).collect();
+        let ids: Vec<_> = found.page.items.iter().map(|h| h.id).collect();
         let mut profiles = super::portfolio::profile_loaders(ctx)?
             .profile
             .load_many(ids)
             .await
             .map_err(|e| load_error(ctx, e))?;
-        let items = hits
+        let items = found
+            .page
             .items
-            .into_iter()
+            .iter()
             .filter_map(|h| {
                 profiles
                     .remove(&h.id)
-                    .map(|p| (h.cursor.encode(), FreelancerProfile(p)))
+                    .map(|p| (found.cursor(h), FreelancerProfile(p)))
             })
             .collect();
         Ok(FreelancerProfileConnection::new(
             items,
-            hits.has_next_page,
-            had_after,
+            found.page.has_next_page,
+            found.had_after,
             total,
         ))
     }
