@@ -18,10 +18,10 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, SqlErr,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 
-use crate::entities::{agency, agency_invitation, agency_member, agency_skill};
+use crate::entities::{agency, agency_invitation, agency_member, agency_skill, freelancer_profile};
 use crate::errors::internal;
 
 #[derive(Clone)]
@@ -133,14 +133,29 @@ async fn insert_skills<C: ConnectionTrait>(db: &C, a: &Agency) -> DomainResult<(
 }
 
 impl SeaAgencyRepository {
-    /// Members with whether their accounts are active: two statements for any number of
-    /// agencies or users.
+    /// Members with whether their accounts are active and their profiles public: three
+    /// statements for any number of agencies or users.
     async fn assemble_members(&self, rows: Vec<agency_member::Model>) -> DomainResult<Vec<Member>> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
         let active =
             crate::accounts_repo::active_users(&self.db, rows.iter().map(|r| r.user_id)).await?;
+        // Shown by its owner and not held by moderation (the account's state is `active`).
+        let public: HashMap<uuid::Uuid, bool> = freelancer_profile::Entity::find()
+            .select_only()
+            .column(freelancer_profile::Column::Id)
+            .column(freelancer_profile::Column::Visibility)
+            .column(freelancer_profile::Column::ModerationHidden)
+            .filter(freelancer_profile::Column::Id.is_in(rows.iter().map(|r| r.profile_id)))
+            .into_tuple::<(uuid::Uuid, String, bool)>()
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            // Fail closed: anything but VISIBLE is not public.
+            .map(|(id, visibility, held)| (id, visibility == "VISIBLE" && !held))
+            .collect();
         rows.into_iter()
             .map(|r| {
                 Ok(Member {
@@ -150,6 +165,7 @@ impl SeaAgencyRepository {
                     role: AgencyRole::from_key(&r.role).ok_or_else(|| corrupt("member role"))?,
                     joined_at: r.joined_at,
                     active: active.get(&r.user_id).copied().unwrap_or(false),
+                    profile_public: public.get(&r.profile_id).copied().unwrap_or(false),
                 })
             })
             .collect()
@@ -176,11 +192,43 @@ impl SeaAgencyRepository {
     }
 }
 
+/// Revokes, at `at`, the invitations of `agency` that `user` sent and that are still
+/// pending: only current owners' invitations stand.
+async fn revoke_sent_by<C: ConnectionTrait>(
+    txn: &C,
+    agency: AgencyId,
+    user: UserId,
+    at: DateTime<Utc>,
+) -> DomainResult<()> {
+    let revoked = agency_invitation::Entity::update_many()
+        .col_expr(
+            agency_invitation::Column::Status,
+            Expr::value(InvitationStatus::Revoked.key()),
+        )
+        .col_expr(agency_invitation::Column::RespondedAt, Expr::value(at))
+        .filter(agency_invitation::Column::AgencyId.eq(agency.0))
+        .filter(agency_invitation::Column::InvitedBy.eq(user.0))
+        .filter(agency_invitation::Column::Status.eq(InvitationStatus::Pending.key()))
+        .exec(txn)
+        .await
+        .map_err(internal)?;
+    if revoked.rows_affected > 0 {
+        tracing::info!(
+            agency = %agency.0,
+            former_owner = %user.0,
+            revoked = revoked.rows_affected,
+            "pending invitations of a former owner revoked"
+        );
+    }
+    Ok(())
+}
+
 /// Applies one change inside the transaction that already moved the version on.
 async fn apply<C: ConnectionTrait>(
     txn: &C,
     agency: AgencyId,
     change: &RosterChange,
+    at: DateTime<Utc>,
 ) -> DomainResult<()> {
     match change {
         RosterChange::Invite(invitation) => {
@@ -244,6 +292,7 @@ async fn apply<C: ConnectionTrait>(
                 .exec(txn)
                 .await
                 .map_err(internal)?;
+            revoke_sent_by(txn, agency, *user, at).await?;
         }
         RosterChange::SetRole(user, role) => {
             agency_member::Entity::update_many()
@@ -253,6 +302,9 @@ async fn apply<C: ConnectionTrait>(
                 .exec(txn)
                 .await
                 .map_err(internal)?;
+            if *role == AgencyRole::Member {
+                revoke_sent_by(txn, agency, *user, at).await?;
+            }
         }
     }
     Ok(())
@@ -442,7 +494,7 @@ impl AgencyRepository for SeaAgencyRepository {
         agency_id: AgencyId,
         expected: i64,
         change: &RosterChange,
-        _at: DateTime<Utc>,
+        at: DateTime<Utc>,
     ) -> DomainResult<bool> {
         let txn = crate::db::begin_write(&self.db).await.map_err(internal)?;
         // The write comes first: on PostgreSQL it locks the agency's row, so a concurrent
@@ -462,7 +514,7 @@ impl AgencyRepository for SeaAgencyRepository {
             txn.rollback().await.map_err(internal)?;
             return Ok(false);
         }
-        if let Err(e) = apply(&txn, agency_id, change).await {
+        if let Err(e) = apply(&txn, agency_id, change, at).await {
             txn.rollback().await.map_err(internal)?;
             return Err(e);
         }
@@ -567,6 +619,7 @@ mod tests {
             role,
             joined_at: Utc::now(),
             active: true,
+            profile_public: true,
         }
     }
 
@@ -808,6 +861,179 @@ mod tests {
                 assert_eq!(err.field_errors()[0].code, ErrorCode::InvalidState);
                 assert_eq!(version(&repo, a.id).await, 4);
             }
+        }
+    }
+
+    /// `AgencyService::members` lists members only of agencies the actor may see (deny
+    /// by default, whatever ids it is handed), and leaves members whose profile is not
+    /// public out for outsiders.
+    #[tokio::test]
+    async fn the_service_lists_members_only_of_agencies_the_actor_sees() {
+        use domain::agencies::AgencyService;
+        use domain::{Actor, Role};
+        use std::sync::Arc;
+        for backend in backends() {
+            let (guard, db) = TestDatabase::migrated(backend).await;
+            let repo = SeaAgencyRepository::new(&db);
+            let service = AgencyService::new(
+                Arc::new(repo.clone()),
+                Arc::new(crate::SeaProfileRepository::new(&db)),
+                Arc::new(crate::SeaTaxonomyRepository::new(&db)),
+            );
+            let ada = freelancer(&db, "ada").await;
+            let bob = freelancer(&db, "bob").await;
+            let cat = freelancer(&db, "cat").await;
+            let a = Agency {
+                visibility: Visibility::Hidden,
+                ..agency("Stealth")
+            };
+            repo.create(&a, &member(&a, ada, AgencyRole::Owner))
+                .await
+                .unwrap();
+            let as_user =
+                |(id, _): (UserId, ProfileId), roles: Vec<Role>| Actor::User { id, roles };
+            let outsider = as_user(cat, vec![Role::Freelancer]);
+            let insider = as_user(ada, vec![Role::Freelancer]);
+            let admin = as_user(bob, vec![Role::Admin]);
+            let listed =
+                |m: HashMap<AgencyId, Vec<Member>>| m.get(&a.id).map(Vec::len).unwrap_or(0);
+            for actor in [&outsider, &Actor::Anonymous] {
+                let got = service.members(actor, &[a.id]).await.unwrap();
+                assert_eq!(listed(got), 0, "{backend:?}: hidden from {actor:?}");
+            }
+            for actor in [&insider, &admin] {
+                let got = service.members(actor, &[a.id]).await.unwrap();
+                assert_eq!(listed(got), 1, "{backend:?}: {actor:?}");
+            }
+            // Visible, with a member whose profile is hidden by its owner: the outsider
+            // sees only Ada; Ada and admins see both.
+            let mut shown = repo.by_ids(&[a.id]).await.unwrap().remove(0);
+            shown.visibility = Visibility::Visible;
+            let shown = repo.save(&shown).await.unwrap().unwrap();
+            let inv = invitation(&a, bob, ada.0);
+            assert!(
+                repo.change(
+                    a.id,
+                    shown.version,
+                    &RosterChange::Invite(inv.clone()),
+                    Utc::now()
+                )
+                .await
+                .unwrap()
+            );
+            let accepted = inv
+                .apply(domain::agencies::InvitationEvent::Accept, Utc::now())
+                .unwrap();
+            assert!(
+                repo.change(
+                    a.id,
+                    shown.version + 1,
+                    &RosterChange::Resolve {
+                        invitation: accepted,
+                        join: Some(member(&a, bob, AgencyRole::Member)),
+                    },
+                    Utc::now(),
+                )
+                .await
+                .unwrap()
+            );
+            guard
+                .execute("UPDATE freelancer_profiles SET visibility = 'HIDDEN' WHERE headline LIKE 'bob%'")
+                .await;
+            let members = repo.members(&[a.id]).await.unwrap().remove(&a.id).unwrap();
+            assert_eq!(
+                members
+                    .iter()
+                    .map(|m| (m.user_id, m.profile_public))
+                    .collect::<Vec<_>>(),
+                [(ada.0, true), (bob.0, false)],
+                "{backend:?}"
+            );
+            let got = service.members(&outsider, &[a.id]).await.unwrap();
+            assert_eq!(got[&a.id].len(), 1);
+            assert_eq!(got[&a.id][0].user_id, ada.0);
+            for actor in [&insider, &admin] {
+                assert_eq!(listed(service.members(actor, &[a.id]).await.unwrap()), 2);
+            }
+            // An id that names no agency lists nothing.
+            let none = AgencyId(uuid::Uuid::now_v7());
+            assert!(service.members(&admin, &[none]).await.unwrap().is_empty());
+        }
+    }
+
+    /// Removing or demoting an owner revokes, in the same versioned change, the
+    /// invitations they sent that are still pending; others' stay.
+    #[tokio::test]
+    async fn a_former_owners_pending_invitations_are_revoked_with_the_change() {
+        for backend in backends() {
+            let (guard, db) = TestDatabase::migrated(backend).await;
+            let repo = SeaAgencyRepository::new(&db);
+            let ada = freelancer(&db, "ada").await;
+            let bob = freelancer(&db, "bob").await;
+            let cat = freelancer(&db, "cat").await;
+            let dan = freelancer(&db, "dan").await;
+            let a = agency("Acme");
+            repo.create(&a, &member(&a, ada, AgencyRole::Owner))
+                .await
+                .unwrap();
+            let inv = invitation(&a, bob, ada.0);
+            assert!(
+                repo.change(a.id, 1, &RosterChange::Invite(inv.clone()), Utc::now())
+                    .await
+                    .unwrap()
+            );
+            let accepted = inv
+                .apply(domain::agencies::InvitationEvent::Accept, Utc::now())
+                .unwrap();
+            let join = RosterChange::Resolve {
+                invitation: accepted,
+                join: Some(member(&a, bob, AgencyRole::Owner)),
+            };
+            assert!(repo.change(a.id, 2, &join, Utc::now()).await.unwrap());
+            // Bob invites Cat, Ada invites Dan.
+            for (v, (who, by)) in [(3, (cat, bob.0)), (4, (dan, ada.0))] {
+                let change = RosterChange::Invite(invitation(&a, who, by));
+                assert!(repo.change(a.id, v, &change, Utc::now()).await.unwrap());
+            }
+            // Bob's invitation is Cat's, Ada's is Dan's.
+            let pending_of = |by: UserId| {
+                let repo = &repo;
+                let invitee = if by == bob.0 { cat.0 } else { dan.0 };
+                async move { repo.pending_for_user(invitee).await.unwrap().len() }
+            };
+            // A stale plan changes nothing, Bob's invitation included.
+            let demote = RosterChange::SetRole(bob.0, AgencyRole::Member);
+            assert!(!repo.change(a.id, 4, &demote, Utc::now()).await.unwrap());
+            assert_eq!(pending_of(bob.0).await, 1, "{backend:?}");
+            // Promoting changes nothing either; demoting revokes Bob's, not Ada's.
+            let promote = RosterChange::SetRole(bob.0, AgencyRole::Owner);
+            assert!(repo.change(a.id, 5, &promote, Utc::now()).await.unwrap());
+            assert_eq!(pending_of(bob.0).await, 1);
+            assert!(repo.change(a.id, 6, &demote, Utc::now()).await.unwrap());
+            assert_eq!(pending_of(bob.0).await, 0, "{backend:?}");
+            assert_eq!(pending_of(ada.0).await, 1);
+            let revoked = repo.pending_for_user(cat.0).await.unwrap();
+            assert!(revoked.is_empty());
+            // Removal does it too; and a refused removal (the last owner) revokes nothing.
+            let err = repo
+                .change(a.id, 7, &RosterChange::Remove(ada.0), Utc::now())
+                .await
+                .unwrap_err();
+            assert_eq!(err.field_errors()[0].code, ErrorCode::InvalidState);
+            assert_eq!(pending_of(ada.0).await, 1, "rolled back");
+            assert!(repo.change(a.id, 7, &promote, Utc::now()).await.unwrap());
+            assert!(
+                repo.change(a.id, 8, &RosterChange::Remove(ada.0), Utc::now())
+                    .await
+                    .unwrap()
+            );
+            assert_eq!(pending_of(ada.0).await, 0, "{backend:?}");
+            assert_eq!(
+                guard
+                    .count("SELECT COUNT(*) FROM agency_invitations WHERE status = 'REVOKED' AND responded_at IS NOT NULL")
+                    .await,
+                2
+            );
         }
     }
 }

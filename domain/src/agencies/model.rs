@@ -80,5 +80,11 @@ pub struct Member {
     pub role: AgencyRole,
     pub joined_at: DateTime<Utc>,
     /// Whether the member's account is active; suspended members are not listed publicly.
+    /// Read from the account, never stored with the membership.
     pub active: bool,
+    /// Whether the member's freelancer profile is public (shown by its owner, not held
+    /// by moderation). Members with a non-public profile are not listed publicly either:
+    /// their membership would reveal a profile its owner (or an admin) hid. Read from the
+    /// profile, never stored with the membership.
+    pub profile_public: bool,
 }

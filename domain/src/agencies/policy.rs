@@ -87,9 +87,12 @@ pub fn sees_private(actor: &Actor, standing: Standing) -> bool {
     standing == Standing::Owner || actor.has_role(Role::Admin)
 }
 
-/// Suspended members are listed only to the agency's own members and admins.
+/// Suspended members, and members whose freelancer profile is not public, are listed
+/// only to the agency's own members and admins.
 pub fn lists_member(actor: &Actor, standing: Standing, member: &Member) -> bool {
-    member.active || standing != Standing::Outsider || actor.has_role(Role::Admin)
+    (member.active && member.profile_public)
+        || standing != Standing::Outsider
+        || actor.has_role(Role::Admin)
 }
 
 /// An invitation is seen by its invitee, the owners of its agency, and admins.
@@ -122,6 +125,7 @@ mod tests {
             role,
             joined_at: chrono::Utc::now(),
             active,
+            profile_public: true,
         }
     }
 
@@ -220,6 +224,21 @@ mod tests {
             Standing::Outsider,
             &visible.members[0]
         ));
+        // Members whose profile is hidden: likewise.
+        let private = Member {
+            profile_public: false,
+            ..member(8, AgencyRole::Member, true)
+        };
+        assert!(!lists_member(&outsider, Standing::Outsider, &private));
+        assert!(!lists_member(
+            &Actor::Anonymous,
+            Standing::Outsider,
+            &private
+        ));
+        assert!(!lists_member(&client, Standing::Outsider, &private));
+        assert!(lists_member(&member_, Standing::Member, &private));
+        assert!(lists_member(&owner, Standing::Owner, &private));
+        assert!(lists_member(&admin, Standing::Outsider, &private));
 
         // Invitations: the invitee responds; owners, the invitee and admins see it.
         let inv = Invitation {

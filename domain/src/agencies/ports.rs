@@ -21,9 +21,13 @@ pub enum RosterChange {
         invitation: Invitation,
         join: Option<Member>,
     },
-    /// The member leaves or is removed.
+    /// The member leaves or is removed. In the same transaction every invitation of
+    /// this agency they sent that is still pending becomes `REVOKED`: only current
+    /// owners' invitations stand (an owner removed by the others cannot bring anyone in
+    /// afterwards).
     Remove(UserId),
-    /// The member gets a new role.
+    /// The member gets a new role. Becoming a `MEMBER` revokes the invitations they sent
+    /// that are still pending, in the same transaction, as for `Remove`.
     SetRole(UserId, AgencyRole),
 }
 
@@ -53,7 +57,8 @@ pub trait AgencyRepository: Send + Sync {
     async fn pending_for_user(&self, user: UserId) -> DomainResult<Vec<Invitation>>;
     /// In one transaction: bumps the agency's version from `expected` (nothing happens
     /// and the answer is `false` when it moved on: the caller redoes its plan on a fresh
-    /// read), applies `change`, and checks that the agency still has an owner (an
+    /// read), applies `change` (with what it implies, such as revoking a former owner's
+    /// pending invitations, at `at`), and checks that the agency still has an owner (an
     /// `INVALID_STATE` refusal otherwise, rolling everything back).
     async fn change(
         &self,

@@ -4,6 +4,7 @@
 //! read at (see `RosterChange`), so two owners removing each other at the same moment
 //! cannot both succeed.
 
+use super::invitation::Invitation;
 use super::model::{Agency, AgencyRole, Member};
 use super::ports::RosterChange;
 use crate::actor::UserId;
@@ -13,6 +14,17 @@ use crate::error::{DomainError, DomainResult};
 pub const MAX_MEMBERS: usize = 500;
 /// Most invitations an agency has pending at once.
 pub const MAX_PENDING_INVITATIONS: usize = 100;
+
+/// "Already in an agency" (`CONFLICT`), on `field` when there is one.
+pub(super) fn in_an_agency(field: Option<&str>, whom: &str) -> DomainError {
+    let field: Vec<&str> = field.into_iter().collect();
+    DomainError::conflict(
+        &field,
+        format!(
+            "{whom} already in an agency (a freelancer belongs to at most one); leave it first"
+        ),
+    )
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Roster {
@@ -71,6 +83,60 @@ impl Roster {
         Ok(RosterChange::SetRole(user, role))
     }
 
+    /// Whether `invitee` may be invited now, given the agency's `pending` invitations and
+    /// whether the invitee is in an agency (`elsewhere`, read on the same attempt): not
+    /// a member here, in no agency, not invited by this agency already, fewer than
+    /// [`MAX_PENDING_INVITATIONS`] pending, and room for one more member.
+    pub fn invitation_check(
+        &self,
+        pending: &[Invitation],
+        invitee: UserId,
+        elsewhere: bool,
+    ) -> DomainResult<()> {
+        if self.member(invitee).is_some() {
+            return Err(DomainError::conflict(
+                &["profileId"],
+                "is already a member of this agency",
+            ));
+        }
+        if elsewhere {
+            return Err(in_an_agency(Some("profileId"), "this freelancer is"));
+        }
+        if pending.iter().any(|i| i.invitee == invitee) {
+            return Err(DomainError::conflict(
+                &["profileId"],
+                "already has a pending invitation from this agency",
+            ));
+        }
+        if pending.len() >= MAX_PENDING_INVITATIONS {
+            return Err(DomainError::invalid_state_at(
+                &["agencyId"],
+                format!(
+                    "an agency has at most {MAX_PENDING_INVITATIONS} pending invitations; \
+                     revoke some first"
+                ),
+            ));
+        }
+        self.has_room("agencyId")
+    }
+
+    /// Whether `invitation` may still be accepted as far as the roster goes: an
+    /// invitation to become an `OWNER` holds only while whoever sent it is still an
+    /// owner (an owner who was removed or demoted cannot bring in an owner afterwards);
+    /// and one more member must fit.
+    pub fn acceptance(&self, invitation: &Invitation) -> DomainResult<()> {
+        if invitation.role == AgencyRole::Owner
+            && self.member(invitation.invited_by).map(|m| m.role) != Some(AgencyRole::Owner)
+        {
+            return Err(DomainError::invalid_state_at(
+                &["invitationId"],
+                "whoever sent this invitation to become an owner is no longer an owner; \
+                 ask a current owner to invite you again",
+            ));
+        }
+        self.has_room("invitationId")
+    }
+
     /// Whether one more member fits.
     pub fn has_room(&self, field: &str) -> DomainResult<()> {
         if self.members.len() >= MAX_MEMBERS {
@@ -99,6 +165,7 @@ mod tests {
             role,
             joined_at: chrono::Utc::now(),
             active: true,
+            profile_public: true,
         }
     }
 
@@ -166,6 +233,90 @@ mod tests {
                 .is_ok()
         );
         assert_eq!(two.owners(), 2);
+    }
+
+    fn pending(n: u128, invitee: u128, by: u128, role: AgencyRole) -> Invitation {
+        use crate::agencies::invitation::{InvitationId, InvitationStatus};
+        Invitation {
+            id: InvitationId(Uuid::from_u128(n)),
+            agency_id: AgencyId(Uuid::nil()),
+            invitee: user(invitee),
+            invitee_profile: ProfileId(Uuid::from_u128(100 + invitee)),
+            invited_by: user(by),
+            role,
+            message: String::new(),
+            status: InvitationStatus::Pending,
+            decline_reason: None,
+            created_at: chrono::Utc::now(),
+            responded_at: None,
+        }
+    }
+
+    fn code_and_field(r: DomainResult<()>) -> Option<(ErrorCode, Vec<String>)> {
+        r.err().map(|e| {
+            let f = &e.field_errors()[0];
+            (f.code, f.field.clone())
+        })
+    }
+
+    #[test]
+    fn at_most_a_hundred_invitations_are_pending() {
+        let r = roster(vec![member(1, AgencyRole::Owner)]);
+        // Invitees 1000.. are pending; 5000 is a new freelancer.
+        let list = |n: usize| -> Vec<Invitation> {
+            (0..n as u128)
+                .map(|i| pending(i, 1000 + i, 1, AgencyRole::Member))
+                .collect()
+        };
+        assert!(
+            r.invitation_check(&list(MAX_PENDING_INVITATIONS - 1), user(5000), false)
+                .is_ok(),
+            "the hundredth fits"
+        );
+        assert_eq!(
+            code_and_field(r.invitation_check(&list(MAX_PENDING_INVITATIONS), user(5000), false)),
+            Some((ErrorCode::InvalidState, vec!["agencyId".to_owned()])),
+            "the hundred-and-first does not"
+        );
+        // The other refusals, each on its field.
+        assert_eq!(
+            code_and_field(r.invitation_check(&list(3), user(1001), false)),
+            Some((ErrorCode::Conflict, vec!["profileId".to_owned()])),
+            "already invited"
+        );
+        assert_eq!(
+            code_and_field(r.invitation_check(&[], user(1), false)),
+            Some((ErrorCode::Conflict, vec!["profileId".to_owned()])),
+            "already a member"
+        );
+        assert_eq!(
+            code_and_field(r.invitation_check(&[], user(5000), true)),
+            Some((ErrorCode::Conflict, vec!["profileId".to_owned()])),
+            "in another agency"
+        );
+    }
+
+    #[test]
+    fn an_owner_invitation_needs_its_sender_to_still_be_an_owner() {
+        let r = roster(vec![
+            member(1, AgencyRole::Owner),
+            member(2, AgencyRole::Member),
+        ]);
+        let invalid = Some((ErrorCode::InvalidState, vec!["invitationId".to_owned()]));
+        assert!(r.acceptance(&pending(1, 9, 1, AgencyRole::Owner)).is_ok());
+        assert_eq!(
+            code_and_field(r.acceptance(&pending(2, 9, 2, AgencyRole::Owner))),
+            invalid,
+            "sent by an owner since demoted"
+        );
+        assert_eq!(
+            code_and_field(r.acceptance(&pending(3, 9, 7, AgencyRole::Owner))),
+            invalid,
+            "sent by an owner since removed"
+        );
+        // A member invitation stays valid (the sender's pending ones are revoked when
+        // they stop being an owner; see `RosterChange`).
+        assert!(r.acceptance(&pending(4, 9, 7, AgencyRole::Member)).is_ok());
     }
 
     #[test]

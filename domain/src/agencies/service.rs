@@ -10,7 +10,7 @@ use super::invitation::{MAX_DECLINE_REASON, MAX_MESSAGE};
 use super::model::{Agency, AgencyId, AgencyRole, Member};
 use super::policy::{self, Standing};
 use super::ports::{AgencyRepository, RosterChange};
-use super::roster::{MAX_PENDING_INVITATIONS, Roster};
+use super::roster::{Roster, in_an_agency};
 use crate::actor::{Actor, Role, UserId};
 use crate::error::{DomainError, DomainResult};
 use crate::profiles::service::MAX_ATTEMPTS;
@@ -23,22 +23,15 @@ struct Snapshot {
     roster: Roster,
     pending: Vec<Invitation>,
     standing: Standing,
+    /// The membership (in any agency) of the user the change is about, when it names
+    /// one: read again on every attempt, like the rest.
+    watched: Option<Member>,
 }
 
 fn busy() -> DomainError {
     DomainError::conflict(
         &["agencyId"],
         "the agency is being changed elsewhere; try again",
-    )
-}
-
-fn in_an_agency(field: Option<&str>, whom: &str) -> DomainError {
-    let field: Vec<&str> = field.into_iter().collect();
-    DomainError::conflict(
-        &field,
-        format!(
-            "{whom} already in an agency (a freelancer belongs to at most one); leave it first"
-        ),
     )
 }
 
@@ -84,14 +77,16 @@ impl AgencyService {
         })
     }
 
-    /// The agency a change names with its members and pending invitations, if the actor
-    /// may see it. Anonymous callers are refused first, so they learn nothing; an
-    /// unknown or hidden agency is "not found" on `field`.
+    /// The agency a change names with its members and pending invitations (and the
+    /// membership of `watch`, when given), if the actor may see it. Anonymous callers
+    /// are refused first, so they learn nothing; an unknown or hidden agency is "not
+    /// found" on `field`.
     async fn snapshot(
         &self,
         actor: &Actor,
         id: Option<AgencyId>,
         field: &str,
+        watch: Option<UserId>,
     ) -> DomainResult<Snapshot> {
         if matches!(actor, Actor::Anonymous) {
             return Err(DomainError::Unauthenticated);
@@ -127,23 +122,30 @@ impl AgencyService {
         if !policy::can_see(actor, &roster.agency, standing, invited) {
             return Err(not_found());
         }
+        let watched = match watch {
+            Some(user) => self.membership_of(user).await?,
+            None => None,
+        };
         Ok(Snapshot {
             roster,
             pending,
             standing,
+            watched,
         })
     }
 
-    /// Plans a membership change on a fresh snapshot and writes it if the agency did not
-    /// change meanwhile; otherwise plans again (up to `MAX_ATTEMPTS`), then `CONFLICT`.
+    /// Plans a membership change on a fresh snapshot (with the membership of `watch`)
+    /// and writes it if the agency did not change meanwhile; otherwise plans again (up
+    /// to `MAX_ATTEMPTS`), then `CONFLICT`.
     async fn commit<T>(
         &self,
         actor: &Actor,
         id: Option<AgencyId>,
+        watch: Option<UserId>,
         plan: impl Fn(&Snapshot) -> DomainResult<(RosterChange, T)>,
     ) -> DomainResult<T> {
         for _ in 0..MAX_ATTEMPTS {
-            let snap = self.snapshot(actor, id, "agencyId").await?;
+            let snap = self.snapshot(actor, id, "agencyId", watch).await?;
             let (change, out) = plan(&snap)?;
             let agency = &snap.roster.agency;
             if self
@@ -197,6 +199,7 @@ impl AgencyService {
             role: AgencyRole::Owner,
             joined_at: now,
             active: true,
+            profile_public: crate::profiles::policy::is_public(&profile),
         };
         // Two founders racing past the check meet the unique index; both hear the same.
         self.repo
@@ -217,7 +220,7 @@ impl AgencyService {
         apply: impl Fn(&mut Agency) -> DomainResult<()>,
     ) -> DomainResult<Agency> {
         for _ in 0..MAX_ATTEMPTS {
-            let snap = self.snapshot(actor, id, "agencyId").await?;
+            let snap = self.snapshot(actor, id, "agencyId", None).await?;
             policy::manage(actor, snap.standing)?;
             let mut agency = snap.roster.agency;
             apply(&mut agency)?;
@@ -274,7 +277,8 @@ impl AgencyService {
         role: AgencyRole,
         message: Option<String>,
     ) -> DomainResult<Invitation> {
-        let snap = self.snapshot(actor, id, "agencyId").await?;
+        // Authorised first (an outsider learns nothing about what input would pass).
+        let snap = self.snapshot(actor, id, "agencyId", None).await?;
         let inviter = policy::manage(actor, snap.standing)?;
         let message = text::multi_line(message.as_deref().unwrap_or(""), 0, MAX_MESSAGE)
             .map_err(|m| DomainError::validation(&["message"], m))?;
@@ -287,7 +291,6 @@ impl AgencyService {
             .next()
             .filter(|p| crate::profiles::policy::can_see(actor, p))
             .ok_or_else(not_found)?;
-        let elsewhere = self.membership_of(profile.user_id).await?;
         let invitation = Invitation {
             id: InvitationId(Uuid::now_v7()),
             agency_id: snap.roster.agency.id,
@@ -301,44 +304,25 @@ impl AgencyService {
             created_at: Utc::now(),
             responded_at: None,
         };
-        self.commit(actor, id, |snap| {
+        // The invitee's membership elsewhere is read on every attempt, with the snapshot
+        // (`watch`), not once before: an attempt that is redone sees it afresh.
+        self.commit(actor, id, Some(profile.user_id), |snap| {
             policy::manage(actor, snap.standing)?;
-            if snap.roster.member(profile.user_id).is_some() {
-                return Err(DomainError::conflict(
-                    &["profileId"],
-                    "is already a member of this agency",
-                ));
-            }
-            if elsewhere.is_some() {
-                return Err(in_an_agency(Some("profileId"), "this freelancer is"));
-            }
-            if snap.pending.iter().any(|i| i.invitee == profile.user_id) {
-                return Err(DomainError::conflict(
-                    &["profileId"],
-                    "already has a pending invitation from this agency",
-                ));
-            }
-            if snap.pending.len() >= MAX_PENDING_INVITATIONS {
-                return Err(DomainError::invalid_state_at(
-                    &["agencyId"],
-                    format!(
-                        "an agency has at most {MAX_PENDING_INVITATIONS} pending invitations; \
-                         revoke some first"
-                    ),
-                ));
-            }
-            snap.roster.has_room("agencyId")?;
+            snap.roster
+                .invitation_check(&snap.pending, profile.user_id, snap.watched.is_some())?;
             Ok((RosterChange::Invite(invitation.clone()), invitation.clone()))
         })
         .await
     }
 
-    /// Answers or revokes an invitation: reads it with its agency, lets `plan` decide
-    /// (with the actor's standing in that agency), writes on the version it read.
+    /// Answers or revokes an invitation: reads it with its agency (and the actor's own
+    /// membership, with `watch_actor`), lets `plan` decide (with the actor's standing in
+    /// that agency), writes on the version it read.
     async fn resolve(
         &self,
         actor: &Actor,
         id: Option<InvitationId>,
+        watch_actor: bool,
         plan: impl Fn(&Invitation, &Snapshot) -> DomainResult<RosterChange>,
     ) -> DomainResult<Invitation> {
         if matches!(actor, Actor::Anonymous) {
@@ -354,8 +338,9 @@ impl AgencyService {
                 .into_iter()
                 .next()
                 .ok_or_else(not_found)?;
+            let watch = actor.user_id().filter(|_| watch_actor);
             let snap = self
-                .snapshot(actor, Some(invitation.agency_id), "invitationId")
+                .snapshot(actor, Some(invitation.agency_id), "invitationId", watch)
                 .await
                 .map_err(|e| match e {
                     DomainError::Validation(_) => not_found(),
@@ -383,31 +368,30 @@ impl AgencyService {
     }
 
     /// The invitee joins the agency with the invited role. Refused (`CONFLICT`) while
-    /// they are in an agency.
+    /// they are in an agency, and (`INVALID_STATE`) for an invitation to become an owner
+    /// whose sender is no longer an owner.
     pub async fn accept(
         &self,
         actor: &Actor,
         id: Option<InvitationId>,
     ) -> DomainResult<Invitation> {
-        let current = match actor.user_id() {
-            Some(user) => self.membership_of(user).await?,
-            None => None,
-        };
-        self.resolve(actor, id, |invitation, snap| {
+        self.resolve(actor, id, true, |invitation, snap| {
             let user = policy::respond(actor, invitation)?;
             let now = Utc::now();
             let next = invitation.apply(InvitationEvent::Accept, now)?;
-            if current.is_some() {
+            if snap.watched.is_some() {
                 return Err(in_an_agency(Some("invitationId"), "you are"));
             }
-            snap.roster.has_room("invitationId")?;
+            snap.roster.acceptance(invitation)?;
             let join = Member {
                 agency_id: invitation.agency_id,
                 user_id: user,
                 profile_id: invitation.invitee_profile,
                 role: invitation.role,
                 joined_at: now,
+                // Neither is stored with the membership; both are read when listed.
                 active: true,
+                profile_public: true,
             };
             Ok(RosterChange::Resolve {
                 invitation: next,
@@ -417,29 +401,26 @@ impl AgencyService {
         .await
     }
 
-    /// The invitee says no, optionally with a reason (at most 500 characters).
+    /// The invitee says no, optionally with a reason (at most 500 characters). The
+    /// reason is checked only once the actor is known to be the invitee: anyone else
+    /// hears `UNAUTHENTICATED`, `FORBIDDEN` or "not found", whatever the reason.
     pub async fn decline(
         &self,
         actor: &Actor,
         id: Option<InvitationId>,
         reason: Option<String>,
     ) -> DomainResult<Invitation> {
-        let reason = match reason {
-            None => None,
-            Some(r) => Some(
-                text::multi_line(&r, 0, MAX_DECLINE_REASON)
-                    .map_err(|m| DomainError::validation(&["reason"], m))?,
-            )
-            .filter(|r| !r.is_empty()),
-        };
-        self.resolve(actor, id, |invitation, _| {
+        self.resolve(actor, id, false, |invitation, _| {
             policy::respond(actor, invitation)?;
-            let next = invitation.apply(
-                InvitationEvent::Decline {
-                    reason: reason.clone(),
-                },
-                Utc::now(),
-            )?;
+            let reason = match &reason {
+                None => None,
+                Some(r) => Some(
+                    text::multi_line(r, 0, MAX_DECLINE_REASON)
+                        .map_err(|m| DomainError::validation(&["reason"], m))?,
+                )
+                .filter(|r| !r.is_empty()),
+            };
+            let next = invitation.apply(InvitationEvent::Decline { reason }, Utc::now())?;
             Ok(RosterChange::Resolve {
                 invitation: next,
                 join: None,
@@ -454,7 +435,7 @@ impl AgencyService {
         actor: &Actor,
         id: Option<InvitationId>,
     ) -> DomainResult<Invitation> {
-        self.resolve(actor, id, |invitation, snap| {
+        self.resolve(actor, id, false, |invitation, snap| {
             policy::manage(actor, snap.standing)?;
             let next = invitation.apply(InvitationEvent::Revoke, Utc::now())?;
             Ok(RosterChange::Resolve {
@@ -478,7 +459,7 @@ impl AgencyService {
         profile: Option<ProfileId>,
     ) -> DomainResult<Option<Agency>> {
         let agency = self
-            .commit(actor, id, |snap| {
+            .commit(actor, id, None, |snap| {
                 let me = policy::manage(actor, snap.standing)?;
                 let member = member_by_profile(&snap.roster, profile)?;
                 let change =
@@ -493,7 +474,7 @@ impl AgencyService {
     /// The actor leaves the agency; the last owner cannot.
     pub async fn leave(&self, actor: &Actor, id: Option<AgencyId>) -> DomainResult<Option<Agency>> {
         let agency = self
-            .commit(actor, id, |snap| {
+            .commit(actor, id, None, |snap| {
                 let me = policy::leave(actor, snap.standing)?;
                 Ok((
                     snap.roster.removal(me, "agencyId", false)?,
@@ -513,7 +494,7 @@ impl AgencyService {
         role: AgencyRole,
     ) -> DomainResult<Option<Agency>> {
         let agency = self
-            .commit(actor, id, |snap| {
+            .commit(actor, id, None, |snap| {
                 policy::manage(actor, snap.standing)?;
                 let member = member_by_profile(&snap.roster, profile)?;
                 Ok((
@@ -583,14 +564,22 @@ impl AgencyService {
             .collect())
     }
 
-    /// Members of agencies the actor already may see, owners first. Suspended members
-    /// are listed only to the agency's members and admins.
+    /// Members of the agencies among `ids` that the actor may see (the others are left
+    /// out: deny by default), owners first. Suspended members, and members whose
+    /// freelancer profile is not public, are listed only to the agency's members and
+    /// admins.
     pub async fn members(
         &self,
         actor: &Actor,
         ids: &[AgencyId],
     ) -> DomainResult<HashMap<AgencyId, Vec<Member>>> {
-        let mut all = self.repo.members(ids).await?;
+        let visible: Vec<AgencyId> = self
+            .by_ids(actor, ids)
+            .await?
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        let mut all = self.repo.members(&visible).await?;
         for members in all.values_mut() {
             let standing = standing_in(actor, members);
             members.retain(|m| policy::lists_member(actor, standing, m));

@@ -143,6 +143,15 @@ impl AgencyMember {
     }
 }
 
+/// What `Agency.members` counts as towards the query complexity limit, in members (each
+/// costing its selection). An agency may have up to `MAX_MEMBERS` (500), but charging
+/// that would refuse an agency page that shows its members' profiles (500 × 4 fields is
+/// already over the default limit of 2000); 50 lets one agency (or a few) list members
+/// with their profiles and refuses the same for a page of 100 search results (100 ×
+/// 50 × …). At the default limit a query therefore reaches the members of at most about
+/// a dozen agencies (each at most 500 members); see `docs/agencies.md`.
+pub const MEMBERS_COMPLEXITY: usize = 50;
+
 #[derive(Clone)]
 pub struct Agency(pub agencies::Agency);
 
@@ -197,7 +206,12 @@ impl Agency {
     }
 
     /// Members, owners first, then by joining time: a plain list, since an agency has at
-    /// most 500. Suspended members are listed only to the agency's members and admins.
+    /// most 500. Suspended members, and members whose freelancer profile is hidden, are
+    /// listed only to the agency's members and admins. For the query complexity limit
+    /// the list counts as 50 members times its selection (like a page of 50), so listing
+    /// the members of many agencies at once (say, of a page of search results) is
+    /// refused as `QUERY_TOO_COMPLEX`.
+    #[graphql(complexity = "MEMBERS_COMPLEXITY * child_complexity + 1")]
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<AgencyMember>> {
         Ok(self
             .members_of(ctx)
