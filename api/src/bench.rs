@@ -1,15 +1,16 @@
-//! `hireql seed` and `hireql bench`: demo data, and timings of typical talent searches
-//! on whatever database the settings name.
+//! `hireql seed` and `hireql bench`: demo data, and timings of typical talent and agency
+//! searches on whatever database the settings name.
 
 use std::time::{Duration, Instant};
 
+use domain::agencies::AgencyIndex;
 use domain::pagination::PageRequest;
-use domain::profiles::TalentCursor;
-use domain::profiles::TalentIndex;
+use domain::profiles::{TalentCursor, TalentIndex};
 use indicatif::{ProgressBar, ProgressStyle};
-use persistence::Db;
-use persistence::SeaTalentIndex;
-use persistence::talent_search::{explain, full_scans, search_statement, typical_searches};
+use persistence::talent_search::{
+    explain, explain_indexed, full_scans, search_statement, typical_searches,
+};
+use persistence::{Db, SeaAgencyIndex, SeaTalentIndex};
 use sea_orm::ConnectionTrait;
 
 use crate::{Application, Settings};
@@ -57,7 +58,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// Runs each typical search `runs` times, first page of 20 and then the page after it,
 /// each with its profiles loaded as a request would, and prints p50 / p99 of both and
-/// whether either plan reads a whole table. Fails when one does.
+/// whether either plan reads a whole table. Fails when one does on 10,000 profiles or more.
 pub async fn search(settings: &Settings, runs: usize) -> Result<(), Failure> {
     let db = Db::connect(&settings.db_settings()).await?;
     let conn = db.connection();
@@ -103,24 +104,65 @@ pub async fn search(settings: &Settings, runs: usize) -> Result<(), Failure> {
             times.sort();
             timings.push(times);
         }
-        let ms = |times: &[Duration], p| percentile(times, p).as_secs_f64() * 1000.0;
-        println!(
-            "{name:<50} {:>8.2} {:>8.2} {:>8.2} {:>8.2}  {}",
-            ms(&timings[0], 50.0),
-            ms(&timings[0], 99.0),
-            ms(&timings[1], 50.0),
-            ms(&timings[1], 99.0),
-            if full.is_empty() {
-                "indexes only".to_owned()
-            } else {
-                format!("FULL SCAN: {}", full.join("; "))
-            }
-        );
+        print_row(name, &timings, &full);
     }
-    if scans > 0 {
+    // Agencies: a table twenty times smaller, where PostgreSQL may rightly prefer a scan
+    // for broad text; the plan column says whether the indexes can serve each search.
+    let agencies = SeaAgencyIndex::new(&db);
+    for (name, filter, order) in persistence::agency_search::typical_searches() {
+        let first = PageRequest::<TalentCursor>::new(Some(20), None)?;
+        let page = agencies.search(&filter, order, &first).await?;
+        let next = PageRequest::new(Some(20), page.items.last().map(|h| h.cursor.clone()))?;
+        let mut full = Vec::new();
+        let mut timings = Vec::new();
+        for request in [&first, &next] {
+            let statement =
+                persistence::agency_search::search_statement(backend, &filter, order, request);
+            full.extend(full_scans(&explain_indexed(conn, statement).await?));
+            let mut times = Vec::with_capacity(runs);
+            for _ in 0..runs {
+                let started = Instant::now();
+                let hits = agencies.search(&filter, order, request).await?;
+                let ids: Vec<_> = hits.items.iter().map(|h| h.id).collect();
+                services.agencies.by_ids(&actor, &ids).await?;
+                times.push(started.elapsed());
+            }
+            times.sort();
+            timings.push(times);
+        }
+        scans += full.len();
+        print_row(name, &timings, &full);
+    }
+    if scans > 0 && profiles >= ENFORCED_FROM {
         return Err(format!("{scans} plan lines read a whole table").into());
     }
+    if scans > 0 {
+        println!(
+            "\n{scans} plan lines read a whole table; below {ENFORCED_FROM} profiles that can be \
+             the cheaper plan, so it is reported, not failed"
+        );
+    }
     Ok(())
+}
+
+/// From this many profiles on, a plan that reads a whole table fails the benchmark; on
+/// smaller data a planner may rightly prefer a scan.
+const ENFORCED_FROM: i64 = 10_000;
+
+fn print_row(name: &str, timings: &[Vec<Duration>], full: &[String]) {
+    let ms = |times: &[Duration], p| percentile(times, p).as_secs_f64() * 1000.0;
+    println!(
+        "{name:<50} {:>8.2} {:>8.2} {:>8.2} {:>8.2}  {}",
+        ms(&timings[0], 50.0),
+        ms(&timings[0], 99.0),
+        ms(&timings[1], 50.0),
+        ms(&timings[1], 99.0),
+        if full.is_empty() {
+            "indexes only".to_owned()
+        } else {
+            format!("FULL SCAN: {}", full.join("; "))
+        }
+    );
 }
 
 #[cfg(test)]

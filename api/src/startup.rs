@@ -11,7 +11,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use domain::Services;
 use persistence::cache::{Cache, MemoryCache, RedisCache, RedisSettings};
 use persistence::{
-    CachedSessionRepository, CachedTaxonomyRepository, Db, SeaAgencyRepository,
+    CachedSessionRepository, CachedTaxonomyRepository, Db, SeaAgencyIndex, SeaAgencyRepository,
     SeaClientProfileRepository, SeaProfileRepository, SeaSessionRepository, SeaSignInRepository,
     SeaTalentIndex, SeaTaxonomyRepository, SeaUserRepository,
 };
@@ -86,6 +86,7 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
             profiles: Arc::new(SeaProfileRepository::new(db)),
             clients: Arc::new(SeaClientProfileRepository::new(db)),
             talent: Arc::new(SeaTalentIndex::new(db)),
+            agency_index: Arc::new(SeaAgencyIndex::new(db)),
             agencies: Arc::new(SeaAgencyRepository::new(db)),
             code_host,
         },

@@ -25,6 +25,7 @@ pub struct Services {
     pub profiles: profiles::ProfileService,
     pub clients: profiles::ClientProfileService,
     pub talent: profiles::TalentSearchService,
+    pub agency_search: agencies::AgencySearchService,
     pub agencies: agencies::AgencyService,
 }
 
@@ -38,6 +39,8 @@ pub struct Ports {
     pub clients: Arc<dyn profiles::ClientProfileRepository>,
     /// Full-text talent search over public profiles.
     pub talent: Arc<dyn profiles::TalentIndex>,
+    /// Full-text search over visible agencies.
+    pub agency_index: Arc<dyn agencies::AgencyIndex>,
     pub agencies: Arc<dyn agencies::AgencyRepository>,
     /// Where public repositories are imported from; `None` turns the import off.
     pub code_host: Option<Arc<dyn profiles::CodeHost>>,
@@ -48,6 +51,10 @@ impl Services {
         Self {
             clients: profiles::ClientProfileService::new(ports.clients),
             talent: profiles::TalentSearchService::new(ports.talent, ports.taxonomy.clone()),
+            agency_search: agencies::AgencySearchService::new(
+                ports.agency_index,
+                ports.taxonomy.clone(),
+            ),
             agencies: agencies::AgencyService::new(
                 ports.agencies,
                 ports.profiles.clone(),

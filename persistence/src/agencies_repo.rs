@@ -52,8 +52,15 @@ fn already_in_an_agency(field: &[&str]) -> DomainError {
     )
 }
 
-fn row(a: &Agency) -> agency::ActiveModel {
+async fn skills_text(db: &DatabaseConnection, a: &Agency) -> DomainResult<String> {
+    let ids: Vec<uuid::Uuid> = a.skills.iter().map(|s| s.skill_id.0).collect();
+    crate::search_sql::skills_text(db, &ids).await
+}
+
+/// The agency's row, with the words free text finds its skills by.
+fn row(a: &Agency, skills_text: String) -> agency::ActiveModel {
     agency::ActiveModel {
+        skills_text: Set(skills_text),
         id: Set(a.id.0),
         name: Set(a.name.clone()),
         headline: Set(a.headline.clone()),
@@ -313,8 +320,10 @@ async fn apply<C: ConnectionTrait>(
 #[async_trait]
 impl AgencyRepository for SeaAgencyRepository {
     async fn create(&self, a: &Agency, owner: &Member) -> DomainResult<Agency> {
+        // Read before the transaction, whose first statement is then a write.
+        let text = skills_text(&self.db, a).await?;
         let txn = crate::db::begin_write(&self.db).await.map_err(internal)?;
-        agency::Entity::insert(row(a))
+        agency::Entity::insert(row(a, text))
             .exec_without_returning(&txn)
             .await
             .map_err(internal)?;
@@ -339,9 +348,10 @@ impl AgencyRepository for SeaAgencyRepository {
             version: a.version + 1,
             ..a.clone()
         };
+        let text = skills_text(&self.db, &next).await?;
         let txn = crate::db::begin_write(&self.db).await.map_err(internal)?;
         let updated = agency::Entity::update_many()
-            .set(row(&next))
+            .set(row(&next, text))
             .filter(agency::Column::Id.eq(a.id.0))
             .filter(agency::Column::Version.eq(a.version))
             .exec(&txn)

@@ -4,6 +4,7 @@
 
 mod accounts_repo;
 mod agencies_repo;
+pub mod agency_search;
 pub mod cache;
 mod cached_sessions;
 mod cached_taxonomy;
@@ -14,6 +15,7 @@ mod errors;
 pub mod migration;
 mod portfolio_repo;
 mod profiles_repo;
+mod search_sql;
 pub mod seed;
 mod sign_in_repo;
 pub mod talent_search;
@@ -23,6 +25,7 @@ pub mod testing;
 
 pub use accounts_repo::{SeaSessionRepository, SeaUserRepository};
 pub use agencies_repo::SeaAgencyRepository;
+pub use agency_search::SeaAgencyIndex;
 pub use cached_sessions::CachedSessionRepository;
 pub use cached_taxonomy::CachedTaxonomyRepository;
 pub use client_profiles_repo::SeaClientProfileRepository;

@@ -17,9 +17,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 
-use crate::entities::{
-    freelancer_language, freelancer_link, freelancer_profile, freelancer_skill, skill, skill_alias,
-};
+use crate::entities::{freelancer_language, freelancer_link, freelancer_profile, freelancer_skill};
 use crate::errors::{internal, map_db_err};
 
 const UNIQUE_FIELDS: &[(&str, &str)] = &[("user", "user")];
@@ -109,33 +107,9 @@ async fn full_row<C: ConnectionTrait>(
     p: &FreelancerProfile,
 ) -> DomainResult<freelancer_profile::ActiveModel> {
     let ids: Vec<uuid::Uuid> = p.skills.iter().map(|s| s.skill_id.0).collect();
-    let mut words = Vec::new();
-    if !ids.is_empty() {
-        let mut names: HashMap<uuid::Uuid, String> = skill::Entity::find()
-            .filter(skill::Column::Id.is_in(ids.clone()))
-            .all(db)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(|s| (s.id, s.name))
-            .collect();
-        let mut aliases: HashMap<uuid::Uuid, Vec<String>> = HashMap::new();
-        for a in skill_alias::Entity::find()
-            .filter(skill_alias::Column::SkillId.is_in(ids.clone()))
-            .order_by_asc(skill_alias::Column::AliasKey)
-            .all(db)
-            .await
-            .map_err(internal)?
-        {
-            aliases.entry(a.skill_id).or_default().push(a.alias);
-        }
-        for id in &ids {
-            words.extend(names.remove(id));
-            words.extend(aliases.remove(id).unwrap_or_default());
-        }
-    }
+    let words = crate::search_sql::skills_text(db, &ids).await?;
     let mut model = row(p);
-    model.skills_text = Set(words.join(" "));
+    model.skills_text = Set(words);
     Ok(model)
 }
 

@@ -13,7 +13,10 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{DbErr, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
-use crate::entities::{freelancer_language, freelancer_profile, freelancer_skill, user};
+use crate::entities::{
+    agency, agency_member, agency_skill, freelancer_language, freelancer_profile, freelancer_skill,
+    user,
+};
 use crate::migration::{SKILLS, skill_id};
 
 /// Profiles written per transaction.
@@ -126,8 +129,40 @@ const RATES: &[(&str, i64, i64)] = &[
     ("GBP", 2_500, 15_000),
 ];
 
+const AGENCY_WORDS: &[&str] = &[
+    "Northwind",
+    "Bluefin",
+    "Granite",
+    "Lighthouse",
+    "Copperleaf",
+    "Ironbark",
+    "Meridian",
+    "Quartz",
+    "Redwood",
+    "Saltmarsh",
+    "Tidewater",
+    "Brightline",
+    "Kestrel",
+    "Harbor",
+];
+
+const AGENCY_KINDS: &[&str] = &[
+    "Labs",
+    "Studio",
+    "Engineering",
+    "Collective",
+    "Works",
+    "Digital",
+];
+
+/// Every this many seeded freelancers, one founds an agency and the next
+/// `AGENCY_MEMBERS - 1` join it.
+const AGENCY_EVERY: usize = 20;
+const AGENCY_MEMBERS: usize = 5;
+
 /// Writes `count` profiles (and their users) in batches of [`BATCH`], calling `progress`
-/// with the number written so far after each batch. Returns how many were written.
+/// with the number written so far after each batch; one in [`AGENCY_EVERY`] founds an
+/// agency that a few of the next ones join. Returns how many profiles were written.
 pub async fn seed_profiles(
     db: &crate::Db,
     count: u64,
@@ -155,7 +190,11 @@ pub async fn seed_profiles(
         let mut profiles = Vec::with_capacity(n);
         let mut skills = Vec::new();
         let mut languages = Vec::new();
-        for _ in 0..n {
+        let mut agencies = Vec::new();
+        let mut agency_skills = Vec::new();
+        let mut members = Vec::new();
+        let mut current_agency: Option<Uuid> = None;
+        for i in 0..n {
             let user_id = Uuid::now_v7();
             let profile_id = Uuid::now_v7();
             let created = now - Duration::minutes(rng.random_range(0..3 * 365 * 24 * 60));
@@ -242,6 +281,64 @@ pub async fn seed_profiles(
                     position: Set(i16::try_from(i).unwrap_or(0)),
                 });
             }
+            if i % AGENCY_EVERY == 0 {
+                let agency_id = Uuid::now_v7();
+                current_agency = Some(agency_id);
+                let offered: Vec<_> = picked.iter().take(4).collect();
+                agencies.push(agency::ActiveModel {
+                    id: Set(agency_id),
+                    name: Set(format!(
+                        "{} {}",
+                        AGENCY_WORDS
+                            .choose(&mut rng)
+                            .copied()
+                            .unwrap_or("Northwind"),
+                        AGENCY_KINDS.choose(&mut rng).copied().unwrap_or("Labs")
+                    )),
+                    headline: Set(format!(
+                        "{} and {} teams on demand",
+                        lead.name,
+                        offered.get(1).map_or("SQL", |s| s.name)
+                    )),
+                    overview: Set(format!(
+                        "A small team of senior engineers. {}",
+                        OVERVIEW_SENTENCES.choose(&mut rng).copied().unwrap_or("")
+                    )),
+                    website: Set(None),
+                    country: Set(Some(place.0.to_owned())),
+                    visibility: Set("VISIBLE".into()),
+                    version: Set(1),
+                    skills_text: Set(offered
+                        .iter()
+                        .filter_map(|s| skill_text.get(s.slug).cloned())
+                        .collect::<Vec<_>>()
+                        .join(" ")),
+                    created_at: Set(created),
+                    updated_at: Set(created),
+                });
+                for (position, s) in offered.iter().enumerate() {
+                    agency_skills.push(agency_skill::ActiveModel {
+                        agency_id: Set(agency_id),
+                        skill_id: Set(skill_id(s.slug)),
+                        level: Set(Some(4)),
+                        position: Set(i16::try_from(position).unwrap_or(0)),
+                    });
+                }
+            }
+            if let Some(agency_id) = current_agency.filter(|_| i % AGENCY_EVERY < AGENCY_MEMBERS) {
+                members.push(agency_member::ActiveModel {
+                    agency_id: Set(agency_id),
+                    user_id: Set(user_id),
+                    profile_id: Set(profile_id),
+                    role: Set(if i % AGENCY_EVERY == 0 {
+                        "OWNER"
+                    } else {
+                        "MEMBER"
+                    }
+                    .into()),
+                    joined_at: Set(created),
+                });
+            }
             languages.push(freelancer_language::ActiveModel {
                 profile_id: Set(profile_id),
                 code: Set(place.3.to_owned()),
@@ -274,6 +371,17 @@ pub async fn seed_profiles(
         freelancer_language::Entity::insert_many(languages)
             .exec_without_returning(&txn)
             .await?;
+        if !agencies.is_empty() {
+            agency::Entity::insert_many(agencies)
+                .exec_without_returning(&txn)
+                .await?;
+            agency_skill::Entity::insert_many(agency_skills)
+                .exec_without_returning(&txn)
+                .await?;
+            agency_member::Entity::insert_many(members)
+                .exec_without_returning(&txn)
+                .await?;
+        }
         txn.commit().await?;
         written += n as u64;
         progress(written);

@@ -31,6 +31,7 @@ pub struct Query(
     node::NodeQuery,
     accounts::AccountQuery,
     agencies::query::AgencyQuery,
+    agencies::search::AgencySearchQuery,
     profiles::query::ProfileQuery,
     profiles::client::ClientProfileQuery,
     profiles::search::TalentQuery,

@@ -8,6 +8,7 @@ mod model;
 pub mod policy;
 mod ports;
 mod roster;
+mod search;
 mod service;
 
 pub use input::{AgencyInput, AgencySkillInput, MAX_AGENCY_SKILLS};
@@ -17,4 +18,7 @@ pub use invitation::{
 pub use model::{Agency, AgencyId, AgencyRole, AgencySkill, Member};
 pub use ports::{AgencyRepository, RosterChange};
 pub use roster::{MAX_MEMBERS, MAX_PENDING_INVITATIONS, Roster};
+pub use search::{
+    AgencyFilter, AgencyHit, AgencyIndex, AgencyPage, AgencySearch, AgencySearchService, AgencySort,
+};
 pub use service::AgencyService;

@@ -29,6 +29,6 @@ pub use ports::{ClientProfileRepository, ProfileRepository};
 pub use search::{
     LanguageRequirement, LanguageRequirementInput, RateRange, ResultOrder, SearchWords,
     TalentCursor, TalentFilter, TalentHit, TalentIndex, TalentPage, TalentSearch,
-    TalentSearchError, TalentSearchService, TalentSort, fingerprint,
+    TalentSearchError, TalentSearchService, TalentSort, fingerprint, fingerprint_of,
 };
 pub use service::ProfileService;

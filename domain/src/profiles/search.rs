@@ -136,8 +136,13 @@ pub enum TalentCursor {
 /// a cursor is only accepted by the search that issued it (ranks and keys of another
 /// search do not compare). FNV-1a over the filter's debug form.
 pub fn fingerprint(filter: &TalentFilter, order: ResultOrder) -> String {
+    fingerprint_of(&format!("{filter:?}|{order:?}"))
+}
+
+/// FNV-1a of `text`, in hex: the fingerprint of any search's description.
+pub fn fingerprint_of(text: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in format!("{filter:?}|{order:?}").bytes() {
+    for byte in text.bytes() {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }

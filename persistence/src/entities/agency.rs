@@ -14,6 +14,8 @@ pub struct Model {
     pub visibility: String,
     /// Bumped by every profile write and every membership change.
     pub version: i64,
+    /// Names and aliases of the agency's skills, for full-text search.
+    pub skills_text: String,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -3,4 +3,5 @@
 pub(crate) mod loaders;
 pub(crate) mod mutation;
 pub(crate) mod query;
+pub(crate) mod search;
 pub(crate) mod types;

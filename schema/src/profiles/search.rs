@@ -163,7 +163,9 @@ impl TalentQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "What to find; all of it when absent.")] filter: Option<FreelancerFilter>,
-        #[graphql(desc = "The order of results; default RELEVANCE.", default)] sort: FreelancerSort,
+        #[graphql(desc = "The order of results; RELEVANCE when absent or null.")] sort: Option<
+            FreelancerSort,
+        >,
         #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(
             desc = "Return the profiles after this cursor: an `endCursor` of the same filter and sort (another search's cursor is `INVALID_CURSOR`)."
@@ -177,7 +179,7 @@ impl TalentQuery {
             .search(
                 actor,
                 filter.unwrap_or_default().into(),
-                sort.into(),
+                sort.unwrap_or_default().into(),
                 first.map(i64::from),
                 after.as_deref(),
             )

@@ -1,0 +1,218 @@
+//! SQL shared by the searches (talent, agencies): statements with numbered placeholders
+//! on both back ends, full-text query syntax, and keyset pages over computed keys.
+
+use std::collections::HashMap;
+
+use domain::DomainResult;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement, Value,
+};
+
+use crate::entities::{skill, skill_alias};
+use crate::errors::internal;
+
+/// The words free text finds a list of skills by: each skill's name and aliases, in list
+/// order (so "golang" finds a profile or agency listing Go). Two statements.
+pub(crate) async fn skills_text<C: ConnectionTrait>(
+    db: &C,
+    ids: &[uuid::Uuid],
+) -> DomainResult<String> {
+    if ids.is_empty() {
+        return Ok(String::new());
+    }
+    let mut names: HashMap<uuid::Uuid, String> = skill::Entity::find()
+        .filter(skill::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let mut aliases: HashMap<uuid::Uuid, Vec<String>> = HashMap::new();
+    for a in skill_alias::Entity::find()
+        .filter(skill_alias::Column::SkillId.is_in(ids.to_vec()))
+        .order_by_asc(skill_alias::Column::AliasKey)
+        .all(db)
+        .await
+        .map_err(internal)?
+    {
+        aliases.entry(a.skill_id).or_default().push(a.alias);
+    }
+    let mut words = Vec::new();
+    for id in ids {
+        words.extend(names.remove(id));
+        words.extend(aliases.remove(id).unwrap_or_default());
+    }
+    Ok(words.join(" "))
+}
+
+/// SQL text with its bound values, in the back end's placeholder style.
+pub(crate) struct Sql {
+    pub(crate) backend: DbBackend,
+    pub(crate) text: String,
+    pub(crate) values: Vec<Value>,
+}
+
+impl Sql {
+    pub(crate) fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            text: String::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Binds a value and returns its placeholder. Placeholders are numbered on both back
+    /// ends (`$n`, `?n`), so the text may use them in any order and more than once.
+    pub(crate) fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => format!("?{}", self.values.len()),
+        }
+    }
+
+    pub(crate) fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    pub(crate) fn list<T: Into<Value> + Clone>(&mut self, items: &[T]) -> String {
+        items
+            .iter()
+            .map(|i| self.bind(i.clone()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    pub(crate) fn statement(self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text, self.values)
+    }
+}
+
+/// The text query in the back end's syntax: every word must match, the last one also
+/// as a prefix. Words hold only letters and digits, so nothing in them is syntax.
+pub(crate) fn text_query(backend: DbBackend, words: &[String]) -> String {
+    let last = words.len().saturating_sub(1);
+    let parts = words.iter().enumerate().map(|(i, w)| match backend {
+        DbBackend::Postgres if i == last => format!("{w}:*"),
+        DbBackend::Postgres => w.clone(),
+        _ if i == last => format!("\"{w}\"*"),
+        _ => format!("\"{w}\""),
+    });
+    match backend {
+        DbBackend::Postgres => parts.collect::<Vec<_>>().join(" & "),
+        _ => parts.collect::<Vec<_>>().join(" "),
+    }
+}
+
+/// One key column of an order: its SQL expression, its alias in the result, and whether
+/// the order (and the cursor comparison) uses it; an unordered key is only read back
+/// into the cursor.
+pub(crate) struct Key {
+    pub(crate) expr: String,
+    pub(crate) alias: &'static str,
+    pub(crate) ordered: bool,
+}
+
+impl Key {
+    /// A key the order uses.
+    pub(crate) fn ordered(expr: &str, alias: &'static str) -> Self {
+        Self {
+            expr: expr.to_owned(),
+            alias,
+            ordered: true,
+        }
+    }
+
+    /// A key only read back into the cursor.
+    pub(crate) fn fixed(expr: &str, alias: &'static str) -> Self {
+        Self {
+            expr: expr.to_owned(),
+            alias,
+            ordered: false,
+        }
+    }
+}
+
+/// One page in key order: `SELECT <id> AS id, <keys> <inner FROM/WHERE>`, after the row
+/// whose key values (every key, then the ID) are `after`, at most `limit` rows. The keys
+/// are compared as one row value, so the page starts right after the cursor's row.
+pub(crate) fn keyset(
+    inner: Sql,
+    id: &str,
+    keys: &[Key],
+    descending: bool,
+    after: Option<Vec<Value>>,
+    limit: u64,
+) -> Statement {
+    let select: Vec<String> = std::iter::once(format!("{id} AS id"))
+        .chain(keys.iter().map(|k| format!("{} AS {}", k.expr, k.alias)))
+        .collect();
+    let mut sql = Sql {
+        backend: inner.backend,
+        text: format!(
+            "SELECT t.* FROM (SELECT {}{}) t",
+            select.join(", "),
+            inner.text
+        ),
+        values: inner.values,
+    };
+    let columns: Vec<String> = keys
+        .iter()
+        .filter(|k| k.ordered)
+        .map(|k| format!("t.{}", k.alias))
+        .chain(std::iter::once("t.id".to_owned()))
+        .collect();
+    if let Some(after) = after {
+        // The cursor's values of the ordered keys, then the ID.
+        let ordered = keys.iter().map(|k| k.ordered).chain(std::iter::once(true));
+        let bound: Vec<String> = after
+            .into_iter()
+            .zip(ordered)
+            .filter_map(|(v, o)| o.then_some(v))
+            .map(|v| sql.bind(v))
+            .collect();
+        sql.push(&format!(
+            " WHERE ({}) {} ({})",
+            columns.join(", "),
+            if descending { "<" } else { ">" },
+            bound.join(", ")
+        ));
+    }
+    let direction = if descending { "DESC" } else { "ASC" };
+    let order_by: Vec<String> = columns.iter().map(|c| format!("{c} {direction}")).collect();
+    let limit = sql.bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    sql.push(&format!(" ORDER BY {} LIMIT {limit}", order_by.join(", ")));
+    sql.statement()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_queries_quote_every_word() {
+        let words = ["rust".to_owned(), "postgr".to_owned()];
+        assert_eq!(text_query(DbBackend::Postgres, &words), "rust & postgr:*");
+        assert_eq!(
+            text_query(DbBackend::Sqlite, &words),
+            "\"rust\" \"postgr\"*"
+        );
+    }
+
+    #[test]
+    fn keyset_pages_compare_ordered_keys_and_number_placeholders() {
+        let mut inner = Sql::new(DbBackend::Sqlite);
+        let v = inner.bind(true);
+        inner.push(&format!(" FROM t0 WHERE flag = {v}"));
+        let keys = [Key::fixed("0", "k_fixed"), Key::ordered("t0.n", "k_n")];
+        let after = vec![Value::from(0i32), Value::from(7i64), Value::from(9i64)];
+        let st = keyset(inner, "t0.id", &keys, false, Some(after), 21);
+        assert_eq!(
+            st.sql,
+            "SELECT t.* FROM (SELECT t0.id AS id, 0 AS k_fixed, t0.n AS k_n FROM t0 WHERE flag = ?1) t \
+             WHERE (t.k_n, t.id) > (?2, ?3) ORDER BY t.k_n ASC, t.id ASC LIMIT ?4"
+        );
+        assert_eq!(st.values.map(|v| v.0.len()), Some(4));
+    }
+}
