@@ -164,6 +164,11 @@ pub(crate) fn keyset(
         .chain(std::iter::once("t.id".to_owned()))
         .collect();
     if let Some(after) = after {
+        debug_assert_eq!(
+            after.len(),
+            keys.len() + 1,
+            "a cursor value per key, then the ID"
+        );
         // The cursor's values of the ordered keys, then the ID.
         let ordered = keys.iter().map(|k| k.ordered).chain(std::iter::once(true));
         let bound: Vec<String> = after

@@ -193,7 +193,7 @@ pub async fn seed_profiles(
         let mut agencies = Vec::new();
         let mut agency_skills = Vec::new();
         let mut members = Vec::new();
-        let mut current_agency: Option<Uuid> = None;
+        let mut current_agency: Option<(Uuid, chrono::DateTime<Utc>)> = None;
         for i in 0..n {
             let user_id = Uuid::now_v7();
             let profile_id = Uuid::now_v7();
@@ -283,7 +283,7 @@ pub async fn seed_profiles(
             }
             if i % AGENCY_EVERY == 0 {
                 let agency_id = Uuid::now_v7();
-                current_agency = Some(agency_id);
+                current_agency = Some((agency_id, created));
                 let offered: Vec<_> = picked.iter().take(4).collect();
                 agencies.push(agency::ActiveModel {
                     id: Set(agency_id),
@@ -325,7 +325,9 @@ pub async fn seed_profiles(
                     });
                 }
             }
-            if let Some(agency_id) = current_agency.filter(|_| i % AGENCY_EVERY < AGENCY_MEMBERS) {
+            if let Some((agency_id, founded)) =
+                current_agency.filter(|_| i % AGENCY_EVERY < AGENCY_MEMBERS)
+            {
                 members.push(agency_member::ActiveModel {
                     agency_id: Set(agency_id),
                     user_id: Set(user_id),
@@ -336,7 +338,8 @@ pub async fn seed_profiles(
                         "MEMBER"
                     }
                     .into()),
-                    joined_at: Set(created),
+                    // Nobody joins before the agency exists.
+                    joined_at: Set(created.max(founded)),
                 });
             }
             languages.push(freelancer_language::ActiveModel {

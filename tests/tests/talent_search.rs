@@ -627,6 +627,40 @@ async fn ties_and_missing_keys_page_without_gaps_or_repeats() {
                 assert_eq!(walked, whole, "{setup:?} {sort} {filter}");
             }
         }
+        // One currency with equal rates (Twin 2 and Twin 4 both ask EUR 50.00): the
+        // currency-filtered RATE order walks them one per page, each once.
+        let eur = json!({ "hourlyRate": { "currency": "EUR" } });
+        let whole = ids(&gql(
+            &app,
+            None,
+            SEARCH,
+            json!({ "f": eur, "s": "RATE", "first": 100 }),
+        )
+        .await);
+        assert_eq!(whole.len(), 2);
+        let first = gql(
+            &app,
+            None,
+            SEARCH,
+            json!({ "f": eur, "s": "RATE", "first": 1 }),
+        )
+        .await;
+        let cursor = first["data"]["freelancers"]["pageInfo"]["endCursor"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let second = gql(
+            &app,
+            None,
+            SEARCH,
+            json!({ "f": eur, "s": "RATE", "first": 1, "after": cursor }),
+        )
+        .await;
+        assert_eq!([ids(&first), ids(&second)].concat(), whole, "{setup:?}");
+        assert_eq!(
+            second["data"]["freelancers"]["pageInfo"]["hasNextPage"],
+            false
+        );
         // Rates: the cheapest group first by currency code, no rate last.
         let body = gql(&app, None, SEARCH, json!({ "s": "RATE", "first": 100 })).await;
         let names: Vec<&str> = body["data"]["freelancers"]["edges"]

@@ -345,8 +345,8 @@ impl TalentSearch {
         let wanted: Vec<crate::taxonomy::SkillSlug> = self
             .skills_all
             .iter()
-            .chain(self.skills_any.iter())
-            .take(2 * MAX_FILTER_SKILLS)
+            .take(MAX_FILTER_SKILLS)
+            .chain(self.skills_any.iter().take(MAX_FILTER_SKILLS))
             .filter_map(|s| crate::taxonomy::SkillSlug::parse(s.trim()).ok())
             .collect();
         let known: HashMap<String, SkillId> = if wanted.is_empty() {

@@ -206,14 +206,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // The RATE order without a currency filter, as the search query writes it.
-        run(
-            manager,
-            "CREATE INDEX ix_freelancer_profiles_rate_order ON freelancer_profiles (
-                (CASE WHEN rate_minor IS NULL THEN 1 ELSE 0 END),
-                (COALESCE(rate_currency, '')), (COALESCE(rate_minor, 0)), id)",
-        )
-        .await?;
         // Search leaves out suspended users' profiles; they are few, so a partial index
         // of them answers "is the owner suspended?" without reading all users.
         run(
@@ -251,7 +243,6 @@ impl MigrationTrait for Migration {
         }
         for (name, table) in [
             ("ix_freelancer_profiles_rating", "freelancer_profiles"),
-            ("ix_freelancer_profiles_rate_order", "freelancer_profiles"),
             ("ix_users_not_active", "users"),
             ("ix_freelancer_languages_code_level", "freelancer_languages"),
             ("ix_freelancer_profiles_rate", "freelancer_profiles"),

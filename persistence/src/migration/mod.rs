@@ -13,6 +13,7 @@ mod m20261129_000006_create_portfolio;
 mod m20261129_000007_create_client_profiles;
 mod m20261129_000008_create_agencies;
 mod m20261129_000009_talent_search;
+mod m20261129_000010_search_rate_order_and_offsets;
 mod m20261129_000011_agency_search;
 mod seed_data;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_create_client_profiles::Migration),
             Box::new(m20261129_000008_create_agencies::Migration),
             Box::new(m20261129_000009_talent_search::Migration),
+            Box::new(m20261129_000010_search_rate_order_and_offsets::Migration),
             Box::new(m20261129_000011_agency_search::Migration),
         ]
     }

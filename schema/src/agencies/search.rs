@@ -9,10 +9,18 @@ use super::types::Agency;
 use crate::connection::{connection, decode_cursor};
 use crate::context::{actor, services};
 use crate::errors::{ApiCode, GqlResultExt};
-use crate::profiles::search::SkillFilter;
 use crate::taxonomy::types::load_error;
 
 connection!(AgencyConnection, AgencyEdge, Agency);
+
+/// Skills an agency must offer (agency skill levels are optional, so there is no level).
+#[derive(InputObject, Default)]
+pub struct AgencySkillFilter {
+    /// Every one of these skills (slugs, at most 15).
+    pub all_of: Option<Vec<String>>,
+    /// At least one of these skills (slugs, at most 15).
+    pub any_of: Option<Vec<String>>,
+}
 
 /// What agencies to find. Every condition given must hold.
 #[derive(InputObject, Default)]
@@ -20,9 +28,8 @@ pub struct AgencyFilter {
     /// Free text over name, headline, skills and overview (at most 200 characters, 12
     /// words); every word must match, the last one also as a prefix.
     pub text: Option<String>,
-    /// Skills the agency offers (`allOf` / `anyOf`; `minLevel` is ignored: agency skill
-    /// levels are optional).
-    pub skills: Option<SkillFilter>,
+    /// Skills the agency offers.
+    pub skills: Option<AgencySkillFilter>,
     /// Countries (ISO 3166-1 alpha-2), any of them (at most 30).
     pub countries: Option<Vec<String>>,
 }
