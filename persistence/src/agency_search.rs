@@ -6,11 +6,10 @@ use domain::agencies::{AgencyFilter, AgencyHit, AgencyId, AgencyIndex};
 use domain::pagination::{Page, PageRequest};
 use domain::profiles::{ResultOrder, TalentCursor};
 use domain::{DomainError, DomainResult};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
+use sea_orm::{DatabaseConnection, DbBackend, QueryResult, Statement, Value};
 use uuid::Uuid;
 
-use crate::errors::internal;
-use crate::search_sql::{Key, Sql, keyset, text_query};
+use crate::search_sql::{Key, Sql, keyset, run_count, run_page, text_query};
 
 #[derive(Clone)]
 pub struct SeaAgencyIndex {
@@ -190,43 +189,25 @@ impl AgencyIndex for SeaAgencyIndex {
                 "agencies order by relevance or creation, with a cursor of that order",
             ));
         }
-        if page.first() == 0 {
-            return Ok(Page {
-                items: Vec::new(),
-                has_next_page: false,
-            });
-        }
-        let backend = self.db.get_database_backend();
-        let rows = self
-            .db
-            .query_all_raw(search_statement(backend, filter, order, page))
-            .await
-            .map_err(internal)?;
-        let hits = rows
-            .iter()
-            .map(|row| {
-                let cursor = read_cursor(order, row).map_err(internal)?;
+        run_page(
+            &self.db,
+            page,
+            |backend| search_statement(backend, filter, order, page),
+            |row| {
+                let cursor = read_cursor(order, row)?;
                 Ok(AgencyHit {
                     id: AgencyId(cursor.id()),
                     cursor,
                 })
-            })
-            .collect::<DomainResult<Vec<_>>>()?;
-        Ok(Page::from_overfetch(hits, page))
+            },
+        )
+        .await
     }
 
     async fn count(&self, filter: &AgencyFilter) -> DomainResult<u64> {
-        let backend = self.db.get_database_backend();
-        let mut sql = Sql::new(backend);
+        let mut sql = Sql::new(self.db.get_database_backend());
         sql.push("SELECT COUNT(*) AS n");
         from_where(&mut sql, filter);
-        let row = self
-            .db
-            .query_one_raw(sql.statement())
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| DomainError::internal("COUNT returned no row"))?;
-        let n: i64 = row.try_get("", "n").map_err(internal)?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        run_count(&self.db, sql.statement()).await
     }
 }

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use domain::DomainResult;
+use domain::pagination::{Page, PageRequest};
+use domain::{DomainError, DomainResult};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement, Value,
 };
@@ -189,6 +190,45 @@ pub(crate) fn keyset(
     let limit = sql.bind(i64::try_from(limit).unwrap_or(i64::MAX));
     sql.push(&format!(" ORDER BY {} LIMIT {limit}", order_by.join(", ")));
     sql.statement()
+}
+
+/// Runs a page statement built for `page` and reads each row into a hit with `read`
+/// (the extra row only says that more follow). A page of 0 runs nothing.
+pub(crate) async fn run_page<K, H>(
+    db: &sea_orm::DatabaseConnection,
+    page: &PageRequest<K>,
+    statement: impl FnOnce(DbBackend) -> Statement,
+    read: impl Fn(&sea_orm::QueryResult) -> Result<H, sea_orm::DbErr>,
+) -> DomainResult<Page<H>> {
+    if page.first() == 0 {
+        return Ok(Page {
+            items: Vec::new(),
+            has_next_page: false,
+        });
+    }
+    let rows = db
+        .query_all_raw(statement(db.get_database_backend()))
+        .await
+        .map_err(internal)?;
+    let hits = rows
+        .iter()
+        .map(|row| read(row).map_err(internal))
+        .collect::<DomainResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(hits, page))
+}
+
+/// Runs `SELECT COUNT(*) AS n ...`.
+pub(crate) async fn run_count(
+    db: &sea_orm::DatabaseConnection,
+    statement: Statement,
+) -> DomainResult<u64> {
+    let row = db
+        .query_one_raw(statement)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| DomainError::internal("COUNT returned no row"))?;
+    let n: i64 = row.try_get("", "n").map_err(internal)?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -3,16 +3,15 @@
 //! pagination on the order's key columns (never offsets).
 
 use async_trait::async_trait;
+use domain::DomainResult;
 use domain::pagination::{Page, PageRequest};
 use domain::profiles::{
     LanguageLevel, ProfileId, ResultOrder, TalentCursor, TalentFilter, TalentHit, TalentIndex,
 };
-use domain::{DomainError, DomainResult};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
 use uuid::Uuid;
 
-use crate::errors::internal;
-use crate::search_sql::{Key, Sql, keyset, text_query};
+use crate::search_sql::{Key, Sql, keyset, run_count, run_page, text_query};
 
 #[derive(Clone)]
 pub struct SeaTalentIndex {
@@ -283,41 +282,27 @@ impl TalentIndex for SeaTalentIndex {
         order: ResultOrder,
         page: &PageRequest<TalentCursor>,
     ) -> DomainResult<Page<TalentHit>> {
-        if page.first() == 0 {
-            return Ok(Page {
-                items: Vec::new(),
-                has_next_page: false,
-            });
-        }
-        let backend = self.db.get_database_backend();
-        let rows = self
-            .db
-            .query_all_raw(search_statement(backend, filter, order, page))
-            .await
-            .map_err(internal)?;
-        let hits = rows
-            .iter()
-            .map(|row| {
-                let cursor = read_cursor(order, row).map_err(internal)?;
+        run_page(
+            &self.db,
+            page,
+            |backend| search_statement(backend, filter, order, page),
+            |row| {
+                let cursor = read_cursor(order, row)?;
                 Ok(TalentHit {
                     id: ProfileId(cursor.id()),
                     cursor,
                 })
-            })
-            .collect::<DomainResult<Vec<_>>>()?;
-        Ok(Page::from_overfetch(hits, page))
+            },
+        )
+        .await
     }
 
     async fn count(&self, filter: &TalentFilter) -> DomainResult<u64> {
-        let backend = self.db.get_database_backend();
-        let row = self
-            .db
-            .query_one_raw(count_statement(backend, filter))
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| DomainError::internal("COUNT returned no row"))?;
-        let n: i64 = row.try_get("", "n").map_err(internal)?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        run_count(
+            &self.db,
+            count_statement(self.db.get_database_backend(), filter),
+        )
+        .await
     }
 }
 

@@ -154,6 +154,21 @@ impl TestApp {
         (status, res.json().await.expect("JSON body"))
     }
 
+    /// POSTs a GraphQL request as the holder of `token` (anonymous when `None`); the
+    /// answer must be HTTP 200. Returns the JSON body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request is sent");
+        assert_eq!(res.status(), 200);
+        res.json().await.expect("JSON body")
+    }
+
     /// The `User-Agent` the development sign-in is asked with (sessions record it).
     pub const USER_AGENT: &'static str = "hireql-tests/1.0";
 

@@ -10,16 +10,7 @@ async fn app(setup: &Setup) -> TestApp {
 }
 
 async fn gql(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
-    let mut req = app
-        .client
-        .post(app.url("/graphql"))
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let res = req.send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    app.gql(token, query, variables).await
 }
 
 const FIELDS: &str = "id headline overview hourlyRate { amountMinor currency }

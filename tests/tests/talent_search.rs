@@ -11,16 +11,7 @@ async fn app(setup: &Setup) -> TestApp {
 }
 
 async fn gql(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
-    let mut req = app
-        .client
-        .post(app.url("/graphql"))
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let res = req.send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    app.gql(token, query, variables).await
 }
 
 const CREATE: &str = "mutation($p: FreelancerProfileFields!) { createFreelancerProfile(input: { profile: $p }) { profile { id } userErrors { field code message } } }";

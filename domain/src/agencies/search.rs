@@ -131,14 +131,7 @@ impl AgencySearchService {
         };
         let order = sort.order(filter.text.is_some());
         let fingerprint = fingerprint_of(&format!("agency|{filter:?}|{order:?}"));
-        let after = match after {
-            None => None,
-            Some(key) => Some(
-                TalentCursor::parse(order, &fingerprint, key)
-                    .ok_or(TalentSearchError::InvalidCursor)?,
-            ),
-        };
-        let request = PageRequest::new(first, after)?;
+        let request = crate::profiles::page_request(order, &fingerprint, first, after)?;
         let page = self.index.search(&filter, order, &request).await?;
         Ok(AgencyPage {
             page,

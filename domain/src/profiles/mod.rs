@@ -26,6 +26,7 @@ pub use portfolio::{
     Employment, EmploymentId, EmploymentInput, PortfolioItem, PortfolioItemId, PortfolioItemInput,
 };
 pub use ports::{ClientProfileRepository, ProfileRepository};
+pub(crate) use search::page_request;
 pub use search::{
     LanguageRequirement, LanguageRequirementInput, RateRange, ResultOrder, SearchWords,
     TalentCursor, TalentFilter, TalentHit, TalentIndex, TalentPage, TalentSearch,

@@ -518,6 +518,23 @@ pub enum TalentSearchError {
     Domain(DomainError),
 }
 
+/// The page a search asks for: `first` checked, `after` read as a cursor of this search
+/// (order and fingerprint), else `InvalidCursor`.
+pub(crate) fn page_request(
+    order: ResultOrder,
+    fingerprint: &str,
+    first: Option<i64>,
+    after: Option<&str>,
+) -> Result<PageRequest<TalentCursor>, TalentSearchError> {
+    let after = match after {
+        None => None,
+        Some(key) => Some(
+            TalentCursor::parse(order, fingerprint, key).ok_or(TalentSearchError::InvalidCursor)?,
+        ),
+    };
+    Ok(PageRequest::new(first, after)?)
+}
+
 impl From<DomainError> for TalentSearchError {
     fn from(e: DomainError) -> Self {
         TalentSearchError::Domain(e)
@@ -543,14 +560,7 @@ impl TalentSearchService {
         let filter = search.validate(self.taxonomy.as_ref()).await?;
         let order = ResultOrder::of(sort, filter.text.is_some());
         let fingerprint = fingerprint(&filter, order);
-        let after = match after {
-            None => None,
-            Some(key) => Some(
-                TalentCursor::parse(order, &fingerprint, key)
-                    .ok_or(TalentSearchError::InvalidCursor)?,
-            ),
-        };
-        let request = PageRequest::new(first, after)?;
+        let request = page_request(order, &fingerprint, first, after)?;
         let page = self.index.search(&filter, order, &request).await?;
         Ok(TalentPage {
             page,

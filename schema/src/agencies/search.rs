@@ -2,13 +2,12 @@
 
 use async_graphql::{Context, Enum, InputObject, Object, Result};
 use domain::agencies::{AgencySearch, AgencySort as DomainSort};
-use domain::profiles::TalentSearchError;
 
 use super::loaders::agency_loaders;
 use super::types::Agency;
 use crate::connection::{connection, decode_cursor};
 use crate::context::{actor, services};
-use crate::errors::{ApiCode, GqlResultExt};
+use crate::errors::GqlResultExt;
 use crate::taxonomy::types::load_error;
 
 connection!(AgencyConnection, AgencyEdge, Agency);
@@ -87,11 +86,7 @@ impl AgencySearchQuery {
         let found = svc
             .search(actor, search, sort, first.map(i64::from), after.as_deref())
             .await
-            .map_err(|e| match e {
-                TalentSearchError::InvalidCursor => ApiCode::InvalidCursor
-                    .error("`after` is not a cursor of this search (same filter and sort)"),
-                TalentSearchError::Domain(e) => crate::errors::gql_error(ctx, &e),
-            })?;
+            .map_err(|e| crate::profiles::search::search_error(ctx, e))?;
         let total = if ctx.look_ahead().field("totalCount").exists() {
             let n = svc.count(actor, &found.filter).await.gql(ctx)?;
             i64::try_from(n).unwrap_or(i64::MAX)

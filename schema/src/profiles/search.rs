@@ -149,6 +149,16 @@ impl From<FreelancerFilter> for TalentSearch {
     }
 }
 
+/// A refused search as a GraphQL error: a foreign cursor is `INVALID_CURSOR`, the rest
+/// is mapped like any domain error.
+pub(crate) fn search_error(ctx: &Context<'_>, e: TalentSearchError) -> async_graphql::Error {
+    match e {
+        TalentSearchError::InvalidCursor => ApiCode::InvalidCursor
+            .error("`after` is not a cursor of this search (same filter and sort)"),
+        TalentSearchError::Domain(e) => crate::errors::gql_error(ctx, &e),
+    }
+}
+
 #[derive(Default)]
 pub struct TalentQuery;
 
@@ -184,11 +194,7 @@ impl TalentQuery {
                 after.as_deref(),
             )
             .await
-            .map_err(|e| match e {
-                TalentSearchError::InvalidCursor => ApiCode::InvalidCursor
-                    .error("`after` is not a cursor of this search (same filter and sort)"),
-                TalentSearchError::Domain(e) => crate::errors::gql_error(ctx, &e),
-            })?;
+            .map_err(|e| search_error(ctx, e))?;
         // Counting is a second statement: run it only when the client asks for it.
         let total = if ctx.look_ahead().field("totalCount").exists() {
             let n = svc.count(actor, &found.filter).await.gql(ctx)?;
