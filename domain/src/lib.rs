@@ -8,6 +8,7 @@ pub mod agencies;
 pub mod error;
 pub mod money;
 pub mod pagination;
+pub mod postings;
 pub mod profiles;
 pub mod taxonomy;
 pub mod text;

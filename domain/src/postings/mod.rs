@@ -1,0 +1,17 @@
+//! Postings: the roles clients want filled, from draft to closed. This first part holds
+//! the posting's fields and their validation, what publishing needs, and the life cycle;
+//! storage, search and the GraphQL surface follow (issue 5).
+
+mod input;
+mod lifecycle;
+mod model;
+
+pub use input::{
+    BudgetInput, BudgetKind, MAX_DEADLINE_DAYS, PostingInput, QuestionInput, RequiredSkillInput,
+};
+pub use lifecycle::*;
+pub use model::{
+    Budget, ExpectedDuration, ExperienceLevel, HireType, MAX_POSITIONS, MAX_QUESTIONS, MAX_SKILLS,
+    MIN_DESCRIPTION_TO_PUBLISH, Posting, PostingId, PostingVisibility, QuestionKind, RequiredSkill,
+    ScreeningQuestion, WorkLocation, Workplace,
+};
