@@ -385,35 +385,11 @@ fn codes(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::postings::lifecycle::PostingStatus;
-    use crate::postings::model::{PostingId, WorkLocation};
 
     fn blank() -> Posting {
-        let now = Utc::now();
-        Posting {
-            id: PostingId(Uuid::nil()),
-            client_id: crate::UserId(Uuid::nil()),
-            title: String::new(),
-            description: String::new(),
-            category_id: None,
-            skills: vec![],
-            hire_type: None,
-            budget: None,
-            experience: None,
-            duration: None,
-            hours_per_week: None,
-            location: WorkLocation::default(),
-            positions: 1,
-            visibility: PostingVisibility::Public,
-            questions: vec![],
-            deadline: None,
-            status: PostingStatus::Draft,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            published_at: None,
-            last_activity_at: now,
-        }
+        let mut p = crate::postings::model::tests_support::draft_of(crate::UserId(Uuid::nil()));
+        p.title = String::new();
+        p
     }
 
     fn known() -> HashMap<String, SkillId> {

@@ -5,6 +5,11 @@
 mod input;
 mod lifecycle;
 mod model;
+pub mod policy;
+mod ports;
+mod service;
+#[cfg(test)]
+mod service_tests;
 
 pub use input::{
     BudgetInput, BudgetKind, MAX_DEADLINE_DAYS, PostingInput, QuestionInput, RequiredSkillInput,
@@ -15,3 +20,5 @@ pub use model::{
     MIN_DESCRIPTION_TO_PUBLISH, Posting, PostingId, PostingVisibility, QuestionKind, RequiredSkill,
     ScreeningQuestion, WorkLocation, Workplace,
 };
+pub use ports::{PostingRepository, Revision};
+pub use service::PostingService;

@@ -185,6 +185,34 @@ pub struct Posting {
 }
 
 impl Posting {
+    /// An empty draft of `client`'s, created at `now` (input fills it in).
+    pub fn blank(id: PostingId, client: UserId, now: DateTime<Utc>) -> Self {
+        Posting {
+            id,
+            client_id: client,
+            title: String::new(),
+            description: String::new(),
+            category_id: None,
+            skills: Vec::new(),
+            hire_type: None,
+            budget: None,
+            experience: None,
+            duration: None,
+            hours_per_week: None,
+            location: WorkLocation::default(),
+            positions: 1,
+            visibility: PostingVisibility::Public,
+            questions: Vec::new(),
+            deadline: None,
+            status: PostingStatus::Draft,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            published_at: None,
+            last_activity_at: now,
+        }
+    }
+
     /// What publishing still needs, by input field, with a message each; empty when the
     /// posting is complete. A deadline must still lie ahead at `now`.
     pub fn publish_problems(&self, now: DateTime<Utc>) -> Vec<FieldError> {
@@ -226,6 +254,19 @@ impl Posting {
     }
 }
 
+/// A bare draft for tests across the postings module.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    pub(crate) fn draft_of(client: UserId) -> Posting {
+        Posting {
+            title: "Senior Rust engineer".into(),
+            ..Posting::blank(PostingId(Uuid::now_v7()), client, Utc::now())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -239,32 +280,8 @@ mod tests {
         }
     }
 
-    pub(crate) fn draft() -> Posting {
-        let now = Utc::now();
-        Posting {
-            id: PostingId(Uuid::nil()),
-            client_id: UserId(Uuid::nil()),
-            title: "Senior Rust engineer".into(),
-            description: String::new(),
-            category_id: None,
-            skills: vec![],
-            hire_type: None,
-            budget: None,
-            experience: None,
-            duration: None,
-            hours_per_week: None,
-            location: WorkLocation::default(),
-            positions: 1,
-            visibility: PostingVisibility::Public,
-            questions: vec![],
-            deadline: None,
-            status: PostingStatus::Draft,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            published_at: None,
-            last_activity_at: now,
-        }
+    fn draft() -> Posting {
+        super::tests_support::draft_of(UserId(Uuid::nil()))
     }
 
     #[test]

@@ -1,0 +1,41 @@
+//! Storage of postings and their history.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::lifecycle::PostingEvent;
+use super::model::{Posting, PostingId};
+use crate::actor::UserId;
+use crate::error::DomainResult;
+
+/// One change kept as history: every life-cycle event and every edit after publishing
+/// (edits of a draft are not), with who, when, and the posting as it was before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    pub posting_id: PostingId,
+    /// The version the change replaced.
+    pub version: i64,
+    pub at: DateTime<Utc>,
+    /// `None` for the platform itself (the expiry job).
+    pub actor: Option<UserId>,
+    /// A life-cycle event, or `None` for an edit of the fields.
+    pub event: Option<PostingEvent>,
+    pub before: Posting,
+}
+
+#[async_trait]
+pub trait PostingRepository: Send + Sync {
+    async fn create(&self, posting: &Posting) -> DomainResult<Posting>;
+    async fn by_ids(&self, ids: &[PostingId]) -> DomainResult<Vec<Posting>>;
+    /// Stores `posting` at `expected + 1` if the stored one is still at `expected`, and
+    /// the revision (when given) in the same transaction; `None` when another write came
+    /// first.
+    async fn save(
+        &self,
+        posting: &Posting,
+        expected: i64,
+        revision: Option<&Revision>,
+    ) -> DomainResult<Option<Posting>>;
+    /// The history of a posting, oldest first.
+    async fn revisions(&self, id: PostingId) -> DomainResult<Vec<Revision>>;
+}

@@ -1,0 +1,214 @@
+//! Keeping postings: drafting, editing with the version an edit was based on, and moving
+//! them through their life cycle. Every call names its actor; the policy decides.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::input::PostingInput;
+use super::lifecycle::{PostingEvent, PostingStatus, transition};
+use super::model::{Posting, PostingId};
+use super::policy;
+use super::ports::{PostingRepository, Revision};
+use crate::actor::Actor;
+use crate::error::{DomainError, DomainResult};
+use crate::taxonomy::{SkillId, SkillSlug, TaxonomyRepository};
+
+#[derive(Clone)]
+pub struct PostingService {
+    repo: Arc<dyn PostingRepository>,
+    taxonomy: Arc<dyn TaxonomyRepository>,
+}
+
+fn not_found() -> DomainError {
+    DomainError::not_found_at("postingId", "no such posting")
+}
+
+fn stale() -> DomainError {
+    DomainError::conflict(
+        &["expectedVersion"],
+        "the posting changed since you read it; read it again and redo your change",
+    )
+}
+
+impl PostingService {
+    pub fn new(repo: Arc<dyn PostingRepository>, taxonomy: Arc<dyn TaxonomyRepository>) -> Self {
+        Self { repo, taxonomy }
+    }
+
+    async fn known_skills(&self, input: &PostingInput) -> DomainResult<HashMap<String, SkillId>> {
+        let slugs: Vec<SkillSlug> = input
+            .skill_slugs()
+            .iter()
+            .filter_map(|s| SkillSlug::parse(s).ok())
+            .collect();
+        if slugs.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(self
+            .taxonomy
+            .skills_by_slugs(&slugs)
+            .await?
+            .into_iter()
+            .map(|s| (s.slug.as_str().to_owned(), s.id))
+            .collect())
+    }
+
+    /// Drafts a posting; clients only. Only `title` is required for a draft.
+    pub async fn create(&self, actor: &Actor, input: PostingInput) -> DomainResult<Posting> {
+        let client = policy::create(actor)?;
+        let now = Utc::now();
+        let mut posting = Posting::blank(PostingId(Uuid::now_v7()), client, now);
+        let known = self.known_skills(&input).await?;
+        input
+            .apply(&mut posting, &known, now, true)
+            .map_err(DomainError::Validation)?;
+        self.repo.create(&posting).await
+    }
+
+    async fn fetch(&self, id: PostingId) -> DomainResult<Posting> {
+        self.repo
+            .by_ids(&[id])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(not_found)
+    }
+
+    /// The posting `id` at `expected`, if the actor may act on it.
+    async fn current(
+        &self,
+        actor: &Actor,
+        id: PostingId,
+        expected: i64,
+        event: Option<PostingEvent>,
+    ) -> DomainResult<Posting> {
+        let posting = self.fetch(id).await?;
+        // Someone who may not even see it learns nothing more than "no such posting".
+        if !policy::can_see(actor, &posting) && !matches!(actor, Actor::System) {
+            return Err(if matches!(actor, Actor::Anonymous) {
+                DomainError::Unauthenticated
+            } else {
+                not_found()
+            });
+        }
+        policy::act(actor, &posting, event)?;
+        if posting.version != expected {
+            return Err(stale());
+        }
+        Ok(posting)
+    }
+
+    async fn store(
+        &self,
+        actor: &Actor,
+        before: Posting,
+        mut after: Posting,
+        event: Option<PostingEvent>,
+    ) -> DomainResult<Posting> {
+        let now = Utc::now();
+        after.updated_at = now;
+        after.last_activity_at = now;
+        // Every life-cycle event, and every edit after publishing, is history; edits of a
+        // draft are not.
+        let revision =
+            (before.status != PostingStatus::Draft || event.is_some()).then(|| Revision {
+                posting_id: before.id,
+                version: before.version,
+                at: now,
+                actor: actor.user_id(),
+                event,
+                before: before.clone(),
+            });
+        self.repo
+            .save(&after, before.version, revision.as_ref())
+            .await?
+            .ok_or_else(stale)
+    }
+
+    /// Changes a posting the actor owns, based on version `expected`. A closed posting
+    /// cannot change; a published one must stay complete enough to publish.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: PostingId,
+        expected: i64,
+        input: PostingInput,
+    ) -> DomainResult<Posting> {
+        let before = self.current(actor, id, expected, None).await?;
+        if !before.status.is_editable() {
+            return Err(DomainError::invalid_state_at(
+                &["postingId"],
+                "a closed posting cannot be changed",
+            ));
+        }
+        let known = self.known_skills(&input).await?;
+        let now = Utc::now();
+        let mut after = before.clone();
+        input
+            .apply(&mut after, &known, now, false)
+            .map_err(DomainError::Validation)?;
+        if after.status != PostingStatus::Draft {
+            let problems = after.publish_problems(now);
+            if !problems.is_empty() {
+                return Err(DomainError::Validation(problems));
+            }
+        }
+        self.store(actor, before, after, None).await
+    }
+
+    /// Publishes, pauses, resumes, closes or (the platform only) expires a posting,
+    /// based on version `expected`. Publishing checks that the posting is complete.
+    pub async fn apply(
+        &self,
+        actor: &Actor,
+        id: PostingId,
+        expected: i64,
+        event: PostingEvent,
+    ) -> DomainResult<Posting> {
+        let before = self.current(actor, id, expected, Some(event)).await?;
+        let status = transition(before.status, event)
+            .map_err(|e| DomainError::invalid_state_at(&["postingId"], e.to_string()))?;
+        let now = Utc::now();
+        if event == PostingEvent::Publish {
+            let problems = before.publish_problems(now);
+            if !problems.is_empty() {
+                return Err(DomainError::Validation(problems));
+            }
+        }
+        let mut after = before.clone();
+        after.status = status;
+        if event == PostingEvent::Publish {
+            after.published_at = Some(now);
+        }
+        self.store(actor, before, after, Some(event)).await
+    }
+
+    /// Postings by ID that the actor may see.
+    pub async fn by_ids(&self, actor: &Actor, ids: &[PostingId]) -> DomainResult<Vec<Posting>> {
+        Ok(self
+            .repo
+            .by_ids(ids)
+            .await?
+            .into_iter()
+            .filter(|p| policy::can_see(actor, p))
+            .collect())
+    }
+
+    /// A posting's history, oldest first; its owner and admins only.
+    pub async fn revisions(&self, actor: &Actor, id: PostingId) -> DomainResult<Vec<Revision>> {
+        let posting = self.fetch(id).await?;
+        let allowed =
+            actor.user_id() == Some(posting.client_id) || actor.has_role(crate::actor::Role::Admin);
+        if !allowed {
+            return Err(match actor {
+                Actor::Anonymous => DomainError::Unauthenticated,
+                _ if policy::can_see(actor, &posting) => DomainError::Forbidden,
+                _ => not_found(),
+            });
+        }
+        self.repo.revisions(id).await
+    }
+}

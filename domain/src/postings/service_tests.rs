@@ -1,0 +1,372 @@
+//! The posting service over in-memory storage: versions, history, the life cycle and who
+//! may do what.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::*;
+use crate::actor::{Actor, Role, UserId};
+use crate::error::{DomainError, DomainResult, ErrorCode};
+use crate::pagination::{Page, PageRequest};
+use crate::profiles::{Change, MoneyInput};
+use crate::taxonomy::{
+    Category, CategoryId, NewSkill, Skill, SkillFilter, SkillId, SkillSlug, TaxonomyRepository,
+};
+
+#[derive(Default)]
+struct Memory {
+    postings: Mutex<HashMap<PostingId, Posting>>,
+    revisions: Mutex<Vec<Revision>>,
+}
+
+#[async_trait]
+impl PostingRepository for Memory {
+    async fn create(&self, p: &Posting) -> DomainResult<Posting> {
+        self.postings.lock().unwrap().insert(p.id, p.clone());
+        Ok(p.clone())
+    }
+    async fn by_ids(&self, ids: &[PostingId]) -> DomainResult<Vec<Posting>> {
+        let map = self.postings.lock().unwrap();
+        Ok(ids.iter().filter_map(|i| map.get(i).cloned()).collect())
+    }
+    async fn save(
+        &self,
+        p: &Posting,
+        expected: i64,
+        r: Option<&Revision>,
+    ) -> DomainResult<Option<Posting>> {
+        let mut map = self.postings.lock().unwrap();
+        match map.get(&p.id) {
+            Some(stored) if stored.version == expected => {
+                let next = Posting {
+                    version: expected + 1,
+                    ..p.clone()
+                };
+                map.insert(p.id, next.clone());
+                if let Some(r) = r {
+                    self.revisions.lock().unwrap().push(r.clone());
+                }
+                Ok(Some(next))
+            }
+            _ => Ok(None),
+        }
+    }
+    async fn revisions(&self, id: PostingId) -> DomainResult<Vec<Revision>> {
+        Ok(self
+            .revisions
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.posting_id == id)
+            .cloned()
+            .collect())
+    }
+}
+
+/// Knows two skills; the rest of the taxonomy is not used here.
+struct Skills;
+
+fn unused<T>() -> DomainResult<T> {
+    Err(DomainError::internal("not used by posting tests"))
+}
+
+#[async_trait]
+impl TaxonomyRepository for Skills {
+    async fn list_categories(&self) -> DomainResult<Vec<Category>> {
+        unused()
+    }
+    async fn categories_by_ids(&self, _: &[CategoryId]) -> DomainResult<Vec<Category>> {
+        unused()
+    }
+    async fn category_by_slug(&self, _: &str) -> DomainResult<Option<Category>> {
+        unused()
+    }
+    async fn skill_counts(&self, _: &[CategoryId]) -> DomainResult<HashMap<CategoryId, u64>> {
+        unused()
+    }
+    async fn skill_by_slug(&self, _: &SkillSlug) -> DomainResult<Option<Skill>> {
+        unused()
+    }
+    async fn skills_by_ids(&self, _: &[SkillId]) -> DomainResult<Vec<Skill>> {
+        unused()
+    }
+    async fn skills_by_terms(&self, _: &[String]) -> DomainResult<HashMap<String, SkillId>> {
+        unused()
+    }
+    async fn skills_by_slugs(&self, slugs: &[SkillSlug]) -> DomainResult<Vec<Skill>> {
+        Ok(slugs
+            .iter()
+            .filter(|s| ["rust", "postgresql"].contains(&s.as_str()))
+            .map(|s| Skill {
+                id: SkillId(Uuid::new_v5(&Uuid::nil(), s.as_str().as_bytes())),
+                slug: s.as_str().to_owned(),
+                name: s.as_str().to_owned(),
+                description: None,
+                category_id: CategoryId(Uuid::nil()),
+            })
+            .collect())
+    }
+    async fn aliases(&self, _: &[SkillId]) -> DomainResult<HashMap<SkillId, Vec<String>>> {
+        unused()
+    }
+    async fn search_skills(
+        &self,
+        _: &SkillFilter,
+        _: &PageRequest<SkillSlug>,
+    ) -> DomainResult<Page<Skill>> {
+        unused()
+    }
+    async fn count_skills(&self, _: &SkillFilter) -> DomainResult<u64> {
+        unused()
+    }
+    async fn create_skill(&self, _: &NewSkill) -> DomainResult<Skill> {
+        unused()
+    }
+}
+
+fn service() -> (PostingService, Arc<Memory>) {
+    let memory = Arc::new(Memory::default());
+    (
+        PostingService::new(memory.clone(), Arc::new(Skills)),
+        memory,
+    )
+}
+
+fn user(n: u128, role: Role) -> Actor {
+    Actor::User {
+        id: UserId(Uuid::from_u128(n)),
+        roles: vec![role],
+    }
+}
+
+fn complete() -> PostingInput {
+    PostingInput {
+        title: Some("Senior Rust engineer".into()),
+        description: Some(
+            "Build and run our payments API in Rust on PostgreSQL, with care.".into(),
+        ),
+        category_id: Change::Set(CategoryId(Uuid::nil())),
+        skills: Some(vec![RequiredSkillInput {
+            skill: "rust".into(),
+            min_level: Some(4),
+        }]),
+        hire_type: Change::Set(HireType::FreelanceLongTerm),
+        budget: Change::Set(BudgetInput {
+            kind: BudgetKind::Hourly,
+            min: MoneyInput {
+                amount_minor: 6_000,
+                currency: "USD".into(),
+            },
+            max: Some(MoneyInput {
+                amount_minor: 9_000,
+                currency: "USD".into(),
+            }),
+        }),
+        experience: Change::Set(ExperienceLevel::Expert),
+        duration: Change::Set(ExpectedDuration::ThreeToSixMonths),
+        ..PostingInput::default()
+    }
+}
+
+fn code_at(err: &DomainError) -> (ErrorCode, Vec<String>) {
+    let f = &err.field_errors()[0];
+    (f.code, f.field.clone())
+}
+
+#[tokio::test]
+async fn a_posting_goes_from_draft_to_closed_with_versions_and_history() {
+    let (svc, memory) = service();
+    let client = user(1, Role::Client);
+    let draft = svc
+        .create(
+            &client,
+            PostingInput {
+                title: Some("Senior Rust engineer".into()),
+                ..PostingInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((draft.status, draft.version), (PostingStatus::Draft, 1));
+
+    // Publishing an incomplete draft names what is missing and changes nothing.
+    let err = svc
+        .apply(&client, draft.id, 1, PostingEvent::Publish)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Validation);
+    assert!(
+        err.field_errors()
+            .iter()
+            .any(|f| f.field == ["budget"] || f.field == ["hireType"])
+    );
+    assert_eq!(
+        svc.by_ids(&client, &[draft.id]).await.unwrap()[0].version,
+        1
+    );
+
+    let filled = svc.update(&client, draft.id, 1, complete()).await.unwrap();
+    assert_eq!(filled.version, 2);
+    assert!(
+        memory.revisions.lock().unwrap().is_empty(),
+        "draft edits are not history"
+    );
+
+    let open = svc
+        .apply(&client, draft.id, 2, PostingEvent::Publish)
+        .await
+        .unwrap();
+    assert_eq!((open.status, open.version), (PostingStatus::Open, 3));
+    assert!(open.published_at.is_some());
+
+    // An edit based on an old version is a CONFLICT and changes nothing.
+    let stale = PostingInput {
+        title: Some("Lead Rust engineer".into()),
+        ..PostingInput::default()
+    };
+    let err = svc
+        .update(&client, draft.id, 2, stale.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_at(&err),
+        (ErrorCode::Conflict, vec!["expectedVersion".to_owned()])
+    );
+    let edited = svc.update(&client, draft.id, 3, stale).await.unwrap();
+    assert_eq!(
+        (edited.title.as_str(), edited.version),
+        ("Lead Rust engineer", 4)
+    );
+
+    // A published posting must stay publishable.
+    let err = svc
+        .update(
+            &client,
+            draft.id,
+            4,
+            PostingInput {
+                budget: Change::Clear,
+                ..PostingInput::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.field_errors()[0].field, ["budget"]);
+
+    let paused = svc
+        .apply(&client, draft.id, 4, PostingEvent::Pause)
+        .await
+        .unwrap();
+    assert_eq!(paused.status, PostingStatus::Paused);
+    let closed = svc
+        .apply(
+            &client,
+            draft.id,
+            5,
+            PostingEvent::Close(CloseReason::Filled),
+        )
+        .await
+        .unwrap();
+    assert_eq!(closed.status, PostingStatus::Closed(CloseReason::Filled));
+
+    // Closed is final: no edit, no transition.
+    let err = svc
+        .update(&client, draft.id, 6, complete())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_at(&err),
+        (ErrorCode::InvalidState, vec!["postingId".to_owned()])
+    );
+    let err = svc
+        .apply(&client, draft.id, 6, PostingEvent::Resume)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_at(&err),
+        (ErrorCode::InvalidState, vec!["postingId".to_owned()])
+    );
+
+    // History: publish, the title edit, pause, close — each with the posting before it.
+    let history = svc.revisions(&client, draft.id).await.unwrap();
+    let events: Vec<Option<PostingEvent>> = history.iter().map(|r| r.event).collect();
+    assert_eq!(
+        events,
+        [
+            Some(PostingEvent::Publish),
+            None,
+            Some(PostingEvent::Pause),
+            Some(PostingEvent::Close(CloseReason::Filled)),
+        ]
+    );
+    assert_eq!(history[1].before.title, "Senior Rust engineer");
+    assert_eq!(history[1].version, 3);
+}
+
+#[tokio::test]
+async fn only_the_owner_acts_and_only_the_platform_expires() {
+    let (svc, _) = service();
+    let owner = user(1, Role::Client);
+    let p = svc.create(&owner, complete()).await.unwrap();
+    let freelancer = user(2, Role::Freelancer);
+    assert!(matches!(
+        svc.create(&freelancer, complete()).await,
+        Err(DomainError::Forbidden)
+    ));
+    assert!(matches!(
+        svc.create(&Actor::Anonymous, complete()).await,
+        Err(DomainError::Unauthenticated)
+    ));
+
+    // A draft is invisible to others: they learn only that there is no such posting.
+    let other = user(3, Role::Client);
+    let err = svc
+        .apply(&other, p.id, 1, PostingEvent::Publish)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_at(&err),
+        (ErrorCode::NotFound, vec!["postingId".to_owned()])
+    );
+    assert!(svc.by_ids(&other, &[p.id]).await.unwrap().is_empty());
+
+    let open = svc
+        .apply(&owner, p.id, 1, PostingEvent::Publish)
+        .await
+        .unwrap();
+    // Published: others see it, but may not change it.
+    assert_eq!(
+        svc.by_ids(&Actor::Anonymous, &[p.id]).await.unwrap().len(),
+        1
+    );
+    assert!(matches!(
+        svc.update(&other, p.id, open.version, complete()).await,
+        Err(DomainError::Forbidden)
+    ));
+    assert!(matches!(
+        svc.apply(&Actor::Anonymous, p.id, open.version, PostingEvent::Pause)
+            .await,
+        Err(DomainError::Unauthenticated)
+    ));
+    assert!(matches!(
+        svc.revisions(&other, p.id).await,
+        Err(DomainError::Forbidden)
+    ));
+    // Clients cannot expire (even their own); the platform can.
+    assert!(matches!(
+        svc.apply(&owner, p.id, open.version, PostingEvent::Expire)
+            .await,
+        Err(DomainError::Forbidden)
+    ));
+    let expired = svc
+        .apply(&Actor::System, p.id, open.version, PostingEvent::Expire)
+        .await
+        .unwrap();
+    assert_eq!(expired.status, PostingStatus::Closed(CloseReason::Expired));
+    let history = svc.revisions(&owner, p.id).await.unwrap();
+    assert_eq!(history.last().unwrap().actor, None, "the platform acted");
+}
