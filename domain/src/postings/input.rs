@@ -73,13 +73,16 @@ pub const MAX_DEADLINE_DAYS: i64 = 365;
 
 /// The largest amount a budget of this kind may name, in minor units: an hourly range up
 /// to the currency's hourly cap; fixed amounts and yearly salaries up to 200 times it
-/// (about 2 million US dollars): sanity bounds against typos, not business rules.
+/// (about 2 million US dollars), and never above 2^31 - 1 (what the API's `Int` carries):
+/// sanity bounds against typos, not business rules.
 fn cap(kind: BudgetKind, currency: Currency) -> i64 {
     let hourly = currency.max_hourly_minor();
-    match kind {
+    let cap = match kind {
         BudgetKind::Hourly => hourly,
         BudgetKind::Fixed | BudgetKind::YearlySalary => hourly.saturating_mul(200),
-    }
+    };
+    // Amounts travel as a GraphQL `Int` (32 bits) until a wider money scalar exists.
+    cap.min(i64::from(i32::MAX))
 }
 
 fn money(
@@ -206,6 +209,14 @@ fn parse_skills(
 }
 
 impl PostingInput {
+    /// The category the input names, for the caller to look up.
+    pub fn category(&self) -> Option<CategoryId> {
+        match self.category_id {
+            Change::Set(c) => Some(c),
+            Change::Keep | Change::Clear => None,
+        }
+    }
+
     /// The skill slugs the input names, for the caller to resolve in one lookup.
     pub fn skill_slugs(&self) -> Vec<String> {
         self.skills
@@ -222,6 +233,7 @@ impl PostingInput {
         self,
         posting: &mut Posting,
         known_skills: &HashMap<String, SkillId>,
+        known_categories: &HashSet<CategoryId>,
         now: DateTime<Utc>,
         creating: bool,
     ) -> Result<(), Vec<FieldError>> {
@@ -242,7 +254,12 @@ impl PostingInput {
         match self.category_id {
             Change::Keep => {}
             Change::Clear => next.category_id = None,
-            Change::Set(c) => next.category_id = Some(c),
+            Change::Set(c) if known_categories.contains(&c) => next.category_id = Some(c),
+            Change::Set(_) => errors.push(FieldError::new(
+                &["categoryId"],
+                crate::ErrorCode::NotFound,
+                "no such category",
+            )),
         }
         if let Some(list) = &self.skills {
             next.skills = parse_skills(&mut errors, list, known_skills);
@@ -444,7 +461,9 @@ mod tests {
             deadline: Change::Set(now + Duration::days(14)),
             ..PostingInput::default()
         };
-        input.apply(&mut p, &known(), now, true).unwrap();
+        input
+            .apply(&mut p, &known(), &HashSet::new(), now, true)
+            .unwrap();
         assert_eq!(p.title, "Senior Rust engineer");
         assert_eq!(p.skills.len(), 2);
         assert_eq!(p.skills[0].min_level, Some(4));
@@ -499,7 +518,9 @@ mod tests {
             deadline: Change::Set(now - Duration::hours(1)),
             ..PostingInput::default()
         };
-        let errors = input.apply(&mut p, &known(), now, false).unwrap_err();
+        let errors = input
+            .apply(&mut p, &known(), &HashSet::new(), now, false)
+            .unwrap_err();
         assert_eq!(p, before, "nothing changed");
         let got = paths(&errors);
         for want in [
@@ -576,7 +597,9 @@ mod tests {
                 budget: Change::Set(BudgetInput { kind, min, max }),
                 ..PostingInput::default()
             };
-            let errors = input.apply(&mut p, &known(), now, false).unwrap_err();
+            let errors = input
+                .apply(&mut p, &known(), &HashSet::new(), now, false)
+                .unwrap_err();
             assert_eq!(paths(&errors), [path], "{kind:?}");
         }
         // A budget that does not fit the hire type is refused when either is given.
@@ -591,7 +614,11 @@ mod tests {
             ..PostingInput::default()
         };
         assert_eq!(
-            paths(&input.apply(&mut p, &known(), now, false).unwrap_err()),
+            paths(
+                &input
+                    .apply(&mut p, &known(), &HashSet::new(), now, false)
+                    .unwrap_err()
+            ),
             ["budget"]
         );
     }
@@ -608,13 +635,41 @@ mod tests {
             deadline: Change::Keep,
             ..PostingInput::default()
         };
-        input.apply(&mut p, &known(), now, false).unwrap();
+        input
+            .apply(&mut p, &known(), &HashSet::new(), now, false)
+            .unwrap();
         assert_eq!(p.title, "Senior Rust engineer");
         assert_eq!(p.hours_per_week, None);
         assert!(p.deadline.is_some());
         let creating = PostingInput::default()
-            .apply(&mut blank(), &known(), now, true)
+            .apply(&mut blank(), &known(), &HashSet::new(), now, true)
             .unwrap_err();
         assert_eq!(paths(&creating), ["title"]);
+    }
+
+    #[test]
+    fn no_budget_amount_exceeds_what_the_api_carries() {
+        let now = Utc::now();
+        for currency in ["USD", "HUF", "INR", "KRW", "JPY", "UAH"] {
+            for kind in [BudgetKind::Fixed, BudgetKind::YearlySalary] {
+                let too_much = i64::from(i32::MAX) + 1;
+                let mut p = blank();
+                let input = PostingInput {
+                    budget: Change::Set(BudgetInput {
+                        kind,
+                        min: money(too_much, currency),
+                        max: (kind != BudgetKind::Fixed).then(|| money(too_much, currency)),
+                    }),
+                    ..PostingInput::default()
+                };
+                let errors = input
+                    .apply(&mut p, &known(), &HashSet::new(), now, false)
+                    .unwrap_err();
+                assert!(
+                    paths(&errors).contains(&"budget.min.amountMinor".to_owned()),
+                    "{currency} {kind:?}"
+                );
+            }
+        }
     }
 }

@@ -1,20 +1,20 @@
 //! Keeping postings: drafting, editing with the version an edit was based on, and moving
 //! them through their life cycle. Every call names its actor; the policy decides.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::Utc;
 use uuid::Uuid;
 
 use super::input::PostingInput;
-use super::lifecycle::{PostingEvent, PostingStatus, transition};
+use super::lifecycle::{PostingEvent, PostingStatus, is_due_to_expire, transition};
 use super::model::{Posting, PostingId};
 use super::policy;
 use super::ports::{PostingRepository, Revision};
 use crate::actor::Actor;
 use crate::error::{DomainError, DomainResult};
-use crate::taxonomy::{SkillId, SkillSlug, TaxonomyRepository};
+use crate::taxonomy::{CategoryId, SkillId, SkillSlug, TaxonomyRepository};
 
 #[derive(Clone)]
 pub struct PostingService {
@@ -56,14 +56,29 @@ impl PostingService {
             .collect())
     }
 
+    /// The categories the input names that exist (at most one).
+    async fn known_categories(&self, input: &PostingInput) -> DomainResult<HashSet<CategoryId>> {
+        match input.category() {
+            None => Ok(HashSet::new()),
+            Some(c) => Ok(self
+                .taxonomy
+                .categories_by_ids(&[c])
+                .await?
+                .into_iter()
+                .map(|c| c.id)
+                .collect()),
+        }
+    }
+
     /// Drafts a posting; clients only. Only `title` is required for a draft.
     pub async fn create(&self, actor: &Actor, input: PostingInput) -> DomainResult<Posting> {
         let client = policy::create(actor)?;
         let now = Utc::now();
         let mut posting = Posting::blank(PostingId(Uuid::now_v7()), client, now);
         let known = self.known_skills(&input).await?;
+        let categories = self.known_categories(&input).await?;
         input
-            .apply(&mut posting, &known, now, true)
+            .apply(&mut posting, &known, &categories, now, true)
             .map_err(DomainError::Validation)?;
         self.repo.create(&posting).await
     }
@@ -85,6 +100,10 @@ impl PostingService {
         expected: i64,
         event: Option<PostingEvent>,
     ) -> DomainResult<Posting> {
+        // Who asks comes before what they ask about.
+        if matches!(actor, Actor::Anonymous) {
+            return Err(DomainError::Unauthenticated);
+        }
         let posting = self.fetch(id).await?;
         // Someone who may not even see it learns nothing more than "no such posting".
         if !policy::can_see(actor, &posting) && !matches!(actor, Actor::System) {
@@ -145,10 +164,11 @@ impl PostingService {
             ));
         }
         let known = self.known_skills(&input).await?;
+        let categories = self.known_categories(&input).await?;
         let now = Utc::now();
         let mut after = before.clone();
         input
-            .apply(&mut after, &known, now, false)
+            .apply(&mut after, &known, &categories, now, false)
             .map_err(DomainError::Validation)?;
         if after.status != PostingStatus::Draft {
             let problems = after.publish_problems(now);
@@ -172,6 +192,15 @@ impl PostingService {
         let status = transition(before.status, event)
             .map_err(|e| DomainError::invalid_state_at(&["postingId"], e.to_string()))?;
         let now = Utc::now();
+        // The expiry job acts only on postings that are due, whatever version it read.
+        if event == PostingEvent::Expire
+            && !is_due_to_expire(before.status, before.last_activity_at, now)
+        {
+            return Err(DomainError::invalid_state_at(
+                &["postingId"],
+                "the posting is not due to expire: it had activity in the last 30 days",
+            ));
+        }
         if event == PostingEvent::Publish {
             let problems = before.publish_problems(now);
             if !problems.is_empty() {
@@ -199,6 +228,9 @@ impl PostingService {
 
     /// A posting's history, oldest first; its owner and admins only.
     pub async fn revisions(&self, actor: &Actor, id: PostingId) -> DomainResult<Vec<Revision>> {
+        if matches!(actor, Actor::Anonymous) {
+            return Err(DomainError::Unauthenticated);
+        }
         let posting = self.fetch(id).await?;
         let allowed =
             actor.user_id() == Some(posting.client_id) || actor.has_role(crate::actor::Role::Admin);

@@ -79,8 +79,19 @@ impl TaxonomyRepository for Skills {
     async fn list_categories(&self) -> DomainResult<Vec<Category>> {
         unused()
     }
-    async fn categories_by_ids(&self, _: &[CategoryId]) -> DomainResult<Vec<Category>> {
-        unused()
+    async fn categories_by_ids(&self, ids: &[CategoryId]) -> DomainResult<Vec<Category>> {
+        // One category exists: the nil one.
+        Ok(ids
+            .iter()
+            .filter(|c| c.0.is_nil())
+            .map(|c| Category {
+                id: *c,
+                slug: "backend-development".into(),
+                name: "Backend development".into(),
+                description: String::new(),
+                position: 0,
+            })
+            .collect())
     }
     async fn category_by_slug(&self, _: &str) -> DomainResult<Option<Category>> {
         unused()
@@ -309,7 +320,7 @@ async fn a_posting_goes_from_draft_to_closed_with_versions_and_history() {
 
 #[tokio::test]
 async fn only_the_owner_acts_and_only_the_platform_expires() {
-    let (svc, _) = service();
+    let (svc, memory) = service();
     let owner = user(1, Role::Client);
     let p = svc.create(&owner, complete()).await.unwrap();
     let freelancer = user(2, Role::Freelancer);
@@ -362,6 +373,21 @@ async fn only_the_owner_acts_and_only_the_platform_expires() {
             .await,
         Err(DomainError::Forbidden)
     ));
+    // Not due yet (it just had activity): the job cannot expire it.
+    let err = svc
+        .apply(&Actor::System, p.id, open.version, PostingEvent::Expire)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_at(&err),
+        (ErrorCode::InvalidState, vec!["postingId".to_owned()])
+    );
+    // Thirty days without activity later, it can.
+    {
+        let mut map = memory.postings.lock().unwrap();
+        let stored = map.get_mut(&p.id).unwrap();
+        stored.last_activity_at -= chrono::Duration::days(30);
+    }
     let expired = svc
         .apply(&Actor::System, p.id, open.version, PostingEvent::Expire)
         .await
@@ -369,4 +395,38 @@ async fn only_the_owner_acts_and_only_the_platform_expires() {
     assert_eq!(expired.status, PostingStatus::Closed(CloseReason::Expired));
     let history = svc.revisions(&owner, p.id).await.unwrap();
     assert_eq!(history.last().unwrap().actor, None, "the platform acted");
+}
+
+#[tokio::test]
+async fn who_asks_comes_first_and_unknown_categories_are_named() {
+    let (svc, _) = service();
+    let nowhere = PostingId(Uuid::now_v7());
+    assert!(matches!(
+        svc.apply(&Actor::Anonymous, nowhere, 1, PostingEvent::Publish)
+            .await,
+        Err(DomainError::Unauthenticated)
+    ));
+    assert!(matches!(
+        svc.update(&Actor::Anonymous, nowhere, 1, complete()).await,
+        Err(DomainError::Unauthenticated)
+    ));
+    assert!(matches!(
+        svc.revisions(&Actor::Anonymous, nowhere).await,
+        Err(DomainError::Unauthenticated)
+    ));
+    let client = user(1, Role::Client);
+    let err = svc
+        .create(
+            &client,
+            PostingInput {
+                category_id: Change::Set(CategoryId(Uuid::now_v7())),
+                ..complete()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_at(&err),
+        (ErrorCode::NotFound, vec!["categoryId".to_owned()])
+    );
 }
