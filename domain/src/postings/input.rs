@@ -40,9 +40,12 @@ pub struct RequiredSkillInput {
     pub min_level: Option<i64>,
 }
 
-/// A screening question as received.
+/// A screening question as received. `id` names a question the posting already has (so
+/// answers given to it stay attached when the list is sent again); without it the
+/// question is new.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuestionInput {
+    pub id: Option<Uuid>,
     pub kind: QuestionKind,
     pub prompt: String,
 }
@@ -325,18 +328,38 @@ impl PostingInput {
                     format!("at most {MAX_QUESTIONS} questions"),
                 ));
             } else {
-                let mut questions = Vec::new();
+                let mut questions: Vec<ScreeningQuestion> = Vec::new();
                 for (i, q) in list.iter().enumerate() {
-                    match text::single_line(&q.prompt, 5, 500) {
-                        Ok(prompt) => questions.push(ScreeningQuestion {
-                            id: Uuid::now_v7(),
+                    let i = i.to_string();
+                    let id = match q.id {
+                        None => Some(Uuid::now_v7()),
+                        Some(id) if questions.iter().any(|k| k.id == id) => {
+                            errors.push(FieldError::validation(
+                                &["questions", &i, "id"],
+                                "is listed twice",
+                            ));
+                            None
+                        }
+                        Some(id) if posting.questions.iter().any(|k| k.id == id) => Some(id),
+                        Some(_) => {
+                            errors.push(FieldError::new(
+                                &["questions", &i, "id"],
+                                crate::ErrorCode::NotFound,
+                                "the posting has no such question",
+                            ));
+                            None
+                        }
+                    };
+                    match (id, text::single_line(&q.prompt, 5, 500)) {
+                        (Some(id), Ok(prompt)) => questions.push(ScreeningQuestion {
+                            id,
                             kind: q.kind,
                             prompt,
                         }),
-                        Err(m) => errors.push(FieldError::validation(
-                            &["questions", &i.to_string(), "prompt"],
-                            m,
-                        )),
+                        (_, Err(m)) => {
+                            errors.push(FieldError::validation(&["questions", &i, "prompt"], m))
+                        }
+                        (None, Ok(_)) => {}
                     }
                 }
                 next.questions = questions;
@@ -455,6 +478,7 @@ mod tests {
             time_zones: Some(vec!["Europe/Berlin".into()]),
             positions: Some(2),
             questions: Some(vec![QuestionInput {
+                id: None,
                 kind: QuestionKind::Link,
                 prompt: "A code sample you are proud of".into(),
             }]),
@@ -510,6 +534,7 @@ mod tests {
             questions: Some(
                 (0..11)
                     .map(|_| QuestionInput {
+                        id: None,
                         kind: QuestionKind::Text,
                         prompt: "Why us?".into(),
                     })
@@ -671,5 +696,50 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn question_ids_are_kept_when_named_and_refused_when_unknown() {
+        let now = Utc::now();
+        let mut p = blank();
+        p.title = "Senior Rust engineer".into();
+        let ask = |id: Option<Uuid>, prompt: &str| QuestionInput {
+            id,
+            kind: QuestionKind::Text,
+            prompt: prompt.into(),
+        };
+        PostingInput {
+            questions: Some(vec![ask(None, "Why this role?")]),
+            ..PostingInput::default()
+        }
+        .apply(&mut p, &known(), &HashSet::new(), now, false)
+        .unwrap();
+        let first = p.questions[0].id;
+        PostingInput {
+            questions: Some(vec![
+                ask(Some(first), "Why this role, really?"),
+                ask(None, "When can you start?"),
+            ]),
+            ..PostingInput::default()
+        }
+        .apply(&mut p, &known(), &HashSet::new(), now, false)
+        .unwrap();
+        assert_eq!(p.questions[0].id, first, "the same question keeps its id");
+        assert_eq!(p.questions[0].prompt, "Why this role, really?");
+        assert_ne!(p.questions[1].id, first);
+        let before = p.clone();
+        let errors = PostingInput {
+            questions: Some(vec![
+                ask(Some(Uuid::now_v7()), "Who are you?"),
+                ask(Some(first), "Again?"),
+                ask(Some(first), "Twice?"),
+            ]),
+            ..PostingInput::default()
+        }
+        .apply(&mut p, &known(), &HashSet::new(), now, false)
+        .unwrap_err();
+        assert_eq!(paths(&errors), ["questions.0.id", "questions.2.id"]);
+        assert_eq!(errors[0].code, crate::ErrorCode::NotFound);
+        assert_eq!(p, before);
     }
 }

@@ -15,10 +15,15 @@ pub fn create(actor: &Actor) -> DomainResult<UserId> {
 }
 
 /// Only the owning client edits a posting or moves it through its life cycle; only the
-/// platform itself (the expiry job) expires one.
+/// platform itself expires one (the expiry job) or closes it as FILLED on its own.
 pub fn act(actor: &Actor, posting: &Posting, event: Option<PostingEvent>) -> DomainResult<()> {
     match (actor, event) {
-        (Actor::System, Some(PostingEvent::Expire)) => Ok(()),
+        // The platform expires postings, and closes them as FILLED when offers fill
+        // every position (contracts, a later issue).
+        (
+            Actor::System,
+            Some(PostingEvent::Expire | PostingEvent::Close(super::lifecycle::CloseReason::Filled)),
+        ) => Ok(()),
         (_, Some(PostingEvent::Expire)) => Err(DomainError::Forbidden),
         (Actor::User { id, .. }, _) if *id == posting.client_id => Ok(()),
         (Actor::User { .. } | Actor::System, _) => Err(DomainError::Forbidden),
@@ -70,9 +75,16 @@ mod tests {
             Some(PostingEvent::Publish),
             Some(PostingEvent::Pause),
             Some(PostingEvent::Close(CloseReason::Cancelled)),
+            Some(PostingEvent::Close(CloseReason::Filled)),
         ] {
             assert!(act(&owner, &p, event).is_ok());
-            for who in [&other_client, &freelancer, &admin, &Actor::System] {
+            let platform_may = event == Some(PostingEvent::Close(CloseReason::Filled));
+            assert_eq!(
+                act(&Actor::System, &p, event).is_ok(),
+                platform_may,
+                "{event:?}"
+            );
+            for who in [&other_client, &freelancer, &admin] {
                 assert!(
                     matches!(act(who, &p, event), Err(DomainError::Forbidden)),
                     "{who:?} {event:?}"

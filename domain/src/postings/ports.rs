@@ -36,6 +36,9 @@ pub trait PostingRepository: Send + Sync {
         expected: i64,
         revision: Option<&Revision>,
     ) -> DomainResult<Option<Posting>>;
+    /// Deletes the posting if it is still a draft at version `expected`; false when it
+    /// changed or went meanwhile.
+    async fn delete_draft(&self, id: PostingId, expected: i64) -> DomainResult<bool>;
     /// The history of a posting, oldest first.
     async fn revisions(&self, id: PostingId) -> DomainResult<Vec<Revision>>;
 }

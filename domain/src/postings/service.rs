@@ -170,6 +170,10 @@ impl PostingService {
         input
             .apply(&mut after, &known, &categories, now, false)
             .map_err(DomainError::Validation)?;
+        // A change that changes nothing writes nothing (and is no activity).
+        if after == before {
+            return Ok(before);
+        }
         if after.status != PostingStatus::Draft {
             let problems = after.publish_problems(now);
             if !problems.is_empty() {
@@ -201,7 +205,9 @@ impl PostingService {
                 "the posting is not due to expire: it had activity in the last 30 days",
             ));
         }
-        if event == PostingEvent::Publish {
+        // Publishing and resuming both open the posting: it must be complete, and its
+        // deadline still ahead.
+        if matches!(event, PostingEvent::Publish | PostingEvent::Resume) {
             let problems = before.publish_problems(now);
             if !problems.is_empty() {
                 return Err(DomainError::Validation(problems));
@@ -213,6 +219,28 @@ impl PostingService {
             after.published_at = Some(now);
         }
         self.store(actor, before, after, Some(event)).await
+    }
+
+    /// Deletes a draft the actor owns, based on version `expected`. Published postings
+    /// are closed, never deleted: proposals and history refer to them.
+    pub async fn delete_draft(
+        &self,
+        actor: &Actor,
+        id: PostingId,
+        expected: i64,
+    ) -> DomainResult<()> {
+        let posting = self.current(actor, id, expected, None).await?;
+        if posting.status != PostingStatus::Draft {
+            return Err(DomainError::invalid_state_at(
+                &["postingId"],
+                "only a draft can be deleted; close a published posting instead",
+            ));
+        }
+        if self.repo.delete_draft(id, expected).await? {
+            Ok(())
+        } else {
+            Err(stale())
+        }
     }
 
     /// Postings by ID that the actor may see.

@@ -55,6 +55,16 @@ impl PostingRepository for Memory {
             _ => Ok(None),
         }
     }
+    async fn delete_draft(&self, id: PostingId, expected: i64) -> DomainResult<bool> {
+        let mut map = self.postings.lock().unwrap();
+        let ok = map
+            .get(&id)
+            .is_some_and(|p| p.version == expected && p.status == PostingStatus::Draft);
+        if ok {
+            map.remove(&id);
+        }
+        Ok(ok)
+    }
     async fn revisions(&self, id: PostingId) -> DomainResult<Vec<Revision>> {
         Ok(self
             .revisions
@@ -429,4 +439,66 @@ async fn who_asks_comes_first_and_unknown_categories_are_named() {
         code_at(&err),
         (ErrorCode::NotFound, vec!["categoryId".to_owned()])
     );
+}
+
+#[tokio::test]
+async fn empty_edits_write_nothing_resume_rechecks_and_drafts_can_be_deleted() {
+    let (svc, memory) = service();
+    let client = user(1, Role::Client);
+    let p = svc.create(&client, complete()).await.unwrap();
+    let open = svc
+        .apply(&client, p.id, 1, PostingEvent::Publish)
+        .await
+        .unwrap();
+    let same = svc
+        .update(&client, p.id, open.version, PostingInput::default())
+        .await
+        .unwrap();
+    assert_eq!(same, open, "nothing changed, nothing written");
+    assert_eq!(
+        memory.revisions.lock().unwrap().len(),
+        1,
+        "only the publish"
+    );
+
+    // A deadline that passed while paused must be moved before resuming.
+    let paused = svc
+        .apply(&client, p.id, open.version, PostingEvent::Pause)
+        .await
+        .unwrap();
+    {
+        let mut map = memory.postings.lock().unwrap();
+        map.get_mut(&p.id).unwrap().deadline =
+            Some(chrono::Utc::now() - chrono::Duration::hours(1));
+    }
+    let err = svc
+        .apply(&client, p.id, paused.version, PostingEvent::Resume)
+        .await
+        .unwrap_err();
+    assert_eq!(err.field_errors()[0].field, ["deadline"]);
+
+    // Drafts can be deleted (by their owner, at their version); published ones cannot.
+    let err = svc
+        .delete_draft(&client, p.id, paused.version)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_at(&err),
+        (ErrorCode::InvalidState, vec!["postingId".to_owned()])
+    );
+    let draft = svc.create(&client, complete()).await.unwrap();
+    assert!(
+        matches!(
+            svc.delete_draft(&user(2, Role::Client), draft.id, 1).await,
+            Err(DomainError::Validation(_))
+        ),
+        "another client learns only that there is no such posting"
+    );
+    let err = svc.delete_draft(&client, draft.id, 7).await.unwrap_err();
+    assert_eq!(
+        code_at(&err),
+        (ErrorCode::Conflict, vec!["expectedVersion".to_owned()])
+    );
+    svc.delete_draft(&client, draft.id, 1).await.unwrap();
+    assert!(svc.by_ids(&client, &[draft.id]).await.unwrap().is_empty());
 }
