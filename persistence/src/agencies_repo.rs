@@ -553,7 +553,7 @@ mod tests {
     use crate::entities::user;
     use crate::testing::{TestDatabase, backends};
     use domain::ErrorCode;
-    use domain::profiles::{Availability, FreelancerProfile, Location, ProfileRepository};
+    use domain::profiles::{FreelancerProfile, ProfileRepository};
 
     /// A user with a freelancer profile.
     async fn freelancer(db: &crate::Db, name: &str) -> (UserId, ProfileId) {
@@ -578,22 +578,8 @@ mod tests {
         .await
         .unwrap();
         let profile = FreelancerProfile {
-            id: ProfileId(uuid::Uuid::now_v7()),
-            user_id: UserId(id),
             headline: format!("{name} builds backends"),
-            overview: String::new(),
-            hourly_rate: None,
-            availability: Availability::default(),
-            location: Location::default(),
-            languages: vec![],
-            skills: vec![],
-            external_profiles: vec![],
-            visibility: Visibility::Visible,
-            moderation_hidden: false,
-            owner_active: true,
-            version: 1,
-            created_at: now,
-            updated_at: now,
+            ..FreelancerProfile::blank(ProfileId(uuid::Uuid::now_v7()), UserId(id), now)
         };
         crate::SeaProfileRepository::new(db)
             .create(&profile)

@@ -369,27 +369,17 @@ fn parse_external(
 mod tests {
     use super::*;
     use crate::UserId;
-    use crate::profiles::model::{Availability, Location, ProfileId, Visibility};
+    use crate::profiles::model::ProfileId;
     use uuid::Uuid;
 
     fn profile() -> FreelancerProfile {
         FreelancerProfile {
-            id: ProfileId(Uuid::nil()),
-            user_id: UserId(Uuid::nil()),
             headline: "Backend engineer".into(),
-            overview: String::new(),
-            hourly_rate: None,
-            availability: Availability::default(),
-            location: Location::default(),
-            languages: vec![],
-            skills: vec![],
-            external_profiles: vec![],
-            visibility: Visibility::Visible,
-            moderation_hidden: false,
-            owner_active: true,
-            version: 1,
-            created_at: chrono::Utc::now(),
-            updated_at: chrono::Utc::now(),
+            ..FreelancerProfile::blank(
+                ProfileId(Uuid::nil()),
+                UserId(Uuid::nil()),
+                chrono::Utc::now(),
+            )
         }
     }
 

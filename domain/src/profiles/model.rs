@@ -146,6 +146,28 @@ const PARTS: &[(&str, u8)] = &[
 ];
 
 impl FreelancerProfile {
+    /// An empty, visible profile of `owner`'s created at `now` (input fills it in).
+    pub fn blank(id: ProfileId, owner: UserId, now: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            user_id: owner,
+            headline: String::new(),
+            overview: String::new(),
+            hourly_rate: None,
+            availability: Availability::default(),
+            location: Location::default(),
+            languages: Vec::new(),
+            skills: Vec::new(),
+            external_profiles: Vec::new(),
+            visibility: Visibility::Visible,
+            moderation_hidden: false,
+            owner_active: true,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     /// Which parts of the profile are filled in well enough for clients.
     fn filled(&self, part: &str) -> bool {
         match part {
@@ -187,22 +209,8 @@ mod tests {
 
     fn bare() -> FreelancerProfile {
         FreelancerProfile {
-            id: ProfileId(Uuid::nil()),
-            user_id: UserId(Uuid::nil()),
             headline: "Rust backend engineer".into(),
-            overview: String::new(),
-            hourly_rate: None,
-            availability: Availability::default(),
-            location: Location::default(),
-            languages: vec![],
-            skills: vec![],
-            external_profiles: vec![],
-            visibility: Visibility::Visible,
-            moderation_hidden: false,
-            owner_active: true,
-            version: 1,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
+            ..FreelancerProfile::blank(ProfileId(Uuid::nil()), UserId(Uuid::nil()), Utc::now())
         }
     }
 

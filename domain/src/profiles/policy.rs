@@ -73,27 +73,17 @@ pub fn sees_private(actor: &Actor, profile: &FreelancerProfile) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profiles::model::{Availability, Location, ProfileId};
+    use crate::profiles::model::ProfileId;
     use uuid::Uuid;
 
     fn profile(owner: u128) -> FreelancerProfile {
         FreelancerProfile {
-            id: ProfileId(Uuid::nil()),
-            user_id: UserId(Uuid::from_u128(owner)),
             headline: "h".into(),
-            overview: String::new(),
-            hourly_rate: None,
-            availability: Availability::default(),
-            location: Location::default(),
-            languages: vec![],
-            skills: vec![],
-            external_profiles: vec![],
-            visibility: Visibility::Visible,
-            moderation_hidden: false,
-            owner_active: true,
-            version: 1,
-            created_at: chrono::Utc::now(),
-            updated_at: chrono::Utc::now(),
+            ..FreelancerProfile::blank(
+                ProfileId(Uuid::nil()),
+                UserId(Uuid::from_u128(owner)),
+                chrono::Utc::now(),
+            )
         }
     }
 

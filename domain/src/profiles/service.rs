@@ -5,7 +5,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::input::ProfileInput;
-use super::model::{Availability, FreelancerProfile, Location, ProfileId, Visibility};
+use super::model::{FreelancerProfile, ProfileId, Visibility};
 use super::policy::{self, VisibilityChange};
 use super::portfolio::{
     Employment, EmploymentId, EmploymentInput, MAX_EMPLOYMENTS, MAX_PORTFOLIO_ITEMS, PortfolioItem,
@@ -78,24 +78,7 @@ impl ProfileService {
     ) -> DomainResult<FreelancerProfile> {
         let owner = policy::create(actor)?;
         let now = Utc::now();
-        let mut profile = FreelancerProfile {
-            id: ProfileId(Uuid::now_v7()),
-            user_id: owner,
-            headline: String::new(),
-            overview: String::new(),
-            hourly_rate: None,
-            availability: Availability::default(),
-            location: Location::default(),
-            languages: Vec::new(),
-            skills: Vec::new(),
-            external_profiles: Vec::new(),
-            visibility: Visibility::Visible,
-            moderation_hidden: false,
-            owner_active: true,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
+        let mut profile = FreelancerProfile::blank(ProfileId(Uuid::now_v7()), owner, now);
         let known = self.known_skills(&input).await?;
         input
             .apply(&mut profile, &known, now.date_naive(), true)
