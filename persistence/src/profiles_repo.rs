@@ -39,28 +39,13 @@ impl SeaProfileRepository {
     }
 }
 
-fn level_key(level: LanguageLevel) -> &'static str {
-    match level {
-        LanguageLevel::Basic => "BASIC",
-        LanguageLevel::Conversational => "CONVERSATIONAL",
-        LanguageLevel::Fluent => "FLUENT",
-        LanguageLevel::Native => "NATIVE",
-    }
-}
-
 /// Stored values that do not parse are a fault of ours, never silently bent.
 fn corrupt(what: &str) -> DomainError {
     DomainError::internal(format!("stored profile data is invalid: {what}"))
 }
 
 fn level_from(key: &str) -> DomainResult<LanguageLevel> {
-    match key {
-        "NATIVE" => Ok(LanguageLevel::Native),
-        "FLUENT" => Ok(LanguageLevel::Fluent),
-        "CONVERSATIONAL" => Ok(LanguageLevel::Conversational),
-        "BASIC" => Ok(LanguageLevel::Basic),
-        _ => Err(corrupt("language level")),
-    }
+    LanguageLevel::from_key(key).ok_or_else(|| corrupt("language level"))
 }
 
 fn small(n: u8) -> i16 {
@@ -134,7 +119,7 @@ async fn insert_lists<C: ConnectionTrait>(db: &C, p: &FreelancerProfile) -> Doma
             freelancer_language::ActiveModel {
                 profile_id: Set(p.id.0),
                 code: Set(l.code.clone()),
-                level: Set(level_key(l.level).into()),
+                level: Set(l.level.key().into()),
                 position: Set(i16::try_from(i).unwrap_or(i16::MAX)),
             }
         }))

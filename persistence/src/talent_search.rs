@@ -26,27 +26,9 @@ impl SeaTalentIndex {
     }
 }
 
-fn level_key(level: LanguageLevel) -> &'static str {
-    match level {
-        LanguageLevel::Basic => "BASIC",
-        LanguageLevel::Conversational => "CONVERSATIONAL",
-        LanguageLevel::Fluent => "FLUENT",
-        LanguageLevel::Native => "NATIVE",
-    }
-}
-
 /// The stored language levels at or above `min`.
 fn levels_from(min: LanguageLevel) -> Vec<String> {
-    [
-        LanguageLevel::Basic,
-        LanguageLevel::Conversational,
-        LanguageLevel::Fluent,
-        LanguageLevel::Native,
-    ]
-    .into_iter()
-    .skip_while(|l| *l != min)
-    .map(|l| level_key(l).to_owned())
-    .collect()
+    min.and_above().map(|l| l.key().to_owned()).collect()
 }
 
 /// The key columns of `order` (the profile ID always comes last) and whether they

@@ -28,6 +28,35 @@ pub enum LanguageLevel {
     Native,
 }
 
+impl LanguageLevel {
+    /// Every level, from least to most fluent.
+    pub const ALL: [LanguageLevel; 4] = [
+        LanguageLevel::Basic,
+        LanguageLevel::Conversational,
+        LanguageLevel::Fluent,
+        LanguageLevel::Native,
+    ];
+
+    /// The stored name of the level.
+    pub fn key(self) -> &'static str {
+        match self {
+            LanguageLevel::Basic => "BASIC",
+            LanguageLevel::Conversational => "CONVERSATIONAL",
+            LanguageLevel::Fluent => "FLUENT",
+            LanguageLevel::Native => "NATIVE",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.key() == key)
+    }
+
+    /// This level and every more fluent one.
+    pub fn and_above(self) -> impl Iterator<Item = LanguageLevel> {
+        Self::ALL.into_iter().skip_while(move |l| *l != self)
+    }
+}
+
 /// A language (ISO 639-1 code, e.g. `en`) and how well it is spoken.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpokenLanguage {
