@@ -1,13 +1,13 @@
 //! Agency profile changes as the edge receives them, and how they become a valid agency:
 //! every bad field is reported at once, with its path, and nothing is half-applied.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::model::{Agency, AgencySkill};
 use crate::error::FieldError;
 use crate::profiles::Change;
 use crate::profiles::codes::is_country;
-use crate::profiles::input::resolve_skill;
+use crate::profiles::input::{skill_level, skill_list};
 use crate::taxonomy::{SkillId, SkillSlug};
 use crate::text;
 
@@ -134,43 +134,23 @@ fn parse_skills(
     list: Vec<AgencySkillInput>,
     known: &HashMap<String, SkillId>,
 ) -> Result<Vec<AgencySkill>, Vec<FieldError>> {
-    if list.len() > MAX_AGENCY_SKILLS {
-        return Err(vec![FieldError::validation(
-            &["skills"],
-            format!("at most {MAX_AGENCY_SKILLS} skills"),
-        )]);
-    }
     let mut errors = Vec::new();
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for (i, s) in list.into_iter().enumerate() {
-        let i = i.to_string();
-        let id = match resolve_skill(&s.skill, known, &mut seen) {
-            Ok(id) => Some(id),
-            Err((code, m)) => {
-                errors.push(FieldError::new(&["skills", &i, "skill"], code, m));
-                None
-            }
-        };
-        let level = match s.level {
+    let out = skill_list(
+        &mut errors,
+        &list,
+        MAX_AGENCY_SKILLS,
+        known,
+        |s| &s.skill,
+        |s, i, errors| match s.level {
             None => Some(None),
-            Some(l) => match u8::try_from(l).ok().filter(|l| (1..=5).contains(l)) {
-                Some(l) => Some(Some(l)),
-                None => {
-                    errors.push(FieldError::validation(
-                        &["skills", &i, "level"],
-                        "must be between 1 and 5",
-                    ));
-                    None
-                }
-            },
-        };
-        if let (Some(skill_id), Some(level)) = (id, level) {
-            out.push(AgencySkill { skill_id, level });
-        }
-    }
+            Some(l) => skill_level(errors, l, i, "level").map(Some),
+        },
+    );
     if errors.is_empty() {
-        Ok(out)
+        Ok(out
+            .into_iter()
+            .map(|(skill_id, level)| AgencySkill { skill_id, level })
+            .collect())
     } else {
         Err(errors)
     }

@@ -13,6 +13,7 @@ use super::model::{
 };
 use crate::error::FieldError;
 use crate::money::{Currency, Money};
+use crate::profiles::input::{skill_level, skill_list};
 use crate::profiles::{Change, MoneyInput};
 use crate::taxonomy::{CategoryId, SkillId};
 use crate::text;
@@ -172,43 +173,23 @@ fn parse_skills(
     list: &[RequiredSkillInput],
     known: &HashMap<String, SkillId>,
 ) -> Vec<RequiredSkill> {
-    if list.len() > MAX_SKILLS {
-        errors.push(FieldError::validation(
-            &["skills"],
-            format!("at most {MAX_SKILLS} skills"),
-        ));
-        return Vec::new();
-    }
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for (i, s) in list.iter().enumerate() {
-        let i = i.to_string();
-        let id = match crate::profiles::input::resolve_skill(&s.skill, known, &mut seen) {
-            Ok(id) => Some(id),
-            Err((code, m)) => {
-                errors.push(FieldError::new(&["skills", &i, "skill"], code, m));
-                None
-            }
-        };
-        let level = match s.min_level {
+    skill_list(
+        errors,
+        list,
+        MAX_SKILLS,
+        known,
+        |s| &s.skill,
+        |s, i, errors| match s.min_level {
             None => Some(None),
-            Some(l @ 1..=5) => Some(Some(l as u8)),
-            Some(_) => {
-                errors.push(FieldError::validation(
-                    &["skills", &i, "minLevel"],
-                    "must be 1 to 5",
-                ));
-                None
-            }
-        };
-        if let (Some(skill_id), Some(min_level)) = (id, level) {
-            out.push(RequiredSkill {
-                skill_id,
-                min_level,
-            });
-        }
-    }
-    out
+            Some(l) => skill_level(errors, l, i, "minLevel").map(Some),
+        },
+    )
+    .into_iter()
+    .map(|(skill_id, min_level)| RequiredSkill {
+        skill_id,
+        min_level,
+    })
+    .collect()
 }
 
 impl PostingInput {

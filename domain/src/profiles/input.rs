@@ -275,54 +275,95 @@ pub(crate) fn resolve_skill(
     }
 }
 
-fn parse_skills(
-    list: Vec<SkillInput>,
+/// A list of skills, each with fields of its own (a level, years ...), as profiles,
+/// agencies and postings take them: at most `max`; each slug known (an unknown one is
+/// `NOT_FOUND` naming it) and listed once, on `["skills", i, "skill"]`; `rest` checks an
+/// item's other fields, reporting on `["skills", i, <field>]`, and returns `None` when one
+/// is bad. Every problem is reported; items with one are left out.
+pub(crate) fn skill_list<I, X>(
+    errors: &mut Vec<FieldError>,
+    items: &[I],
+    max: usize,
     known: &HashMap<String, SkillId>,
-) -> Result<Vec<ProfileSkill>, Vec<FieldError>> {
-    if list.len() > MAX_SKILLS {
-        return Err(vec![FieldError::validation(
+    slug: impl Fn(&I) -> &str,
+    mut rest: impl FnMut(&I, &str, &mut Vec<FieldError>) -> Option<X>,
+) -> Vec<(SkillId, X)> {
+    if items.len() > max {
+        errors.push(FieldError::validation(
             &["skills"],
-            format!("at most {MAX_SKILLS} skills"),
-        )]);
+            format!("at most {max} skills"),
+        ));
+        return Vec::new();
     }
-    let mut errors = Vec::new();
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    for (i, s) in list.into_iter().enumerate() {
+    for (i, item) in items.iter().enumerate() {
         let i = i.to_string();
-        let id = match resolve_skill(&s.skill, known, &mut seen) {
+        let id = match resolve_skill(slug(item), known, &mut seen) {
             Ok(id) => Some(id),
             Err((code, m)) => {
                 errors.push(FieldError::new(&["skills", &i, "skill"], code, m));
                 None
             }
         };
-        let level = u8::try_from(s.level).ok().filter(|l| (1..=5).contains(l));
-        if level.is_none() {
-            errors.push(FieldError::validation(
-                &["skills", &i, "level"],
-                "must be between 1 and 5",
-            ));
+        if let (Some(id), Some(x)) = (id, rest(item, &i, errors)) {
+            out.push((id, x));
         }
-        let years = u8::try_from(s.years)
-            .ok()
-            .filter(|y| i64::from(*y) <= MAX_YEARS);
-        if years.is_none() {
-            errors.push(FieldError::validation(
-                &["skills", &i, "years"],
-                format!("must be between 0 and {MAX_YEARS}"),
-            ));
-        }
-        if let (Some(skill_id), Some(level), Some(years)) = (id, level, years) {
-            out.push(ProfileSkill {
+    }
+    out
+}
+
+/// A level from 1 to 5, or a validation error on `["skills", i, field]`.
+pub(crate) fn skill_level(
+    errors: &mut Vec<FieldError>,
+    level: i64,
+    i: &str,
+    field: &str,
+) -> Option<u8> {
+    let ok = u8::try_from(level).ok().filter(|l| (1..=5).contains(l));
+    if ok.is_none() {
+        errors.push(FieldError::validation(
+            &["skills", i, field],
+            "must be between 1 and 5",
+        ));
+    }
+    ok
+}
+
+fn parse_skills(
+    list: Vec<SkillInput>,
+    known: &HashMap<String, SkillId>,
+) -> Result<Vec<ProfileSkill>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let out = skill_list(
+        &mut errors,
+        &list,
+        MAX_SKILLS,
+        known,
+        |s| &s.skill,
+        |s, i, errors| {
+            let level = skill_level(errors, s.level, i, "level");
+            let years = u8::try_from(s.years)
+                .ok()
+                .filter(|y| i64::from(*y) <= MAX_YEARS);
+            if years.is_none() {
+                errors.push(FieldError::validation(
+                    &["skills", i, "years"],
+                    format!("must be between 0 and {MAX_YEARS}"),
+                ));
+            }
+            level.zip(years)
+        },
+    );
+    if errors.is_empty() {
+        Ok(out
+            .into_iter()
+            .map(|(skill_id, (level, years))| ProfileSkill {
                 skill_id,
                 level,
                 years,
-            });
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
+            })
+            .collect())
     } else {
         Err(errors)
     }
