@@ -8,6 +8,7 @@ pub mod agencies;
 pub mod error;
 pub mod money;
 pub mod pagination;
+pub mod notifications;
 pub mod postings;
 pub mod profiles;
 pub mod taxonomy;
@@ -28,6 +29,8 @@ pub struct Services {
     pub talent: profiles::TalentSearchService,
     pub agency_search: agencies::AgencySearchService,
     pub agencies: agencies::AgencyService,
+    pub postings: postings::PostingService,
+    pub notifications: notifications::NotificationService,
 }
 
 /// The adapters the domain runs on (storage, outside services), wired by the api crate.
@@ -43,6 +46,8 @@ pub struct Ports {
     /// Full-text search over visible agencies.
     pub agency_index: Arc<dyn agencies::AgencyIndex>,
     pub agencies: Arc<dyn agencies::AgencyRepository>,
+    pub postings: Arc<dyn postings::PostingRepository>,
+    pub notifications: Arc<dyn notifications::NotificationRepository>,
     /// Where public repositories are imported from; `None` turns the import off.
     pub code_host: Option<Arc<dyn profiles::CodeHost>>,
 }
@@ -61,6 +66,8 @@ impl Services {
                 ports.profiles.clone(),
                 ports.taxonomy.clone(),
             ),
+            postings: postings::PostingService::new(ports.postings, ports.taxonomy.clone()),
+            notifications: notifications::NotificationService::new(ports.notifications),
             profiles: profiles::ProfileService::new(
                 ports.profiles,
                 ports.taxonomy.clone(),

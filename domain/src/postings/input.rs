@@ -70,6 +70,8 @@ pub struct PostingInput {
     pub visibility: Option<PostingVisibility>,
     pub questions: Option<Vec<QuestionInput>>,
     pub deadline: Change<DateTime<Utc>>,
+    /// Fields sent as `null` that cannot be cleared (input field names); each is reported.
+    pub nulls: Vec<&'static str>,
 }
 
 /// A deadline is at most this far ahead.
@@ -223,8 +225,16 @@ impl PostingInput {
     ) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut next = posting.clone();
+        for field in &self.nulls {
+            errors.push(FieldError::validation(
+                &[field],
+                "cannot be null; leave it out to keep it",
+            ));
+        }
         match self.title.as_deref().map(|t| text::single_line(t, 5, 120)) {
-            None if creating => errors.push(FieldError::validation(&["title"], "is required")),
+            None if creating && !self.nulls.contains(&"title") => {
+                errors.push(FieldError::validation(&["title"], "is required"))
+            }
             None => {}
             Some(Ok(t)) => next.title = t,
             Some(Err(m)) => errors.push(FieldError::validation(&["title"], m)),

@@ -21,4 +21,4 @@ pub use model::{
     ScreeningQuestion, WorkLocation, Workplace,
 };
 pub use ports::{PostingRepository, Revision};
-pub use service::PostingService;
+pub use service::{EXPIRY_BATCH, ExpiryRun, PostingService};

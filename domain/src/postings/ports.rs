@@ -41,4 +41,27 @@ pub trait PostingRepository: Send + Sync {
     async fn delete_draft(&self, id: PostingId, expected: i64) -> DomainResult<bool>;
     /// The history of a posting, oldest first.
     async fn revisions(&self, id: PostingId) -> DomainResult<Vec<Revision>>;
+    /// Up to `limit` OPEN postings whose last activity was at or before `idle_since`,
+    /// longest idle first: the ones the expiry job closes.
+    async fn idle_open(&self, idle_since: DateTime<Utc>, limit: u32) -> DomainResult<Vec<Posting>>;
+    /// Up to `limit` OPEN postings whose last activity was after `after` and at or before
+    /// `until`, and whose client has not been warned about that period of inactivity
+    /// yet; longest idle first.
+    async fn unwarned_idle_open(
+        &self,
+        after: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> DomainResult<Vec<Posting>>;
+    /// Records, in one transaction, that the client of `posting` was warned about the
+    /// inactivity that began at `posting.last_activity_at`, and a notification for them
+    /// saying it expires at `expires_at`; only if the posting is still OPEN with that
+    /// last activity and no warning for it exists. False when nothing was written
+    /// (another run warned first, or the posting moved on): a warning is written once.
+    async fn record_expiry_warning(
+        &self,
+        posting: &Posting,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> DomainResult<bool>;
 }

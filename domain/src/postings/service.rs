@@ -4,17 +4,32 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::input::PostingInput;
-use super::lifecycle::{PostingEvent, PostingStatus, is_due_to_expire, transition};
+use super::lifecycle::{
+    CloseReason, PostingEvent, PostingStatus, expires_at, is_due_for_warning, is_due_to_expire,
+    transition, warn_at,
+};
 use super::model::{Posting, PostingId};
 use super::policy;
 use super::ports::{PostingRepository, Revision};
 use crate::actor::Actor;
 use crate::error::{DomainError, DomainResult};
 use crate::taxonomy::{CategoryId, SkillId, SkillSlug, TaxonomyRepository};
+
+/// What one run of the expiry job did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExpiryRun {
+    /// Postings this run closed as EXPIRED.
+    pub expired: u32,
+    /// Clients this run warned that a posting expires in five days.
+    pub warned: u32,
+}
+
+/// How many postings the expiry job reads at once.
+pub const EXPIRY_BATCH: u32 = 500;
 
 #[derive(Clone)]
 pub struct PostingService {
@@ -270,5 +285,86 @@ impl PostingService {
             });
         }
         self.repo.revisions(id).await
+    }
+
+    /// The expiry job, as of `now`: closes every OPEN posting without activity for 30
+    /// days as EXPIRED (with a revision), then warns the client of every OPEN posting
+    /// that expires within five days, once per period of inactivity.
+    ///
+    /// Safe to run again and from several processes at once: each close is a
+    /// compare-and-set on the version the job read, and each warning a conditional write,
+    /// so a posting is closed once and warned once whoever gets there first; a posting
+    /// that had activity meanwhile is left alone.
+    pub async fn run_expiry(&self, now: DateTime<Utc>) -> DomainResult<ExpiryRun> {
+        let mut run = ExpiryRun::default();
+        let idle_since = now - chrono::TimeDelta::days(super::lifecycle::EXPIRES_AFTER_DAYS);
+        loop {
+            let due = self.repo.idle_open(idle_since, EXPIRY_BATCH).await?;
+            let full = due.len() == EXPIRY_BATCH as usize;
+            let mut progressed = false;
+            for before in due {
+                if !is_due_to_expire(before.status, before.last_activity_at, now) {
+                    continue;
+                }
+                let status = transition(before.status, PostingEvent::Expire)?;
+                debug_assert_eq!(status, PostingStatus::Closed(CloseReason::Expired));
+                let after = Posting {
+                    status,
+                    updated_at: now,
+                    ..before.clone()
+                };
+                let revision = Revision {
+                    posting_id: before.id,
+                    version: before.version,
+                    at: now,
+                    actor: None,
+                    event: Some(PostingEvent::Expire),
+                    before: before.clone(),
+                };
+                // `None`: another run closed it, or the client acted, since we read it.
+                if self
+                    .repo
+                    .save(&after, before.version, Some(&revision))
+                    .await?
+                    .is_some()
+                {
+                    run.expired += 1;
+                }
+                progressed = true;
+            }
+            if !full || !progressed {
+                break;
+            }
+        }
+        let warn_since = now
+            - chrono::TimeDelta::days(
+                super::lifecycle::EXPIRES_AFTER_DAYS - super::lifecycle::WARN_DAYS_BEFORE,
+            );
+        loop {
+            let due = self
+                .repo
+                .unwarned_idle_open(idle_since, warn_since, EXPIRY_BATCH)
+                .await?;
+            let full = due.len() == EXPIRY_BATCH as usize;
+            let mut progressed = false;
+            for posting in due {
+                debug_assert!(warn_at(posting.last_activity_at) <= now);
+                if !is_due_for_warning(posting.status, posting.last_activity_at, now) {
+                    continue;
+                }
+                if self
+                    .repo
+                    .record_expiry_warning(&posting, expires_at(posting.last_activity_at), now)
+                    .await?
+                {
+                    run.warned += 1;
+                }
+                progressed = true;
+            }
+            if !full || !progressed {
+                break;
+            }
+        }
+        Ok(run)
     }
 }

@@ -21,6 +21,8 @@ use crate::taxonomy::{
 struct Memory {
     postings: Mutex<HashMap<PostingId, Posting>>,
     revisions: Mutex<Vec<Revision>>,
+    /// (posting, the last activity a warning was for).
+    warnings: Mutex<Vec<(PostingId, chrono::DateTime<chrono::Utc>)>>,
 }
 
 #[async_trait]
@@ -74,6 +76,61 @@ impl PostingRepository for Memory {
             .filter(|r| r.posting_id == id)
             .cloned()
             .collect())
+    }
+    async fn idle_open(
+        &self,
+        idle_since: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> DomainResult<Vec<Posting>> {
+        let mut due: Vec<Posting> = self
+            .postings
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|p| p.status == PostingStatus::Open && p.last_activity_at <= idle_since)
+            .cloned()
+            .collect();
+        due.sort_by_key(|p| (p.last_activity_at, p.id));
+        due.truncate(limit as usize);
+        Ok(due)
+    }
+    async fn unwarned_idle_open(
+        &self,
+        after: chrono::DateTime<chrono::Utc>,
+        until: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> DomainResult<Vec<Posting>> {
+        let warned = self.warnings.lock().unwrap().clone();
+        let mut due: Vec<Posting> = self
+            .postings
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|p| {
+                p.status == PostingStatus::Open
+                    && p.last_activity_at > after
+                    && p.last_activity_at <= until
+                    && !warned.contains(&(p.id, p.last_activity_at))
+            })
+            .cloned()
+            .collect();
+        due.sort_by_key(|p| (p.last_activity_at, p.id));
+        due.truncate(limit as usize);
+        Ok(due)
+    }
+    async fn record_expiry_warning(
+        &self,
+        posting: &Posting,
+        _expires_at: chrono::DateTime<chrono::Utc>,
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> DomainResult<bool> {
+        let key = (posting.id, posting.last_activity_at);
+        let mut warned = self.warnings.lock().unwrap();
+        if warned.contains(&key) {
+            return Ok(false);
+        }
+        warned.push(key);
+        Ok(true)
     }
 }
 
@@ -501,4 +558,80 @@ async fn empty_edits_write_nothing_resume_rechecks_and_drafts_can_be_deleted() {
     );
     svc.delete_draft(&client, draft.id, 1).await.unwrap();
     assert!(svc.by_ids(&client, &[draft.id]).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_expiry_job_warns_once_then_expires_once_and_spares_the_active() {
+    let (svc, memory) = service();
+    let owner = user(1, Role::Client);
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        let p = svc.create(&owner, complete()).await.unwrap();
+        svc.apply(&owner, p.id, 1, PostingEvent::Publish)
+            .await
+            .unwrap();
+        ids.push(p.id);
+    }
+    // A paused posting never expires.
+    svc.apply(&owner, ids[3], 2, PostingEvent::Pause)
+        .await
+        .unwrap();
+    let start = chrono::Utc::now();
+    // Nothing is due yet.
+    assert_eq!(svc.run_expiry(start).await.unwrap(), ExpiryRun::default());
+    let idle_for = |ids: &[PostingId], days: i64| {
+        let mut map = memory.postings.lock().unwrap();
+        for id in ids {
+            map.get_mut(id).unwrap().last_activity_at -= chrono::Duration::days(days);
+        }
+    };
+    // 26 days idle: the three open postings are due a warning, each warned once.
+    idle_for(&ids, 26);
+    assert_eq!(
+        svc.run_expiry(start).await.unwrap(),
+        ExpiryRun {
+            expired: 0,
+            warned: 3
+        }
+    );
+    assert_eq!(svc.run_expiry(start).await.unwrap(), ExpiryRun::default());
+    // The client edits one: activity, so its clock starts again.
+    let edited = svc
+        .update(
+            &owner,
+            ids[2],
+            2,
+            PostingInput {
+                title: Some("Staff Rust engineer".into()),
+                ..PostingInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    // 31 days idle: the two idle open ones expire, once; the edited and the paused stay.
+    idle_for(&[ids[0], ids[1], ids[3]], 5);
+    assert_eq!(
+        svc.run_expiry(start).await.unwrap(),
+        ExpiryRun {
+            expired: 2,
+            warned: 0
+        }
+    );
+    assert_eq!(svc.run_expiry(start).await.unwrap(), ExpiryRun::default());
+    let now = memory.postings.lock().unwrap().clone();
+    for id in &ids[..2] {
+        assert_eq!(now[id].status, PostingStatus::Closed(CloseReason::Expired));
+        assert_eq!(now[id].version, 3);
+    }
+    assert_eq!(now[&ids[2]].status, PostingStatus::Open);
+    assert_eq!(now[&ids[3]].status, PostingStatus::Paused);
+    // The expiry is history, by the platform.
+    let history = svc.revisions(&owner, ids[0]).await.unwrap();
+    let last = history.last().unwrap();
+    assert_eq!((last.actor, last.event), (None, Some(PostingEvent::Expire)));
+    // The edited one gets its own warning 25 days after the edit, then expires.
+    let later = edited.last_activity_at + chrono::Duration::days(26);
+    assert_eq!(svc.run_expiry(later).await.unwrap().warned, 1);
+    let end = edited.last_activity_at + chrono::Duration::days(30);
+    assert_eq!(svc.run_expiry(end).await.unwrap().expired, 1);
 }
