@@ -30,11 +30,15 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) to standard output.
     PrintSchema,
-    /// Generate realistic demo profiles (users, skills, languages, rates, ratings).
+    /// Generate realistic demo data: freelancer profiles (users, skills, languages, rates,
+    /// ratings, agencies) and postings (with their clients, in every state).
     Seed {
         /// How many freelancer profiles to write.
         #[arg(long, default_value_t = 1_000)]
         profiles: u64,
+        /// How many postings to write (about 70% public and open).
+        #[arg(long, default_value_t = 200)]
+        postings: u64,
         /// Random seed: the same seed writes the same kind of data.
         #[arg(long, default_value_t = 42)]
         seed: u64,
@@ -43,6 +47,12 @@ pub enum Command {
     Bench {
         #[command(subcommand)]
         what: BenchTarget,
+    },
+    /// Run a background job once, now (for a scheduler such as cron, when the servers
+    /// run it with `posting_expiry_interval_secs = 0`).
+    Jobs {
+        #[command(subcommand)]
+        job: Job,
     },
     /// Operator tasks on accounts.
     Admin {
@@ -60,6 +70,20 @@ pub enum BenchTarget {
         #[arg(long, default_value_t = 200)]
         runs: usize,
     },
+    /// Typical posting searches and the first page of NEWEST: p50 / p99 per search, and
+    /// a check that every plan uses indexes. Seed postings first (`hireql seed`).
+    Postings {
+        /// Runs per search.
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Job {
+    /// Close postings idle for 30 days as EXPIRED and warn clients 5 days before.
+    /// Safe to run while servers run it too.
+    ExpirePostings,
 }
 
 #[derive(Debug, Subcommand)]

@@ -86,6 +86,10 @@ pub struct Settings {
     /// How many reverse proxies in front of the server append to `X-Forwarded-For`; the
     /// client address is then read from there (rate limits, session IPs). 0: the TCP peer.
     pub trusted_proxy_hops: usize,
+    /// How often each server runs the posting expiry job, in seconds; 0 turns it off here
+    /// (run `hireql jobs expire-postings` from a scheduler instead). Several servers may
+    /// run it at once: each posting is closed and warned once.
+    pub posting_expiry_interval_secs: u64,
 }
 
 /// What a provider is.
@@ -173,6 +177,7 @@ impl Default for Settings {
             provider_timeout_ms: 10_000,
             auth_rate_limit_per_minute: 30,
             trusted_proxy_hops: 0,
+            posting_expiry_interval_secs: 300,
             github_api_url: "https://api.github.com".into(),
             github_api_token: None,
         }

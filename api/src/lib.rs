@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 mod http;
 mod integrations;
+pub mod jobs;
 pub mod startup;
 pub mod telemetry;
 

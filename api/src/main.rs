@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use api::cli::{AdminAction, BenchTarget, Cli, Command, MigrateAction};
+use api::cli::{AdminAction, BenchTarget, Cli, Command, Job, MigrateAction};
 use api::{Application, Settings, telemetry};
 use clap::Parser;
 use persistence::Db;
@@ -58,10 +58,27 @@ async fn run(
             }
         }
         Command::PrintSchema => print!("{}", schema::sdl()),
-        Command::Seed { profiles, seed } => api::bench::seed(&settings, profiles, seed).await?,
+        Command::Seed {
+            profiles,
+            postings,
+            seed,
+        } => api::bench::seed(&settings, profiles, postings, seed).await?,
         Command::Bench {
             what: BenchTarget::Search { runs },
         } => api::bench::search(&settings, runs).await?,
+        Command::Bench {
+            what: BenchTarget::Postings { runs },
+        } => api::bench::postings(&settings, runs).await?,
+        Command::Jobs {
+            job: Job::ExpirePostings,
+        } => {
+            let services = Application::services(&settings).await?;
+            let run = api::jobs::expire_postings_once(&services.postings).await?;
+            println!(
+                "expired {} postings; warned {} clients",
+                run.expired, run.warned
+            );
+        }
         Command::Admin {
             action: AdminAction::Grant { email },
         } => {

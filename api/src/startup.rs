@@ -179,6 +179,12 @@ impl Application {
         let cache = build_cache(&settings)?;
         let services = wire_services(&settings, &db, cache.clone());
         let auth = build_auth(&settings, cache.clone())?;
+        if settings.posting_expiry_interval_secs > 0 {
+            crate::jobs::spawn_posting_expiry(
+                &services,
+                Duration::from_secs(settings.posting_expiry_interval_secs),
+            );
+        }
         if settings.dev_login {
             tracing::warn!(
                 "the development sign-in is enabled: anyone who reaches /auth/dev/login can \

@@ -30,6 +30,8 @@ pub struct Services {
     pub agency_search: agencies::AgencySearchService,
     pub agencies: agencies::AgencyService,
     pub postings: postings::PostingService,
+    pub posting_search: postings::PostingSearchService,
+    pub posting_board: postings::PostingBoardService,
     pub notifications: notifications::NotificationService,
 }
 
@@ -47,6 +49,10 @@ pub struct Ports {
     pub agency_index: Arc<dyn agencies::AgencyIndex>,
     pub agencies: Arc<dyn agencies::AgencyRepository>,
     pub postings: Arc<dyn postings::PostingRepository>,
+    /// Full-text search over public open postings.
+    pub posting_index: Arc<dyn postings::PostingIndex>,
+    /// Posting statistics and a client's own postings.
+    pub posting_board: Arc<dyn postings::PostingBoardRepository>,
     pub notifications: Arc<dyn notifications::NotificationRepository>,
     /// Where public repositories are imported from; `None` turns the import off.
     pub code_host: Option<Arc<dyn profiles::CodeHost>>,
@@ -67,6 +73,11 @@ impl Services {
                 ports.taxonomy.clone(),
             ),
             postings: postings::PostingService::new(ports.postings, ports.taxonomy.clone()),
+            posting_board: postings::PostingBoardService::new(ports.posting_board),
+            posting_search: postings::PostingSearchService::new(
+                ports.posting_index,
+                ports.taxonomy.clone(),
+            ),
             notifications: notifications::NotificationService::new(ports.notifications),
             profiles: profiles::ProfileService::new(
                 ports.profiles,

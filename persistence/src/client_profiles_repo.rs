@@ -7,7 +7,7 @@ use domain::profiles::{
     ClientProfile, ClientProfileId, ClientProfileRepository, ClientStats, CompanySize,
 };
 use domain::{DomainError, DomainResult, UserId};
-use sea_orm::ActiveValue::Set;
+use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::entities::client_profile;
@@ -56,6 +56,9 @@ fn row(p: &ClientProfile) -> client_profile::ActiveModel {
         city: Set(p.city.clone()),
         description: Set(p.description.clone()),
         version: Set(p.version),
+        // Reviews write the rating; profile edits leave it alone.
+        rating_avg: NotSet,
+        review_count: NotSet,
         created_at: Set(p.created_at),
         updated_at: Set(p.updated_at),
     }
@@ -129,6 +132,18 @@ impl ClientProfileRepository for SeaClientProfileRepository {
             .await
             .map_err(internal)?;
         Ok(self.with_owners(rows).await?.into_iter().next())
+    }
+
+    async fn by_users(&self, users: &[UserId]) -> DomainResult<Vec<ClientProfile>> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = client_profile::Entity::find()
+            .filter(client_profile::Column::UserId.is_in(users.iter().map(|u| u.0)))
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        self.with_owners(rows).await
     }
 
     /// Postings and contracts do not exist yet (they arrive with the postings and

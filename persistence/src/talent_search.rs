@@ -427,6 +427,11 @@ pub fn full_scans(plan: &[String]) -> Vec<String> {
         "freelancer_profiles",
         "freelancer_skills",
         "freelancer_languages",
+        "postings",
+        "posting_skills",
+        "posting_countries",
+        "client_profiles",
+        "proposals",
     ];
     plan.iter()
         .filter(|line| {
@@ -436,6 +441,7 @@ pub fn full_scans(plan: &[String]) -> Vec<String> {
                 // SQLite: "SCAN p" (no index); "SCAN p USING INDEX ..." walks an index.
                 || ((l.starts_with("SCAN ") && !l.contains(" USING "))
                     && !l.starts_with("SCAN freelancer_profiles_fts")
+                    && !l.starts_with("SCAN postings_fts")
                     && !l.contains("VIRTUAL TABLE"))
         })
         .cloned()

@@ -21,10 +21,13 @@ impl RequestContext {
             crate::profiles::loaders::ProfileLoaders::new(services.clone(), self.actor.clone());
         let agencies =
             crate::agencies::loaders::AgencyLoaders::new(services.clone(), self.actor.clone());
+        let postings =
+            crate::postings::loaders::PostingLoaders::new(services.clone(), self.actor.clone());
         request
             .data(loaders)
             .data(profiles)
             .data(agencies)
+            .data(postings)
             .data(self)
     }
 
@@ -37,6 +40,10 @@ impl RequestContext {
             self.actor.clone(),
         ));
         data.insert(crate::agencies::loaders::AgencyLoaders::new(
+            services.clone(),
+            self.actor.clone(),
+        ));
+        data.insert(crate::postings::loaders::PostingLoaders::new(
             services.clone(),
             self.actor.clone(),
         ));

@@ -21,10 +21,12 @@ pub enum NodeKind {
     ClientProfile,
     Agency,
     AgencyInvitation,
+    Posting,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 10] = [
+    const ALL: [NodeKind; 11] = [
+        NodeKind::Posting,
         NodeKind::Agency,
         NodeKind::AgencyInvitation,
         NodeKind::ClientProfile,
@@ -49,6 +51,7 @@ impl NodeKind {
             NodeKind::ClientProfile => "ClientProfile",
             NodeKind::Agency => "Agency",
             NodeKind::AgencyInvitation => "AgencyInvitation",
+            NodeKind::Posting => "Posting",
         }
     }
 }

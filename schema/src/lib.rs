@@ -12,6 +12,7 @@ mod ids;
 mod limits;
 mod live_session;
 mod node;
+mod postings;
 mod profiles;
 mod subscription;
 mod taxonomy;
@@ -32,6 +33,8 @@ pub struct Query(
     accounts::AccountQuery,
     agencies::query::AgencyQuery,
     agencies::search::AgencySearchQuery,
+    postings::query::PostingQuery,
+    postings::search::PostingSearchQuery,
     profiles::query::ProfileQuery,
     profiles::client::ClientProfileQuery,
     profiles::search::TalentQuery,
@@ -43,6 +46,7 @@ pub struct Query(
 pub struct Mutation(
     accounts::AccountMutation,
     agencies::mutation::AgencyMutation,
+    postings::mutation::PostingMutation,
     profiles::mutation::ProfileMutation,
     profiles::portfolio::PortfolioMutation,
     profiles::client::ClientProfileMutation,

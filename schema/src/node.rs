@@ -22,6 +22,7 @@ pub enum Node {
     ClientProfile(crate::profiles::client::ClientProfile),
     Agency(crate::agencies::types::Agency),
     AgencyInvitation(crate::agencies::types::AgencyInvitation),
+    Posting(crate::postings::types::Posting),
 }
 
 const MAX_NODES: usize = 100;
@@ -71,6 +72,13 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
             .await
             .map_err(|e| load_error(ctx, e))?
             .map(|i| Node::AgencyInvitation(crate::agencies::types::AgencyInvitation(i))),
+        // Drafts are their client's; invite-only postings their client's (and admins').
+        NodeKind::Posting => crate::postings::loaders::posting_loaders(ctx)?
+            .posting
+            .load_one(domain::postings::PostingId(uuid))
+            .await
+            .map_err(|e| load_error(ctx, e))?
+            .map(|p| Node::Posting(crate::postings::types::Posting(p))),
         // Portfolio items and employment entries are reached through their profile.
         NodeKind::User | NodeKind::Session | NodeKind::PortfolioItem | NodeKind::Employment => None,
     })

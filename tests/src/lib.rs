@@ -76,6 +76,8 @@ impl TestApp {
             redis_url: setup.redis.clone().map(Into::into),
             redis_key_prefix: redis_key_prefix.clone(),
             graphiql: Some(true),
+            // Tests run the expiry job themselves, when they mean to.
+            posting_expiry_interval_secs: 0,
             ..Settings::default()
         };
         customize(&mut settings);

@@ -2,15 +2,20 @@
 //! the posting's fields and their validation, what publishing needs, and the life cycle;
 //! storage, search and the GraphQL surface follow (issue 5).
 
+mod board;
 mod input;
 mod lifecycle;
 mod model;
 pub mod policy;
 mod ports;
+mod search;
 mod service;
 #[cfg(test)]
 mod service_tests;
 
+pub use board::{
+    BidStats, PostingBoardRepository, PostingBoardService, PostingStats, ProposalCounts,
+};
 pub use input::{
     BudgetInput, BudgetKind, MAX_DEADLINE_DAYS, PostingInput, QuestionInput, RequiredSkillInput,
 };
@@ -21,4 +26,8 @@ pub use model::{
     ScreeningQuestion, WorkLocation, Workplace,
 };
 pub use ports::{PostingRepository, Revision};
+pub use search::{
+    BudgetRange, BudgetRangeInput, MAX_POSTED_WITHIN_DAYS, MAX_PROPOSALS_FEWER_THAN, PostingFilter,
+    PostingHit, PostingIndex, PostingPage, PostingSearch, PostingSearchService, PostingSort,
+};
 pub use service::{EXPIRY_BATCH, ExpiryRun, PostingService};

@@ -129,6 +129,23 @@ impl ClientProfileService {
         Ok(self.repo.by_user(user).await?.filter(|p| can_see(actor, p)))
     }
 
+    /// The profiles of these users that the actor may see, by user (for a page of
+    /// postings, in one go).
+    pub async fn of_users(
+        &self,
+        actor: &Actor,
+        users: &[UserId],
+    ) -> DomainResult<HashMap<UserId, ClientProfile>> {
+        Ok(self
+            .repo
+            .by_users(users)
+            .await?
+            .into_iter()
+            .filter(|p| can_see(actor, p))
+            .map(|p| (p.user_id, p))
+            .collect())
+    }
+
     /// Postings, hires and hire rate, computed from the client's postings and contracts.
     pub async fn stats(
         &self,

@@ -73,6 +73,8 @@ pub trait ClientProfileRepository: Send + Sync {
     async fn save(&self, profile: &ClientProfile) -> DomainResult<Option<ClientProfile>>;
     async fn by_ids(&self, ids: &[ClientProfileId]) -> DomainResult<Vec<ClientProfile>>;
     async fn by_user(&self, user: UserId) -> DomainResult<Option<ClientProfile>>;
+    /// The profiles of these users (those that have one), in one go.
+    async fn by_users(&self, users: &[UserId]) -> DomainResult<Vec<ClientProfile>>;
     /// Statistics computed from the clients' postings and contracts.
     async fn stats(
         &self,

@@ -124,6 +124,21 @@ impl Viewer {
             .collect())
     }
 
+    /// Your postings (as a client), newest first, optionally only those in some states;
+    /// each with its proposals counted by state (`proposalCounts`).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn postings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only postings in these states; all when absent or empty.")]
+        statuses: Option<Vec<crate::postings::types::PostingStatus>>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Return the postings after this cursor (an `endCursor` of this list).")]
+        after: Option<String>,
+    ) -> Result<crate::postings::search::PostingConnection> {
+        crate::postings::query::my_postings(ctx, statuses, first, after).await
+    }
+
     /// Your sessions that still work (browsers and devices signed in), newest first.
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
         let current = ctx

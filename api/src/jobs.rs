@@ -1,0 +1,45 @@
+//! Background jobs each server runs on a timer. Every job is safe to run from several
+//! servers at once (the domain makes each step a conditional write), so there is no
+//! leader election: a job simply runs wherever it is enabled.
+
+use std::time::Duration;
+
+use domain::Services;
+
+/// Runs the posting expiry job every `every`, the first time one period after start.
+/// Failures are logged and retried at the next tick; the task ends with the server's
+/// runtime.
+pub fn spawn_posting_expiry(services: &Services, every: Duration) {
+    let postings = services.postings.clone();
+    actix_web::rt::spawn(async move {
+        let start = tokio::time::Instant::now() + every;
+        let mut tick = tokio::time::interval_at(start, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            expire_postings_once(&postings).await.ok();
+        }
+    });
+}
+
+/// One run of the posting expiry job, logged; what it did.
+pub async fn expire_postings_once(
+    postings: &domain::postings::PostingService,
+) -> Result<domain::postings::ExpiryRun, domain::DomainError> {
+    match postings.run_expiry(chrono::Utc::now()).await {
+        Ok(run) => {
+            if run.expired > 0 || run.warned > 0 {
+                tracing::info!(
+                    expired = run.expired,
+                    warned = run.warned,
+                    "posting expiry job"
+                );
+            }
+            Ok(run)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "posting expiry job failed; retrying at the next tick");
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Per-request loaders for postings: a page of postings asking for their client costs a
+//! fixed number of statements.
+
+use std::collections::HashMap;
+
+use async_graphql::Context;
+use async_graphql::dataloader::{DataLoader, Loader};
+use chrono::{DateTime, Utc};
+use domain::postings::{Posting, PostingId, PostingStats};
+use domain::profiles::ClientProfile;
+use domain::{Actor, Services, UserId};
+
+use crate::taxonomy::loaders::{LoadError, spawn};
+
+pub(crate) struct PostingById(Services, Actor);
+pub(crate) struct ClientOfUser(Services, Actor);
+pub(crate) struct StatsByPosting(Services);
+pub(crate) struct LastActiveByUser(Services);
+
+/// The posting loaders of one request; each filters by what its actor may see.
+pub(crate) struct PostingLoaders {
+    pub posting: DataLoader<PostingById>,
+    /// A user's public client profile (for `Posting.client`).
+    pub client_of_user: DataLoader<ClientOfUser>,
+    /// Keyed by postings the request has already been allowed to see.
+    pub stats: DataLoader<StatsByPosting>,
+    /// When clients were last active (to the hour).
+    pub last_active: DataLoader<LastActiveByUser>,
+}
+
+impl PostingLoaders {
+    pub(crate) fn new(services: Services, actor: Actor) -> Self {
+        Self {
+            posting: DataLoader::new(PostingById(services.clone(), actor.clone()), spawn),
+            client_of_user: DataLoader::new(ClientOfUser(services.clone(), actor), spawn),
+            stats: DataLoader::new(StatsByPosting(services.clone()), spawn),
+            last_active: DataLoader::new(LastActiveByUser(services), spawn),
+        }
+    }
+}
+
+pub(crate) fn posting_loaders<'a>(
+    ctx: &'a Context<'_>,
+) -> async_graphql::Result<&'a PostingLoaders> {
+    crate::context::data(ctx)
+}
+
+impl Loader<PostingId> for PostingById {
+    type Value = Posting;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[PostingId]) -> Result<HashMap<PostingId, Posting>, LoadError> {
+        let found = self.0.postings.by_ids(&self.1, keys).await?;
+        Ok(found.into_iter().map(|p| (p.id, p)).collect())
+    }
+}
+
+impl Loader<UserId> for ClientOfUser {
+    type Value = ClientProfile;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, ClientProfile>, LoadError> {
+        Ok(self.0.clients.of_users(&self.1, keys).await?)
+    }
+}
+
+impl Loader<PostingId> for StatsByPosting {
+    type Value = PostingStats;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[PostingId],
+    ) -> Result<HashMap<PostingId, PostingStats>, LoadError> {
+        Ok(self.0.posting_board.stats(keys).await?)
+    }
+}
+
+impl Loader<UserId> for LastActiveByUser {
+    type Value = DateTime<Utc>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, DateTime<Utc>>, LoadError> {
+        Ok(self.0.posting_board.last_active(keys).await?)
+    }
+}

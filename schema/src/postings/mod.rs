@@ -1,0 +1,7 @@
+//! Postings in GraphQL: the roles clients want filled, their life cycle and history.
+
+pub(crate) mod loaders;
+pub(crate) mod mutation;
+pub(crate) mod query;
+pub(crate) mod search;
+pub(crate) mod types;

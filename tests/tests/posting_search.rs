@@ -1,0 +1,325 @@
+//! Posting search over GraphQL: `postings(filter, sort, first, after)` on both back ends.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use serde_json::{Value, json};
+use tests::{Setup, TestApp, setups};
+
+async fn app(setup: &Setup) -> TestApp {
+    TestApp::spawn_with(setup, |s| s.dev_login = true).await
+}
+
+const CREATE: &str = "mutation($p: PostingFields!) { createPosting(input: { posting: $p }) {
+    posting { id version } userErrors { field code message } } }";
+const PUBLISH: &str = "mutation($id: ID!, $v: Int!) { publishPosting(input: { postingId: $id, expectedVersion: $v }) {
+    posting { id version } userErrors { field code message } } }";
+const PAUSE: &str = "mutation($id: ID!, $v: Int!) { pausePosting(input: { postingId: $id, expectedVersion: $v }) {
+    posting { id version } userErrors { field code message } } }";
+const SEARCH: &str = "query($f: PostingFilter, $s: PostingSort, $first: Int, $after: String) {
+    postings(filter: $f, sort: $s, first: $first, after: $after) {
+        totalCount
+        edges { cursor node { id title } }
+        pageInfo { hasNextPage hasPreviousPage endCursor }
+    } }";
+
+fn hourly(min: i64, max: i64, currency: &str) -> Value {
+    json!({ "kind": "HOURLY", "min": { "amountMinor": min, "currency": currency },
+            "max": { "amountMinor": max, "currency": currency } })
+}
+
+/// A complete posting with these fields on top.
+fn posting(title: &str, extra: Value) -> Value {
+    let mut p = json!({
+        "title": title,
+        "description": "A role on a small team building backend services with care and tests.",
+        "skills": [{ "skill": "go" }],
+        "hireType": "FREELANCE_LONG_TERM",
+        "budget": hourly(5000, 8000, "USD"),
+        "experienceLevel": "INTERMEDIATE",
+        "duration": "THREE_TO_SIX_MONTHS",
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        p[k] = v.clone();
+    }
+    p
+}
+
+/// Creates and (unless `draft`) publishes a posting as `token`; its ID.
+async fn post(app: &TestApp, token: &str, category: &Value, fields: Value, draft: bool) -> String {
+    let mut fields = fields;
+    fields["categoryId"] = category.clone();
+    let body = app.gql(Some(token), CREATE, json!({ "p": fields })).await;
+    assert_eq!(
+        body["data"]["createPosting"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+    let id = body["data"]["createPosting"]["posting"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    if !draft {
+        let body = app
+            .gql(Some(token), PUBLISH, json!({ "id": id, "v": 1 }))
+            .await;
+        assert_eq!(
+            body["data"]["publishPosting"]["userErrors"],
+            json!([]),
+            "{body}"
+        );
+    }
+    // Distinct publication times for NEWEST.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    id
+}
+
+async fn titles(app: &TestApp, filter: Value, sort: &str) -> Vec<String> {
+    let data = app
+        .query(SEARCH, json!({ "f": filter, "s": sort, "first": 50 }))
+        .await;
+    let conn = &data["postings"];
+    let titles: Vec<String> = conn["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(conn["totalCount"], titles.len(), "{filter}");
+    titles
+}
+
+async fn populated(setup: &Setup) -> TestApp {
+    let app = app(setup).await;
+    let acme = app.dev_token("acme", "client").await;
+    let globex = app.dev_token("globex", "client").await;
+    let categories = app.query("{ categories { id slug } }", json!({})).await;
+    let category = |slug: &str| {
+        categories["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["slug"] == slug)
+            .unwrap()["id"]
+            .clone()
+    };
+    let backend = category("backend-development");
+    let data = category("data-engineering");
+    post(
+        &app,
+        &acme,
+        &backend,
+        posting(
+            "Rust payments engineer",
+            json!({ "skills": [{ "skill": "rust" }, { "skill": "postgresql" }],
+                    "budget": hourly(9000, 15000, "USD"), "experienceLevel": "EXPERT",
+                    "countries": ["DE", "PL"], "timeZones": ["Europe/Berlin"] }),
+        ),
+        false,
+    )
+    .await;
+    post(
+        &app,
+        &acme,
+        &backend,
+        posting(
+            "Go API developer",
+            json!({ "workplace": "HYBRID", "countries": ["US"],
+                    "timeZones": ["America/New_York", "America/Chicago"] }),
+        ),
+        false,
+    )
+    .await;
+    post(
+        &app,
+        &globex,
+        &data,
+        posting(
+            "Data platform lead",
+            json!({ "hireType": "FULL_TIME", "skills": [{ "skill": "python" }, { "skill": "postgresql" }],
+                    "budget": { "kind": "YEARLY_SALARY", "min": { "amountMinor": 9_000_000, "currency": "EUR" },
+                                "max": { "amountMinor": 12_000_000, "currency": "EUR" } },
+                    "duration": null, "experienceLevel": "EXPERT" }),
+        ),
+        false,
+    )
+    .await;
+    post(
+        &app,
+        &globex,
+        &backend,
+        posting(
+            "Fixed price API audit",
+            json!({ "hireType": "FREELANCE_SHORT_TERM",
+                    "budget": { "kind": "FIXED", "min": { "amountMinor": 300_000, "currency": "USD" } },
+                    "duration": "LESS_THAN_ONE_MONTH", "experienceLevel": "ENTRY" }),
+        ),
+        false,
+    )
+    .await;
+    // Never found: a draft, a paused posting, an invite-only one.
+    post(&app, &acme, &backend, posting("Draft Rust role", json!({})), true).await;
+    let paused = post(&app, &acme, &backend, posting("Paused Rust role", json!({})), false).await;
+    let body = app
+        .gql(Some(&acme), PAUSE, json!({ "id": paused, "v": 2 }))
+        .await;
+    assert_eq!(body["data"]["pausePosting"]["userErrors"], json!([]), "{body}");
+    post(
+        &app,
+        &acme,
+        &backend,
+        posting("Invited Rust role", json!({ "visibility": "INVITE_ONLY" })),
+        false,
+    )
+    .await;
+    app
+}
+
+#[tokio::test]
+async fn postings_are_found_by_every_filter_and_sorted_three_ways() {
+    for setup in setups() {
+        let app = populated(&setup).await;
+        let everything = titles(&app, json!(null), "NEWEST").await;
+        assert_eq!(
+            everything,
+            [
+                "Fixed price API audit",
+                "Data platform lead",
+                "Go API developer",
+                "Rust payments engineer"
+            ],
+            "only public open postings, newest first"
+        );
+        let cases = [
+            (json!({ "text": "payments" }), vec!["Rust payments engineer"]),
+            // Skill names are searchable too, and the last word is a prefix.
+            (json!({ "text": "postgr" }), vec!["Data platform lead", "Rust payments engineer"]),
+            (
+                json!({ "skills": { "allOf": ["rust", "postgresql"] } }),
+                vec!["Rust payments engineer"],
+            ),
+            (
+                json!({ "skills": { "anyOf": ["python", "rust"] } }),
+                vec!["Data platform lead", "Rust payments engineer"],
+            ),
+            (json!({ "hireTypes": ["FULL_TIME"] }), vec!["Data platform lead"]),
+            (
+                json!({ "experienceLevels": ["ENTRY", "INTERMEDIATE"] }),
+                vec!["Fixed price API audit", "Go API developer"],
+            ),
+            (json!({ "workplaces": ["HYBRID"] }), vec!["Go API developer"]),
+            // Ranges overlap; other currencies never match.
+            (
+                json!({ "budget": { "currency": "USD", "minMinor": 10000 } }),
+                vec!["Fixed price API audit", "Rust payments engineer"],
+            ),
+            (
+                json!({ "budget": { "currency": "USD", "kind": "HOURLY", "maxMinor": 6000 } }),
+                vec!["Go API developer"],
+            ),
+            (
+                json!({ "budget": { "currency": "EUR" } }),
+                vec!["Data platform lead"],
+            ),
+            // Postings naming no country are open to all.
+            (
+                json!({ "countries": ["PL"] }),
+                vec!["Fixed price API audit", "Data platform lead", "Rust payments engineer"],
+            ),
+            // Chicago is UTC-6 and New York UTC-5: the range spans -5 hours.
+            (
+                json!({ "timeZone": "America/Bogota" }),
+                vec!["Fixed price API audit", "Data platform lead", "Go API developer"],
+            ),
+            (json!({ "postedWithinDays": 1 }), everything.iter().map(String::as_str).collect()),
+            (json!({ "proposalsFewerThan": 5 }), everything.iter().map(String::as_str).collect()),
+            // Nobody is rated yet.
+            (json!({ "clientMinRating": 1 }), vec![]),
+        ];
+        for (filter, expected) in cases {
+            assert_eq!(titles(&app, filter.clone(), "NEWEST").await, expected, "{filter}");
+        }
+        // BUDGET: highest first within a currency.
+        assert_eq!(
+            titles(&app, json!({ "budget": { "currency": "USD" } }), "BUDGET").await,
+            ["Fixed price API audit", "Rust payments engineer", "Go API developer"]
+        );
+        // RELEVANCE: the title match ranks above a description-only one.
+        let found = titles(&app, json!({ "text": "api" }), "RELEVANCE").await;
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.contains(&"Go API developer".to_owned()));
+    }
+}
+
+#[tokio::test]
+async fn pages_follow_each_other_and_cursors_belong_to_their_search() {
+    for setup in setups() {
+        let app = populated(&setup).await;
+        for sort in ["NEWEST", "BUDGET", "RELEVANCE"] {
+            let whole = titles(&app, json!(null), sort).await;
+            let mut seen = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let data = app
+                    .query(SEARCH, json!({ "s": sort, "first": 1, "after": after }))
+                    .await;
+                let conn = &data["postings"];
+                for e in conn["edges"].as_array().unwrap() {
+                    seen.push(e["node"]["title"].as_str().unwrap().to_owned());
+                }
+                if conn["pageInfo"]["hasNextPage"] != true {
+                    break;
+                }
+                after = conn["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+            }
+            assert_eq!(seen, whole, "{sort}");
+        }
+        let data = app
+            .query(SEARCH, json!({ "s": "NEWEST", "first": 1 }))
+            .await;
+        let cursor = data["postings"]["pageInfo"]["endCursor"].clone();
+        let body = app
+            .gql(None, SEARCH, json!({ "s": "BUDGET", "first": 1, "after": cursor }))
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "INVALID_CURSOR",
+            "{body}"
+        );
+        // Bad filters are named.
+        let body = app
+            .gql(
+                None,
+                SEARCH,
+                json!({ "f": { "budget": { "currency": "XXQ", "minMinor": -1 }, "timeZone": "Mars/Olympus",
+                               "postedWithinDays": 0, "proposalsFewerThan": 0, "clientMinRating": 9,
+                               "categoryId": "bm9wZQ" } }),
+            )
+            .await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION", "{body}");
+        let mut fields: Vec<String> = body["errors"][0]["extensions"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                f.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p.as_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join(".")
+            })
+            .collect();
+        fields.sort();
+        assert_eq!(
+            fields,
+            [
+                "filter.budget.currency",
+                "filter.budget.minMinor",
+                "filter.categoryId",
+                "filter.clientMinRating",
+                "filter.postedWithinDays",
+                "filter.proposalsFewerThan",
+                "filter.timeZone",
+            ],
+            "{body}"
+        );
+    }
+}
