@@ -12,8 +12,9 @@ use domain::Services;
 use persistence::cache::{Cache, MemoryCache, RedisCache, RedisSettings};
 use persistence::{
     CachedSessionRepository, CachedTaxonomyRepository, Db, SeaAgencyIndex, SeaAgencyRepository,
-    SeaClientProfileRepository, SeaProfileRepository, SeaSessionRepository, SeaSignInRepository,
-    SeaTalentIndex, SeaTaxonomyRepository, SeaUserRepository,
+    SeaClientProfileRepository, SeaNotificationRepository, SeaPostingRepository,
+    SeaProfileRepository, SeaSessionRepository, SeaSignInRepository, SeaTalentIndex,
+    SeaTaxonomyRepository, SeaUserRepository,
 };
 use secrecy::ExposeSecret;
 
@@ -88,6 +89,8 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
             talent: Arc::new(SeaTalentIndex::new(db)),
             agency_index: Arc::new(SeaAgencyIndex::new(db)),
             agencies: Arc::new(SeaAgencyRepository::new(db)),
+            postings: Arc::new(SeaPostingRepository::new(db)),
+            notifications: Arc::new(SeaNotificationRepository::new(db)),
             code_host,
         },
         settings.session_limits(),

@@ -15,6 +15,7 @@ mod m20261129_000008_create_agencies;
 mod m20261129_000009_talent_search;
 mod m20261129_000010_search_rate_order_and_offsets;
 mod m20261129_000011_agency_search;
+mod m20261129_000012_create_postings;
 mod seed_data;
 
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_talent_search::Migration),
             Box::new(m20261129_000010_search_rate_order_and_offsets::Migration),
             Box::new(m20261129_000011_agency_search::Migration),
+            Box::new(m20261129_000012_create_postings::Migration),
         ]
     }
 }
