@@ -53,10 +53,9 @@ pub async fn seed(
         .progress_chars("=> "),
     );
     let posted = Instant::now();
-    let postings_written = persistence::seed_postings::seed_postings(&db, postings, seed, &|n| {
-        bar.set_position(n)
-    })
-    .await?;
+    let postings_written =
+        persistence::seed_postings::seed_postings(&db, postings, seed, &|n| bar.set_position(n))
+            .await?;
     bar.finish_and_clear();
     // Fresh statistics, so the planner knows the new data at once.
     db.connection().execute_unprepared("ANALYZE").await?;
@@ -102,8 +101,9 @@ pub async fn postings(settings: &Settings, runs: usize) -> Result<(), Failure> {
         let next = PageRequest::new(Some(20), page.items.last().map(|h| h.cursor.clone()))?;
         let mut full = Vec::new();
         for request in [&first, &next] {
-            let statement =
-                persistence::posting_search::search_statement(backend, &filter, order, request, now);
+            let statement = persistence::posting_search::search_statement(
+                backend, &filter, order, request, now,
+            );
             full.extend(full_scans(&explain(conn, statement).await?));
         }
         scans += full.len();

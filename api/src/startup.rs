@@ -12,9 +12,9 @@ use domain::Services;
 use persistence::cache::{Cache, MemoryCache, RedisCache, RedisSettings};
 use persistence::{
     CachedSessionRepository, CachedTaxonomyRepository, Db, SeaAgencyIndex, SeaAgencyRepository,
-    SeaClientProfileRepository, SeaNotificationRepository, SeaPostingRepository,
-    SeaProfileRepository, SeaSessionRepository, SeaSignInRepository, SeaTalentIndex,
-    SeaTaxonomyRepository, SeaUserRepository,
+    SeaClientProfileRepository, SeaNotificationRepository, SeaPostingBoard, SeaPostingIndex,
+    SeaPostingRepository, SeaProfileRepository, SeaSessionRepository, SeaSignInRepository,
+    SeaTalentIndex, SeaTaxonomyRepository, SeaUserRepository,
 };
 use secrecy::ExposeSecret;
 
@@ -78,6 +78,8 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
     let taxonomy =
         CachedTaxonomyRepository::new(Arc::new(SeaTaxonomyRepository::new(db)), cache.clone());
     let sessions = CachedSessionRepository::new(Arc::new(SeaSessionRepository::new(db)), cache);
+    let postings: Arc<dyn domain::postings::PostingRepository> =
+        Arc::new(SeaPostingRepository::new(db));
     Services::new(
         domain::Ports {
             taxonomy: Arc::new(taxonomy),
@@ -89,7 +91,9 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
             talent: Arc::new(SeaTalentIndex::new(db)),
             agency_index: Arc::new(SeaAgencyIndex::new(db)),
             agencies: Arc::new(SeaAgencyRepository::new(db)),
-            postings: Arc::new(SeaPostingRepository::new(db)),
+            postings: postings.clone(),
+            posting_index: Arc::new(SeaPostingIndex::new(db)),
+            posting_board: Arc::new(SeaPostingBoard::new(db, postings)),
             notifications: Arc::new(SeaNotificationRepository::new(db)),
             code_host,
         },

@@ -82,7 +82,9 @@ fn from_where(sql: &mut Sql, filter: &PostingFilter, now: DateTime<Utc>) -> Opti
     // The same condition the search indexes are partial on, word for word.
     sql.push(" WHERE p.status = 'OPEN' AND p.visibility = 'PUBLIC'");
     let now_v = sql.bind(now);
-    sql.push(&format!(" AND (p.deadline IS NULL OR p.deadline > {now_v})"));
+    sql.push(&format!(
+        " AND (p.deadline IS NULL OR p.deadline > {now_v})"
+    ));
     let mut tsquery = None;
     if let Some(q) = query {
         let q = sql.bind(q);

@@ -21,8 +21,22 @@ pub const BATCH: usize = 500;
 const POSTINGS_PER_CLIENT: usize = 25;
 
 const COMPANIES: &[&str] = &[
-    "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay", "Soylent",
-    "Tyrell", "Cyberdyne", "Aperture", "Wonka", "Oscorp", "Pied Piper", "Monarch",
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Hooli",
+    "Vandelay",
+    "Soylent",
+    "Tyrell",
+    "Cyberdyne",
+    "Aperture",
+    "Wonka",
+    "Oscorp",
+    "Pied Piper",
+    "Monarch",
 ];
 const INDUSTRIES: &[&str] = &[
     "Fintech",
@@ -141,9 +155,8 @@ pub async fn seed_postings(
                 });
             }
             let id = Uuid::now_v7();
-            let picked: Vec<_> = SKILLS
-                .choose_multiple(&mut rng, rng.random_range(1..=6))
-                .collect();
+            let how_many = rng.random_range(1..=6);
+            let picked: Vec<_> = SKILLS.choose_multiple(&mut rng, how_many).collect();
             let lead = picked[0];
             let title = format!(
                 "{} {} {}",
@@ -153,8 +166,9 @@ pub async fn seed_postings(
             )
             .trim()
             .to_owned();
+            let how_many = rng.random_range(2..=5);
             let sentences: Vec<&str> = SENTENCES
-                .choose_multiple(&mut rng, rng.random_range(2..=5))
+                .choose_multiple(&mut rng, how_many)
                 .copied()
                 .collect();
             let description = format!(
@@ -185,7 +199,10 @@ pub async fn seed_postings(
                 }
                 _ => {
                     let lo = rng.random_range(50..=150) * 100_000;
-                    let currency = ["USD", "EUR", "GBP"].choose(&mut rng).copied().unwrap_or("USD");
+                    let currency = ["USD", "EUR", "GBP"]
+                        .choose(&mut rng)
+                        .copied()
+                        .unwrap_or("USD");
                     ("FULL_TIME", "YEARLY_SALARY", currency, lo, lo + 2_000_000)
                 }
             };
@@ -209,7 +226,8 @@ pub async fn seed_postings(
             let published = (status != "DRAFT")
                 .then(|| created + Duration::minutes(rng.random_range(1..600)))
                 .map(|p| p.min(now));
-            let (place_countries, zones) = LOCATIONS.choose(&mut rng).copied().unwrap_or((&[], &[]));
+            let (place_countries, zones) =
+                LOCATIONS.choose(&mut rng).copied().unwrap_or((&[], &[]));
             let offsets: Vec<i32> = zones
                 .iter()
                 .filter_map(|z| domain::text::standard_utc_offset_minutes(z))
@@ -239,11 +257,16 @@ pub async fn seed_postings(
                         .into(),
                 )),
                 duration: Set(hire.starts_with("FREELANCE").then(|| {
-                    ["LESS_THAN_ONE_MONTH", "ONE_TO_THREE_MONTHS", "THREE_TO_SIX_MONTHS", "MORE_THAN_SIX_MONTHS"]
-                        .choose(&mut rng)
-                        .copied()
-                        .unwrap_or("ONE_TO_THREE_MONTHS")
-                        .to_owned()
+                    [
+                        "LESS_THAN_ONE_MONTH",
+                        "ONE_TO_THREE_MONTHS",
+                        "THREE_TO_SIX_MONTHS",
+                        "MORE_THAN_SIX_MONTHS",
+                    ]
+                    .choose(&mut rng)
+                    .copied()
+                    .unwrap_or("ONE_TO_THREE_MONTHS")
+                    .to_owned()
                 })),
                 hours_per_week: Set(Some(*[10, 20, 30, 40].choose(&mut rng).unwrap_or(&40))),
                 workplace: Set(["REMOTE", "REMOTE", "REMOTE", "HYBRID", "ON_SITE"]

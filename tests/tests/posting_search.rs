@@ -12,7 +12,8 @@ const CREATE: &str = "mutation($p: PostingFields!) { createPosting(input: { post
     posting { id version } userErrors { field code message } } }";
 const PUBLISH: &str = "mutation($id: ID!, $v: Int!) { publishPosting(input: { postingId: $id, expectedVersion: $v }) {
     posting { id version } userErrors { field code message } } }";
-const PAUSE: &str = "mutation($id: ID!, $v: Int!) { pausePosting(input: { postingId: $id, expectedVersion: $v }) {
+const PAUSE: &str =
+    "mutation($id: ID!, $v: Int!) { pausePosting(input: { postingId: $id, expectedVersion: $v }) {
     posting { id version } userErrors { field code message } } }";
 const SEARCH: &str = "query($f: PostingFilter, $s: PostingSort, $first: Int, $after: String) {
     postings(filter: $f, sort: $s, first: $first, after: $after) {
@@ -156,12 +157,30 @@ async fn populated(setup: &Setup) -> TestApp {
     )
     .await;
     // Never found: a draft, a paused posting, an invite-only one.
-    post(&app, &acme, &backend, posting("Draft Rust role", json!({})), true).await;
-    let paused = post(&app, &acme, &backend, posting("Paused Rust role", json!({})), false).await;
+    post(
+        &app,
+        &acme,
+        &backend,
+        posting("Draft Rust role", json!({})),
+        true,
+    )
+    .await;
+    let paused = post(
+        &app,
+        &acme,
+        &backend,
+        posting("Paused Rust role", json!({})),
+        false,
+    )
+    .await;
     let body = app
         .gql(Some(&acme), PAUSE, json!({ "id": paused, "v": 2 }))
         .await;
-    assert_eq!(body["data"]["pausePosting"]["userErrors"], json!([]), "{body}");
+    assert_eq!(
+        body["data"]["pausePosting"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
     post(
         &app,
         &acme,
@@ -189,9 +208,15 @@ async fn postings_are_found_by_every_filter_and_sorted_three_ways() {
             "only public open postings, newest first"
         );
         let cases = [
-            (json!({ "text": "payments" }), vec!["Rust payments engineer"]),
+            (
+                json!({ "text": "payments" }),
+                vec!["Rust payments engineer"],
+            ),
             // Skill names are searchable too, and the last word is a prefix.
-            (json!({ "text": "postgr" }), vec!["Data platform lead", "Rust payments engineer"]),
+            (
+                json!({ "text": "postgr" }),
+                vec!["Data platform lead", "Rust payments engineer"],
+            ),
             (
                 json!({ "skills": { "allOf": ["rust", "postgresql"] } }),
                 vec!["Rust payments engineer"],
@@ -200,12 +225,18 @@ async fn postings_are_found_by_every_filter_and_sorted_three_ways() {
                 json!({ "skills": { "anyOf": ["python", "rust"] } }),
                 vec!["Data platform lead", "Rust payments engineer"],
             ),
-            (json!({ "hireTypes": ["FULL_TIME"] }), vec!["Data platform lead"]),
+            (
+                json!({ "hireTypes": ["FULL_TIME"] }),
+                vec!["Data platform lead"],
+            ),
             (
                 json!({ "experienceLevels": ["ENTRY", "INTERMEDIATE"] }),
                 vec!["Fixed price API audit", "Go API developer"],
             ),
-            (json!({ "workplaces": ["HYBRID"] }), vec!["Go API developer"]),
+            (
+                json!({ "workplaces": ["HYBRID"] }),
+                vec!["Go API developer"],
+            ),
             // Ranges overlap; other currencies never match.
             (
                 json!({ "budget": { "currency": "USD", "minMinor": 10000 } }),
@@ -222,25 +253,47 @@ async fn postings_are_found_by_every_filter_and_sorted_three_ways() {
             // Postings naming no country are open to all.
             (
                 json!({ "countries": ["PL"] }),
-                vec!["Fixed price API audit", "Data platform lead", "Rust payments engineer"],
+                vec![
+                    "Fixed price API audit",
+                    "Data platform lead",
+                    "Rust payments engineer",
+                ],
             ),
             // Chicago is UTC-6 and New York UTC-5: the range spans -5 hours.
             (
                 json!({ "timeZone": "America/Bogota" }),
-                vec!["Fixed price API audit", "Data platform lead", "Go API developer"],
+                vec![
+                    "Fixed price API audit",
+                    "Data platform lead",
+                    "Go API developer",
+                ],
             ),
-            (json!({ "postedWithinDays": 1 }), everything.iter().map(String::as_str).collect()),
-            (json!({ "proposalsFewerThan": 5 }), everything.iter().map(String::as_str).collect()),
+            (
+                json!({ "postedWithinDays": 1 }),
+                everything.iter().map(String::as_str).collect(),
+            ),
+            (
+                json!({ "proposalsFewerThan": 5 }),
+                everything.iter().map(String::as_str).collect(),
+            ),
             // Nobody is rated yet.
             (json!({ "clientMinRating": 1 }), vec![]),
         ];
         for (filter, expected) in cases {
-            assert_eq!(titles(&app, filter.clone(), "NEWEST").await, expected, "{filter}");
+            assert_eq!(
+                titles(&app, filter.clone(), "NEWEST").await,
+                expected,
+                "{filter}"
+            );
         }
         // BUDGET: highest first within a currency.
         assert_eq!(
             titles(&app, json!({ "budget": { "currency": "USD" } }), "BUDGET").await,
-            ["Fixed price API audit", "Rust payments engineer", "Go API developer"]
+            [
+                "Fixed price API audit",
+                "Rust payments engineer",
+                "Go API developer"
+            ]
         );
         // RELEVANCE: the title match ranks above a description-only one.
         let found = titles(&app, json!({ "text": "api" }), "RELEVANCE").await;
@@ -277,7 +330,11 @@ async fn pages_follow_each_other_and_cursors_belong_to_their_search() {
             .await;
         let cursor = data["postings"]["pageInfo"]["endCursor"].clone();
         let body = app
-            .gql(None, SEARCH, json!({ "s": "BUDGET", "first": 1, "after": cursor }))
+            .gql(
+                None,
+                SEARCH,
+                json!({ "s": "BUDGET", "first": 1, "after": cursor }),
+            )
             .await;
         assert_eq!(
             body["errors"][0]["extensions"]["code"], "INVALID_CURSOR",
@@ -293,7 +350,10 @@ async fn pages_follow_each_other_and_cursors_belong_to_their_search() {
                                "categoryId": "bm9wZQ" } }),
             )
             .await;
-        assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION", "{body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "VALIDATION",
+            "{body}"
+        );
         let mut fields: Vec<String> = body["errors"][0]["extensions"]["fields"]
             .as_array()
             .unwrap()

@@ -169,7 +169,10 @@ async fn a_posting_goes_from_draft_to_closed_with_versions_and_history() {
             json!({ "kind": "HOURLY", "min": { "amountMinor": 6000, "currency": "USD" },
                     "max": { "amountMinor": 9000, "currency": "USD" } })
         );
-        assert_eq!(p["skills"][0], json!({ "skill": { "slug": "rust" }, "minLevel": 4 }));
+        assert_eq!(
+            p["skills"][0],
+            json!({ "skill": { "slug": "rust" }, "minLevel": 4 })
+        );
         assert_eq!(p["skills"][1]["minLevel"], Value::Null);
         let question_ids: Vec<Value> = p["questions"]
             .as_array()
@@ -293,11 +296,17 @@ async fn a_posting_goes_from_draft_to_closed_with_versions_and_history() {
         // Others may see the posting but not its history.
         let other = app.dev_token("globex", "client").await;
         let body = app.gql(Some(&other), HISTORY, json!({ "id": id })).await;
-        assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{body}"
+        );
 
         // Closed is final.
         for (mutation, vars) in [
-            ("updatePosting", json!({ "id": id, "v": 7, "p": { "title": "Again please" } })),
+            (
+                "updatePosting",
+                json!({ "id": id, "v": 7, "p": { "title": "Again please" } }),
+            ),
             ("resumePosting", json!({ "id": id, "v": 7 })),
             ("pausePosting", json!({ "id": id, "v": 7 })),
             ("publishPosting", json!({ "id": id, "v": 7 })),
@@ -314,9 +323,17 @@ async fn a_posting_goes_from_draft_to_closed_with_versions_and_history() {
                 "{mutation}"
             );
         }
-        let body = app.gql(Some(&acme), &close(), json!({ "id": id, "v": 7, "r": "CANCELLED" })).await;
+        let body = app
+            .gql(
+                Some(&acme),
+                &close(),
+                json!({ "id": id, "v": 7, "r": "CANCELLED" }),
+            )
+            .await;
         assert_eq!(outcome(&body, "closePosting"), "INVALID_STATE");
-        let body = app.gql(Some(&acme), DELETE, json!({ "id": id, "v": 7 })).await;
+        let body = app
+            .gql(Some(&acme), DELETE, json!({ "id": id, "v": 7 }))
+            .await;
         assert_eq!(outcome(&body, "deletePostingDraft"), "INVALID_STATE");
         let body = app.gql(None, READ, json!({ "id": id })).await;
         assert_eq!(body["data"]["posting"]["version"], 7, "nothing changed");
@@ -338,35 +355,65 @@ async fn every_transition_that_does_not_exist_is_refused() {
             let body = app
                 .gql(Some(&acme), &step(mutation), json!({ "id": id, "v": 1 }))
                 .await;
-            assert_eq!(outcome(&body, mutation), "INVALID_STATE", "{mutation} {body}");
+            assert_eq!(
+                outcome(&body, mutation),
+                "INVALID_STATE",
+                "{mutation} {body}"
+            );
         }
         let body = app
-            .gql(Some(&acme), &close(), json!({ "id": id, "v": 1, "r": "CANCELLED" }))
+            .gql(
+                Some(&acme),
+                &close(),
+                json!({ "id": id, "v": 1, "r": "CANCELLED" }),
+            )
             .await;
         assert_eq!(outcome(&body, "closePosting"), "INVALID_STATE");
-        app.gql(Some(&acme), &step("publishPosting"), json!({ "id": id, "v": 1 }))
-            .await;
+        app.gql(
+            Some(&acme),
+            &step("publishPosting"),
+            json!({ "id": id, "v": 1 }),
+        )
+        .await;
         // From OPEN: publish and resume do not exist.
         for mutation in ["publishPosting", "resumePosting"] {
             let body = app
                 .gql(Some(&acme), &step(mutation), json!({ "id": id, "v": 2 }))
                 .await;
-            assert_eq!(outcome(&body, mutation), "INVALID_STATE", "{mutation} {body}");
+            assert_eq!(
+                outcome(&body, mutation),
+                "INVALID_STATE",
+                "{mutation} {body}"
+            );
         }
         // An open posting is closed, not deleted.
-        let body = app.gql(Some(&acme), DELETE, json!({ "id": id, "v": 2 })).await;
-        assert_eq!(outcome(&body, "deletePostingDraft"), "INVALID_STATE");
-        app.gql(Some(&acme), &step("pausePosting"), json!({ "id": id, "v": 2 }))
+        let body = app
+            .gql(Some(&acme), DELETE, json!({ "id": id, "v": 2 }))
             .await;
+        assert_eq!(outcome(&body, "deletePostingDraft"), "INVALID_STATE");
+        app.gql(
+            Some(&acme),
+            &step("pausePosting"),
+            json!({ "id": id, "v": 2 }),
+        )
+        .await;
         // From PAUSED: pause and publish do not exist; closing does.
         for mutation in ["pausePosting", "publishPosting"] {
             let body = app
                 .gql(Some(&acme), &step(mutation), json!({ "id": id, "v": 3 }))
                 .await;
-            assert_eq!(outcome(&body, mutation), "INVALID_STATE", "{mutation} {body}");
+            assert_eq!(
+                outcome(&body, mutation),
+                "INVALID_STATE",
+                "{mutation} {body}"
+            );
         }
         let body = app
-            .gql(Some(&acme), &close(), json!({ "id": id, "v": 3, "r": "CANCELLED" }))
+            .gql(
+                Some(&acme),
+                &close(),
+                json!({ "id": id, "v": 3, "r": "CANCELLED" }),
+            )
             .await;
         assert_eq!(
             body["data"]["closePosting"]["posting"]["closeReason"], "CANCELLED",
@@ -375,13 +422,27 @@ async fn every_transition_that_does_not_exist_is_refused() {
 
         // A draft can be deleted, at the version read.
         let body = app
-            .gql(Some(&acme), &create(), json!({ "p": { "title": "Short-lived draft" } }))
+            .gql(
+                Some(&acme),
+                &create(),
+                json!({ "p": { "title": "Short-lived draft" } }),
+            )
             .await;
         let draft = body["data"]["createPosting"]["posting"]["id"].clone();
-        let body = app.gql(Some(&acme), DELETE, json!({ "id": draft, "v": 2 })).await;
-        assert_eq!(errors(&body, "deletePostingDraft"), ["CONFLICT@input.expectedVersion"]);
-        let body = app.gql(Some(&acme), DELETE, json!({ "id": draft, "v": 1 })).await;
-        assert_eq!(body["data"]["deletePostingDraft"]["deletedPostingId"], draft, "{body}");
+        let body = app
+            .gql(Some(&acme), DELETE, json!({ "id": draft, "v": 2 }))
+            .await;
+        assert_eq!(
+            errors(&body, "deletePostingDraft"),
+            ["CONFLICT@input.expectedVersion"]
+        );
+        let body = app
+            .gql(Some(&acme), DELETE, json!({ "id": draft, "v": 1 }))
+            .await;
+        assert_eq!(
+            body["data"]["deletePostingDraft"]["deletedPostingId"], draft,
+            "{body}"
+        );
         let body = app.gql(Some(&acme), READ, json!({ "id": draft })).await;
         assert_eq!(body["data"]["posting"], Value::Null);
     }
@@ -414,12 +475,36 @@ async fn only_the_owning_client_acts_on_a_posting() {
         // On a draft, others learn nothing: it is not found.
         let calls = |v: i64| {
             vec![
-                ("updatePosting", update(), json!({ "id": id, "v": v, "p": { "title": "Mine now" } })),
-                ("publishPosting", step("publishPosting"), json!({ "id": id, "v": v })),
-                ("pausePosting", step("pausePosting"), json!({ "id": id, "v": v })),
-                ("resumePosting", step("resumePosting"), json!({ "id": id, "v": v })),
-                ("closePosting", close(), json!({ "id": id, "v": v, "r": "CANCELLED" })),
-                ("deletePostingDraft", DELETE.to_owned(), json!({ "id": id, "v": v })),
+                (
+                    "updatePosting",
+                    update(),
+                    json!({ "id": id, "v": v, "p": { "title": "Mine now" } }),
+                ),
+                (
+                    "publishPosting",
+                    step("publishPosting"),
+                    json!({ "id": id, "v": v }),
+                ),
+                (
+                    "pausePosting",
+                    step("pausePosting"),
+                    json!({ "id": id, "v": v }),
+                ),
+                (
+                    "resumePosting",
+                    step("resumePosting"),
+                    json!({ "id": id, "v": v }),
+                ),
+                (
+                    "closePosting",
+                    close(),
+                    json!({ "id": id, "v": v, "r": "CANCELLED" }),
+                ),
+                (
+                    "deletePostingDraft",
+                    DELETE.to_owned(),
+                    json!({ "id": id, "v": v }),
+                ),
             ]
         };
         for (mutation, q, vars) in calls(1) {
@@ -434,8 +519,12 @@ async fn only_the_owning_client_acts_on_a_posting() {
             let body = app.gql(None, &q, vars).await;
             assert_eq!(outcome(&body, mutation), "UNAUTHENTICATED", "{mutation}");
         }
-        app.gql(Some(&acme), &step("publishPosting"), json!({ "id": id, "v": 1 }))
-            .await;
+        app.gql(
+            Some(&acme),
+            &step("publishPosting"),
+            json!({ "id": id, "v": 1 }),
+        )
+        .await;
         // Published, others see it but may not act on it; admins neither.
         for (mutation, q, vars) in calls(2) {
             for who in [&globex, &ada, &admin] {
@@ -444,10 +533,17 @@ async fn only_the_owning_client_acts_on_a_posting() {
             }
         }
         let body = app.gql(None, READ, json!({ "id": id })).await;
-        assert_eq!(body["data"]["posting"]["version"], 2, "nothing changed: {body}");
+        assert_eq!(
+            body["data"]["posting"]["version"], 2,
+            "nothing changed: {body}"
+        );
         // An ID that is not a posting's is not found, for the signed in.
         let body = app
-            .gql(Some(&acme), &step("pausePosting"), json!({ "id": "bm9wZQ", "v": 2 }))
+            .gql(
+                Some(&acme),
+                &step("pausePosting"),
+                json!({ "id": "bm9wZQ", "v": 2 }),
+            )
             .await;
         assert_eq!(errors(&body, "pausePosting"), ["NOT_FOUND@input.postingId"]);
 
@@ -460,8 +556,15 @@ async fn only_the_owning_client_acts_on_a_posting() {
             )
             .await;
         assert_eq!(outcome(&body, "updatePosting"), "OK", "{body}");
-        for (who, sees) in [(Some(&acme), true), (Some(&admin), true), (Some(&ada), false), (None, false)] {
-            let body = app.gql(who.map(String::as_str), READ, json!({ "id": id })).await;
+        for (who, sees) in [
+            (Some(&acme), true),
+            (Some(&admin), true),
+            (Some(&ada), false),
+            (None, false),
+        ] {
+            let body = app
+                .gql(who.map(String::as_str), READ, json!({ "id": id }))
+                .await;
             assert_eq!(body["data"]["posting"].is_object(), sees, "{body}");
         }
     }
@@ -479,8 +582,21 @@ async fn bad_input_is_named_field_by_field_and_changes_nothing() {
         let id = body["data"]["createPosting"]["posting"]["id"].clone();
 
         let sixteen: Vec<Value> = [
-            "rust", "go", "python", "java", "kotlin", "swift", "typescript", "javascript",
-            "postgresql", "mysql", "redis", "docker", "kubernetes", "terraform", "graphql",
+            "rust",
+            "go",
+            "python",
+            "java",
+            "kotlin",
+            "swift",
+            "typescript",
+            "javascript",
+            "postgresql",
+            "mysql",
+            "redis",
+            "docker",
+            "kubernetes",
+            "terraform",
+            "graphql",
             "react",
         ]
         .iter()
@@ -503,9 +619,15 @@ async fn bad_input_is_named_field_by_field_and_changes_nothing() {
             (
                 json!({ "budget": { "kind": "HOURLY", "min": { "amountMinor": 100, "currency": "XXQ" },
                                     "max": { "amountMinor": 200, "currency": "XXQ" } } }),
-                vec!["VALIDATION@input.posting.budget.max.currency", "VALIDATION@input.posting.budget.min.currency"],
+                vec![
+                    "VALIDATION@input.posting.budget.max.currency",
+                    "VALIDATION@input.posting.budget.min.currency",
+                ],
             ),
-            (json!({ "skills": sixteen }), vec!["VALIDATION@input.posting.skills"]),
+            (
+                json!({ "skills": sixteen }),
+                vec!["VALIDATION@input.posting.skills"],
+            ),
             (
                 json!({ "deadline": "2020-01-01T00:00:00Z" }),
                 vec!["VALIDATION@input.posting.deadline"],
@@ -520,9 +642,7 @@ async fn bad_input_is_named_field_by_field_and_changes_nothing() {
             ),
             (
                 json!({ "categoryId": "bm9wZQ", "countries": ["Atlantis"], "timeZones": ["Mars/Olympus"] }),
-                vec![
-                    "NOT_FOUND@input.posting.categoryId",
-                ],
+                vec!["NOT_FOUND@input.posting.categoryId"],
             ),
             (
                 json!({ "countries": ["Atlantis"], "timeZones": ["Mars/Olympus"], "hoursPerWeek": 81 }),
@@ -543,16 +663,30 @@ async fn bad_input_is_named_field_by_field_and_changes_nothing() {
         ];
         for (fields, expected) in cases {
             let body = app
-                .gql(Some(&acme), &update(), json!({ "id": id, "v": 1, "p": fields }))
+                .gql(
+                    Some(&acme),
+                    &update(),
+                    json!({ "id": id, "v": 1, "p": fields }),
+                )
                 .await;
             assert_eq!(errors(&body, "updatePosting"), expected, "{fields}: {body}");
         }
         let body = app.gql(Some(&acme), READ, json!({ "id": id })).await;
-        assert_eq!(body["data"]["posting"]["version"], 1, "nothing changed: {body}");
+        assert_eq!(
+            body["data"]["posting"]["version"], 1,
+            "nothing changed: {body}"
+        );
         // Creating without a title says so.
         let body = app
-            .gql(Some(&acme), &create(), json!({ "p": { "description": "No title" } }))
+            .gql(
+                Some(&acme),
+                &create(),
+                json!({ "p": { "description": "No title" } }),
+            )
             .await;
-        assert_eq!(errors(&body, "createPosting"), ["VALIDATION@input.posting.title"]);
+        assert_eq!(
+            errors(&body, "createPosting"),
+            ["VALIDATION@input.posting.title"]
+        );
     }
 }

@@ -98,8 +98,11 @@ pub trait PostingBoardRepository: Send + Sync {
         page: &PageRequest<PostingId>,
     ) -> DomainResult<Page<Posting>>;
     /// How many postings `of_client` lists in all.
-    async fn count_of_client(&self, client: UserId, statuses: &[PostingStatus])
-    -> DomainResult<u64>;
+    async fn count_of_client(
+        &self,
+        client: UserId,
+        statuses: &[PostingStatus],
+    ) -> DomainResult<u64>;
 }
 
 /// Reading the board: public numbers for everyone who may see the posting; the count
@@ -116,10 +119,7 @@ impl PostingBoardService {
 
     /// Statistics of postings the caller has already been allowed to see (the edge
     /// reads them for postings it loaded through `PostingService::by_ids`).
-    pub async fn stats(
-        &self,
-        ids: &[PostingId],
-    ) -> DomainResult<HashMap<PostingId, PostingStats>> {
+    pub async fn stats(&self, ids: &[PostingId]) -> DomainResult<HashMap<PostingId, PostingStats>> {
         self.repo.stats(ids).await
     }
 

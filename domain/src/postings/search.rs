@@ -360,7 +360,11 @@ mod tests {
     #[test]
     fn lists_keep_their_first_occurrences() {
         assert_eq!(
-            dedup(vec![HireType::FullTime, HireType::FullTime, HireType::ContractToHire]),
+            dedup(vec![
+                HireType::FullTime,
+                HireType::FullTime,
+                HireType::ContractToHire
+            ]),
             [HireType::FullTime, HireType::ContractToHire]
         );
     }

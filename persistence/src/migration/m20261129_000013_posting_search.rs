@@ -28,8 +28,7 @@ fn shared() -> Vec<String> {
              (category_id, published_at, id) WHERE {SEARCHABLE}"
         ),
         "ALTER TABLE client_profiles ADD COLUMN rating_avg DOUBLE PRECISION".to_owned(),
-        "ALTER TABLE client_profiles ADD COLUMN review_count INTEGER NOT NULL DEFAULT 0"
-            .to_owned(),
+        "ALTER TABLE client_profiles ADD COLUMN review_count INTEGER NOT NULL DEFAULT 0".to_owned(),
         "CREATE INDEX ix_client_profiles_rating ON client_profiles (user_id, rating_avg)"
             .to_owned(),
     ]

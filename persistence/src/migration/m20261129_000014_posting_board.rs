@@ -47,7 +47,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Proposals::Table)
-                    .col(ColumnDef::new(Proposals::Id).uuid().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Proposals::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Proposals::PostingId).uuid().not_null())
                     .col(ColumnDef::new(Proposals::FreelancerId).uuid().not_null())
                     .col(ColumnDef::new(Proposals::AgencyId).uuid().null())
@@ -72,7 +77,11 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .check(Expr::col(Proposals::BidAmountMinor).gt(0)),
                     )
-                    .col(ColumnDef::new(Proposals::BidCurrency).string_len(3).not_null())
+                    .col(
+                        ColumnDef::new(Proposals::BidCurrency)
+                            .string_len(3)
+                            .not_null(),
+                    )
                     .col(
                         ColumnDef::new(Proposals::CreatedAt)
                             .timestamp_with_time_zone()

@@ -16,6 +16,8 @@ mod m20261129_000009_talent_search;
 mod m20261129_000010_search_rate_order_and_offsets;
 mod m20261129_000011_agency_search;
 mod m20261129_000012_create_postings;
+mod m20261129_000013_posting_search;
+mod m20261129_000014_posting_board;
 mod seed_data;
 
 pub struct Migrator;
@@ -36,6 +38,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_search_rate_order_and_offsets::Migration),
             Box::new(m20261129_000011_agency_search::Migration),
             Box::new(m20261129_000012_create_postings::Migration),
+            Box::new(m20261129_000013_posting_search::Migration),
+            Box::new(m20261129_000014_posting_board::Migration),
         ]
     }
 }

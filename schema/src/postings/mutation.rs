@@ -276,9 +276,10 @@ fn nested(err: DomainError) -> DomainError {
             errors
                 .into_iter()
                 .map(|mut f| {
-                    if f.field.first().is_some_and(|p| {
-                        p != "postingId" && p != "expectedVersion" && p != "first"
-                    }) {
+                    if f.field
+                        .first()
+                        .is_some_and(|p| p != "postingId" && p != "expectedVersion" && p != "first")
+                    {
                         f.field.insert(0, "posting".to_owned());
                     }
                     f
@@ -350,7 +351,10 @@ impl PostingMutation {
         input: UpdatePostingInput,
     ) -> Result<PostingPayload> {
         let actor = actor(ctx);
-        let result = match (posting_id(actor, &input.posting_id), input.posting.into_input()) {
+        let result = match (
+            posting_id(actor, &input.posting_id),
+            input.posting.into_input(),
+        ) {
             (Err(e), _) | (Ok(_), Err(e)) => Err(e),
             (Ok(id), Ok(fields)) => {
                 services(ctx)?
@@ -379,8 +383,7 @@ impl PostingMutation {
     async fn pause_posting(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The open posting and the version you read.")]
-        input: PostingVersionInput,
+        #[graphql(desc = "The open posting and the version you read.")] input: PostingVersionInput,
     ) -> Result<PostingPayload> {
         self.step(ctx, input, PostingEvent::Pause).await
     }
@@ -400,8 +403,7 @@ impl PostingMutation {
     async fn close_posting(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The posting, the version you read, and why.")]
-        input: ClosePostingInput,
+        #[graphql(desc = "The posting, the version you read, and why.")] input: ClosePostingInput,
     ) -> Result<PostingPayload> {
         let reason = match input.reason {
             ClosePostingReason::Filled => CloseReason::Filled,

@@ -154,10 +154,12 @@ impl PostingSearchQuery {
     async fn postings(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "What to find; every public open posting when absent.")]
-        filter: Option<PostingFilter>,
-        #[graphql(desc = "The order of results; RELEVANCE when absent or null.")]
-        sort: Option<PostingSort>,
+        #[graphql(desc = "What to find; every public open posting when absent.")] filter: Option<
+            PostingFilter,
+        >,
+        #[graphql(desc = "The order of results; RELEVANCE when absent or null.")] sort: Option<
+            PostingSort,
+        >,
         #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(
             desc = "Return the postings after this cursor: an `endCursor` of the same filter and sort (another search's cursor is `INVALID_CURSOR`)."

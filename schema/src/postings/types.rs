@@ -126,7 +126,11 @@ pub enum PostingVisibility {
     /// Only the freelancers and agencies the client invites see it and may propose.
     InviteOnly,
 }
-both_ways!(PostingVisibility, p::PostingVisibility, [Public, InviteOnly]);
+both_ways!(
+    PostingVisibility,
+    p::PostingVisibility,
+    [Public, InviteOnly]
+);
 
 /// How a screening question is answered.
 #[derive(Enum, Copy, Clone, PartialEq, Eq)]
