@@ -203,6 +203,15 @@ pub(crate) fn tz_offsets(zones: &[String]) -> (Option<i32>, Option<i32>) {
     })
 }
 
+/// `,DE,AT,` for a posting's countries; empty when it names none (open to all).
+pub(crate) fn countries_key(countries: &[String]) -> String {
+    if countries.is_empty() {
+        String::new()
+    } else {
+        format!(",{},", countries.join(","))
+    }
+}
+
 /// The posting's own columns (at rest), for an insert or an update; `skills_text` is
 /// written only when given. Counters and `expiry_warned_for` are never written here.
 pub(crate) fn row(p: &Posting, skills_text: Option<String>) -> DomainResult<posting::ActiveModel> {
@@ -239,6 +248,7 @@ pub(crate) fn row(p: &Posting, skills_text: Option<String>) -> DomainResult<post
         last_activity_at: Set(p.last_activity_at),
         expiry_warned_for: NotSet,
         skills_text: skills_text.map_or(NotSet, Set),
+        countries_key: Set(countries_key(&p.location.countries)),
         proposal_count: NotSet,
         invite_count: NotSet,
     })

@@ -148,12 +148,14 @@ fn from_where(sql: &mut Sql, filter: &PostingFilter, now: DateTime<Utc>) -> Opti
         }
     }
     if !filter.countries.is_empty() {
-        let list = sql.list(&filter.countries);
-        sql.push(&format!(
-            " AND (NOT EXISTS (SELECT 1 FROM posting_countries c WHERE c.posting_id = p.id) \
-             OR EXISTS (SELECT 1 FROM posting_countries c WHERE c.posting_id = p.id \
-             AND c.country IN ({list})))"
-        ));
+        // Postings naming no country are open to all; codes are two capital letters, so a
+        // `,XX,` pattern matches exactly one code.
+        let mut any = vec!["p.countries_key = ''".to_owned()];
+        for c in &filter.countries {
+            let pattern = sql.bind(format!("%,{c},%"));
+            any.push(format!("p.countries_key LIKE {pattern}"));
+        }
+        sql.push(&format!(" AND ({})", any.join(" OR ")));
     }
     if let Some(offset) = filter.utc_offset {
         let o = sql.bind(i32::from(offset));

@@ -59,7 +59,7 @@ const SENIORITY: &[&str] = &["Senior", "Lead", "Staff", "Mid-level", "Junior", "
 const SENTENCES: &[&str] = &[
     "We are building a payments platform used by thousands of merchants.",
     "You will own services end to end, from design to on-call.",
-    "Our stack runs on managed PostgreSQL and Kubernetes.",
+    "Our stack runs on managed databases and Kubernetes.",
     "We value tests, code review and written design documents.",
     "The team is distributed across Europe and the Americas.",
     "You will help us split a monolith into well-defined services.",
@@ -293,6 +293,12 @@ pub async fn seed_postings(
                     .filter_map(|s| skill_text.get(s.slug).cloned())
                     .collect::<Vec<_>>()
                     .join(" ")),
+                countries_key: Set(crate::posting_rows::countries_key(
+                    &place_countries
+                        .iter()
+                        .map(|c| (*c).to_owned())
+                        .collect::<Vec<_>>(),
+                )),
                 proposal_count: Set(rng.random_range(0..40)),
                 invite_count: Set(0),
             });

@@ -383,3 +383,222 @@ async fn pages_follow_each_other_and_cursors_belong_to_their_search() {
         );
     }
 }
+
+const CLIENT_PROFILE: &str = "mutation($p: ClientProfileFields!) { createClientProfile(input: { profile: $p }) { userErrors { field code message } } }";
+
+/// A proposal on the posting titled `title` by the user `handle`, straight into the
+/// table the proposals feature fills (its API comes with that feature).
+async fn propose(app: &TestApp, title: &str, handle: &str, status: &str, bid: i64) {
+    let id = match app.setup.backend {
+        persistence::Backend::Postgres => "gen_random_uuid()",
+        persistence::Backend::Sqlite => "randomblob(16)",
+    };
+    app.database()
+        .execute(&format!(
+            "INSERT INTO proposals (id, posting_id, freelancer_id, status, bid_amount_minor, \
+             bid_currency, created_at, updated_at) \
+             SELECT {id}, p.id, u.id, '{status}', {bid}, 'USD', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP \
+             FROM postings p, users u WHERE p.title = '{title}' AND u.display_name = '{handle}'"
+        ))
+        .await;
+}
+
+#[tokio::test]
+async fn a_posting_shows_its_client_proposals_and_bids_and_its_client_sees_the_pipeline() {
+    for setup in setups() {
+        let app = populated(&setup).await;
+        let acme = app.dev_token("acme", "client").await;
+        let body = app
+            .gql(
+                Some(&acme),
+                CLIENT_PROFILE,
+                json!({ "p": { "companyName": "Acme GmbH" } }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["createClientProfile"]["userErrors"],
+            json!([]),
+            "{body}"
+        );
+        for (handle, status, bid) in [
+            ("ada", "SUBMITTED", 9000),
+            ("grace", "SHORTLISTED", 12001),
+            ("linus", "WITHDRAWN", 100),
+        ] {
+            app.dev_token(handle, "freelancer").await;
+            propose(&app, "Rust payments engineer", handle, status, bid).await;
+        }
+        let query = "query($f: PostingFilter) { postings(filter: $f) { nodes { title client { companyName }
+            proposalCount bidStats { count min { amountMinor currency } average { amountMinor } max { amountMinor } }
+            inviteCount clientLastActiveAt proposalCounts { total submitted shortlisted withdrawn hired } } } }";
+        let filter = json!({ "f": { "text": "payments" } });
+        let body = app.gql(None, query, filter.clone()).await;
+        let p = &body["data"]["postings"]["nodes"][0];
+        assert_eq!(p["client"]["companyName"], "Acme GmbH", "{body}");
+        assert_eq!(p["proposalCount"], 3);
+        assert_eq!(
+            p["bidStats"],
+            json!({ "count": 2, "min": { "amountMinor": 9000, "currency": "USD" },
+                    "average": { "amountMinor": 10501 }, "max": { "amountMinor": 12001 } }),
+            "withdrawn bids do not count; the average rounds"
+        );
+        assert_eq!(p["inviteCount"], 0);
+        // To the hour, and not in the future.
+        let active = p["clientLastActiveAt"].as_str().unwrap();
+        assert!(active.contains(":00:00"), "{active}");
+        assert_eq!(
+            p["proposalCounts"],
+            Value::Null,
+            "the pipeline is the client's"
+        );
+        let body = app.gql(Some(&acme), query, filter).await;
+        assert_eq!(
+            body["data"]["postings"]["nodes"][0]["proposalCounts"],
+            json!({ "total": 3, "submitted": 1, "shortlisted": 1, "withdrawn": 1, "hired": 0 }),
+            "{body}"
+        );
+        // Globex has no company profile: no client to show, no error.
+        let body = app
+            .gql(None, query, json!({ "f": { "hireTypes": ["FULL_TIME"] } }))
+            .await;
+        let p = &body["data"]["postings"]["nodes"][0];
+        assert_eq!(p["client"], Value::Null, "{body}");
+        assert_eq!(
+            (p["proposalCount"].clone(), p["bidStats"].clone()),
+            (json!(0), Value::Null)
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_page_of_postings_with_client_skills_and_stats_takes_a_fixed_number_of_statements() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        let category =
+            app.query("{ categories { id } }", json!({})).await["categories"][0]["id"].clone();
+        let query = "query($first: Int) { postings(first: $first, sort: NEWEST) { totalCount edges { node {
+            title category { slug } skills { skill { slug name } minLevel } client { companyName stats { postings } }
+            proposalCount bidStats { count } inviteCount clientLastActiveAt proposalCounts { total } } } } }";
+        let mut measured = Vec::new();
+        let mut posted = 0;
+        for total in [3, 12] {
+            while posted < total {
+                // A client with a company profile for every other posting.
+                let token = app
+                    .dev_token(&format!("client{}", posted / 2), "client")
+                    .await;
+                if posted % 2 == 0 {
+                    let body = app
+                        .gql(
+                            Some(&token),
+                            CLIENT_PROFILE,
+                            json!({ "p": { "companyName": format!("Company {posted}") } }),
+                        )
+                        .await;
+                    assert_eq!(
+                        body["data"]["createClientProfile"]["userErrors"],
+                        json!([]),
+                        "{body}"
+                    );
+                }
+                post(
+                    &app,
+                    &token,
+                    &category,
+                    posting(
+                        &format!("Role {posted}"),
+                        json!({ "skills": [{ "skill": "rust", "minLevel": 3 }, { "skill": "go" }] }),
+                    ),
+                    false,
+                )
+                .await;
+                posted += 1;
+            }
+            let before = app.statements.get();
+            let body = app.gql(None, query, json!({ "first": 50 })).await;
+            let after = app.statements.get();
+            let edges = body["data"]["postings"]["edges"].as_array().unwrap();
+            assert_eq!(edges.len(), total, "{body}");
+            assert!(
+                edges
+                    .iter()
+                    .all(|e| e["node"]["client"]["companyName"].is_string())
+            );
+            measured.push(after - before);
+        }
+        assert_eq!(
+            measured[0], measured[1],
+            "statements grew with rows: {measured:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_client_sees_their_own_postings_newest_first_by_state() {
+    for setup in setups() {
+        let app = populated(&setup).await;
+        let acme = app.dev_token("acme", "client").await;
+        let query = "query($s: [PostingStatus!], $first: Int, $after: String) { viewer { postings(statuses: $s, first: $first, after: $after) {
+            totalCount nodes { title status proposalCounts { total } } pageInfo { hasNextPage endCursor } } } }";
+        let body = app.gql(Some(&acme), query, json!({})).await;
+        let conn = &body["data"]["viewer"]["postings"];
+        let titles: Vec<&str> = conn["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "Invited Rust role",
+                "Paused Rust role",
+                "Draft Rust role",
+                "Go API developer",
+                "Rust payments engineer"
+            ],
+            "{body}"
+        );
+        assert_eq!(conn["totalCount"], 5);
+        assert!(
+            conn["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|n| n["proposalCounts"]["total"] == 0)
+        );
+        let body = app
+            .gql(Some(&acme), query, json!({ "s": ["DRAFT", "PAUSED"] }))
+            .await;
+        assert_eq!(
+            body["data"]["viewer"]["postings"]["totalCount"], 2,
+            "{body}"
+        );
+        // Pages of two follow each other.
+        let mut seen = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let body = app
+                .gql(Some(&acme), query, json!({ "first": 2, "after": after }))
+                .await;
+            let conn = &body["data"]["viewer"]["postings"];
+            for n in conn["nodes"].as_array().unwrap() {
+                seen.push(n["title"].as_str().unwrap().to_owned());
+            }
+            if conn["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = conn["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        }
+        assert_eq!(seen, titles);
+        // Another client's dashboard holds only their own; the anonymous have none.
+        let globex = app.dev_token("globex", "client").await;
+        let body = app.gql(Some(&globex), query, json!({})).await;
+        assert_eq!(
+            body["data"]["viewer"]["postings"]["totalCount"], 2,
+            "{body}"
+        );
+        let body = app.gql(None, query, json!({})).await;
+        assert_eq!(body["data"]["viewer"], Value::Null, "{body}");
+    }
+}

@@ -50,6 +50,9 @@ pub struct Model {
     pub expiry_warned_for: Option<ChronoDateTimeUtc>,
     /// Names and aliases of the posting's skills, for full-text search.
     pub skills_text: String,
+    /// The posting's countries as `,DE,AT,` (empty for anywhere), so search filters them
+    /// on the row it reads, with no sub-query (migration 000013).
+    pub countries_key: String,
     /// Maintained by the proposals feature, never by posting saves.
     pub proposal_count: i32,
     /// Maintained by the invitations feature, never by posting saves.
