@@ -8,7 +8,7 @@ use domain::profiles::{
 };
 use domain::{DomainError, DomainResult, UserId};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::entities::client_profile;
 use crate::errors::{internal, map_db_err};
@@ -146,13 +146,53 @@ impl ClientProfileRepository for SeaClientProfileRepository {
         self.with_owners(rows).await
     }
 
-    /// Postings and contracts do not exist yet (they arrive with the postings and
-    /// contracts work), so every client has none; the counts will be queried from those
-    /// tables, never kept as counters.
+    /// Counted from the tables, never kept as counters: published postings (drafts do
+    /// not count), people hired on them, and the share of those postings with a hire.
+    /// One statement for any number of profiles.
     async fn stats(
         &self,
         ids: &[ClientProfileId],
     ) -> DomainResult<HashMap<ClientProfileId, ClientStats>> {
-        Ok(ids.iter().map(|id| (*id, ClientStats::default())).collect())
+        let mut out: HashMap<ClientProfileId, ClientStats> =
+            ids.iter().map(|id| (*id, ClientStats::default())).collect();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let mut sql = crate::search_sql::Sql::new(self.db.get_database_backend());
+        let list = sql.list(&ids.iter().map(|i| i.0).collect::<Vec<_>>());
+        sql.push(&format!(
+            "SELECT cp.id AS id, COUNT(p.id) AS postings, \
+             CAST(COALESCE(SUM(h.hires), 0) AS BIGINT) AS hires, COUNT(h.posting_id) AS hired_postings \
+             FROM client_profiles cp \
+             LEFT JOIN postings p ON p.client_id = cp.user_id AND p.status <> 'DRAFT' \
+             LEFT JOIN (SELECT posting_id, COUNT(*) AS hires FROM proposals \
+                        WHERE status = 'HIRED' GROUP BY posting_id) h ON h.posting_id = p.id \
+             WHERE cp.id IN ({list}) GROUP BY cp.id"
+        ));
+        for row in self
+            .db
+            .query_all_raw(sql.statement())
+            .await
+            .map_err(internal)?
+        {
+            let id: uuid::Uuid = row.try_get("", "id").map_err(internal)?;
+            let postings: i64 = row.try_get("", "postings").map_err(internal)?;
+            let hires: i64 = row.try_get("", "hires").map_err(internal)?;
+            let hired: i64 = row.try_get("", "hired_postings").map_err(internal)?;
+            let rate = if postings > 0 {
+                u8::try_from((hired * 100) / postings).unwrap_or(100)
+            } else {
+                0
+            };
+            out.insert(
+                ClientProfileId(id),
+                ClientStats {
+                    postings: u64::try_from(postings).unwrap_or(0),
+                    hires: u64::try_from(hires).unwrap_or(0),
+                    hire_rate_percent: rate,
+                },
+            );
+        }
+        Ok(out)
     }
 }

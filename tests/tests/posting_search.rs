@@ -424,22 +424,28 @@ async fn a_posting_shows_its_client_proposals_and_bids_and_its_client_sees_the_p
             ("ada", "SUBMITTED", 9000),
             ("grace", "SHORTLISTED", 12001),
             ("linus", "WITHDRAWN", 100),
+            ("margaret", "HIRED", 11000),
         ] {
             app.dev_token(handle, "freelancer").await;
             propose(&app, "Rust payments engineer", handle, status, bid).await;
         }
-        let query = "query($f: PostingFilter) { postings(filter: $f) { nodes { title client { companyName }
+        let query = "query($f: PostingFilter) { postings(filter: $f) { nodes { title client { companyName stats { postings hires hireRatePercent } }
             proposalCount bidStats { count min { amountMinor currency } average { amountMinor } max { amountMinor } }
             inviteCount clientLastActiveAt proposalCounts { total submitted shortlisted withdrawn hired } } } }";
         let filter = json!({ "f": { "text": "payments" } });
         let body = app.gql(None, query, filter.clone()).await;
         let p = &body["data"]["postings"]["nodes"][0];
         assert_eq!(p["client"]["companyName"], "Acme GmbH", "{body}");
-        assert_eq!(p["proposalCount"], 3);
+        // Four published postings (the draft does not count), one hire on one of them.
+        assert_eq!(
+            p["client"]["stats"],
+            json!({ "postings": 4, "hires": 1, "hireRatePercent": 25 })
+        );
+        assert_eq!(p["proposalCount"], 4);
         assert_eq!(
             p["bidStats"],
-            json!({ "count": 2, "min": { "amountMinor": 9000, "currency": "USD" },
-                    "average": { "amountMinor": 10501 }, "max": { "amountMinor": 12001 } }),
+            json!({ "count": 3, "min": { "amountMinor": 9000, "currency": "USD" },
+                    "average": { "amountMinor": 10667 }, "max": { "amountMinor": 12001 } }),
             "withdrawn bids do not count; the average rounds"
         );
         assert_eq!(p["inviteCount"], 0);
@@ -454,7 +460,7 @@ async fn a_posting_shows_its_client_proposals_and_bids_and_its_client_sees_the_p
         let body = app.gql(Some(&acme), query, filter).await;
         assert_eq!(
             body["data"]["postings"]["nodes"][0]["proposalCounts"],
-            json!({ "total": 3, "submitted": 1, "shortlisted": 1, "withdrawn": 1, "hired": 0 }),
+            json!({ "total": 4, "submitted": 1, "shortlisted": 1, "withdrawn": 1, "hired": 1 }),
             "{body}"
         );
         // Globex has no company profile: no client to show, no error.

@@ -112,12 +112,11 @@ impl ClientProfile {
 
     /// Postings, hires and hire rate.
     async fn stats(&self, ctx: &Context<'_>) -> Result<ClientStats> {
-        let stats = services(ctx)?
-            .clients
-            .stats(&[self.0.id])
+        let stats = crate::profiles::portfolio::profile_loaders(ctx)?
+            .client_stats
+            .load_one(self.0.id)
             .await
-            .gql(ctx)?
-            .remove(&self.0.id)
+            .map_err(|e| crate::taxonomy::types::load_error(ctx, e))?
             .unwrap_or_default();
         Ok(ClientStats {
             postings: i64::try_from(stats.postings).unwrap_or(i64::MAX),

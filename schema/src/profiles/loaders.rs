@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use domain::profiles::{
-    ClientProfile, ClientProfileId, Employment, FreelancerProfile, PortfolioItem, ProfileId,
+    ClientProfile, ClientProfileId, ClientStats, Employment, FreelancerProfile, PortfolioItem,
+    ProfileId,
 };
 use domain::{Actor, Services};
 
@@ -13,6 +14,7 @@ use crate::taxonomy::loaders::{LoadError, spawn};
 
 pub(crate) struct ProfileById(Services, Actor);
 pub(crate) struct ClientById(Services, Actor);
+pub(crate) struct ClientStatsById(Services);
 pub(crate) struct PortfolioByProfile(Services);
 pub(crate) struct EmploymentByProfile(Services);
 
@@ -22,6 +24,8 @@ pub(crate) struct ProfileLoaders {
     /// Profiles the request's actor may see.
     pub profile: DataLoader<ProfileById>,
     pub client: DataLoader<ClientById>,
+    /// Keyed by client profiles the request has already been allowed to see.
+    pub client_stats: DataLoader<ClientStatsById>,
     pub portfolio: DataLoader<PortfolioByProfile>,
     pub employment: DataLoader<EmploymentByProfile>,
 }
@@ -31,6 +35,7 @@ impl ProfileLoaders {
         Self {
             profile: DataLoader::new(ProfileById(services.clone(), actor.clone()), spawn),
             client: DataLoader::new(ClientById(services.clone(), actor), spawn),
+            client_stats: DataLoader::new(ClientStatsById(services.clone()), spawn),
             portfolio: DataLoader::new(PortfolioByProfile(services.clone()), spawn),
             employment: DataLoader::new(EmploymentByProfile(services), spawn),
         }
@@ -60,6 +65,18 @@ impl Loader<ClientProfileId> for ClientById {
     ) -> Result<HashMap<ClientProfileId, ClientProfile>, LoadError> {
         let found = self.0.clients.by_ids(&self.1, keys).await?;
         Ok(found.into_iter().map(|p| (p.id, p)).collect())
+    }
+}
+
+impl Loader<ClientProfileId> for ClientStatsById {
+    type Value = ClientStats;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ClientProfileId],
+    ) -> Result<HashMap<ClientProfileId, ClientStats>, LoadError> {
+        Ok(self.0.clients.stats(keys).await?)
     }
 }
 
