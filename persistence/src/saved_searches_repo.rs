@@ -184,6 +184,7 @@ fn to_saved(m: saved_search::Model) -> DomainResult<SavedSearch> {
         created_at: m.created_at,
         updated_at: m.updated_at,
         checked_until: m.checked_until,
+        alerts_since: m.alerts_since,
     })
 }
 
@@ -235,6 +236,7 @@ impl SavedSearchRepository for SeaSavedSearchRepository {
             created_at: Set(at_rest(s.created_at)),
             updated_at: Set(at_rest(s.updated_at)),
             checked_until: Set(at_rest(s.checked_until)),
+            alerts_since: Set(at_rest(s.alerts_since)),
         })
         .exec_without_returning(&txn)
         .await
@@ -304,6 +306,7 @@ impl SavedSearchRepository for SeaSavedSearchRepository {
             )
             .col_expr(saved_search::Column::UpdatedAt, Expr::value(at))
             .col_expr(saved_search::Column::CheckedUntil, Expr::value(at))
+            .col_expr(saved_search::Column::AlertsSince, Expr::value(at))
             .filter(saved_search::Column::Id.eq(id.0))
             .filter(saved_search::Column::UserId.eq(user.0))
             .exec(&self.db)

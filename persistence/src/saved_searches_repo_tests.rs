@@ -64,6 +64,7 @@ fn saved(user: UserId, name: &str, search: PostingSearch, since: DateTime<Utc>) 
         created_at: at_rest(since),
         updated_at: at_rest(since),
         checked_until: at_rest(since),
+        alerts_since: at_rest(since),
     }
 }
 
@@ -146,6 +147,7 @@ async fn saved_searches_read_back_keep_names_unique_and_the_limit() {
         );
         assert_eq!(mine[1].search, every_field());
         assert_eq!(mine[1].checked_until, at_rest(later));
+        assert_eq!(mine[1].alerts_since, at_rest(later));
         assert!(repo.delete(ada, full.id).await.unwrap());
         assert!(!repo.delete(ada, full.id).await.unwrap());
         // Keyset over everyone's (Ada's two and Bob's one), by ID.

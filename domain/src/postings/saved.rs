@@ -70,6 +70,9 @@ pub struct SavedSearch {
     /// Alerts have covered postings published up to this instant; the next run looks
     /// at those published after it (less [`ALERT_OVERLAP`]).
     pub checked_until: DateTime<Utc>,
+    /// Postings published at or before this instant never alert: when the search was
+    /// saved, or its filter last changed (the overlap never reaches back past it).
+    pub alerts_since: DateTime<Utc>,
 }
 
 /// What one run of the alert job did.
@@ -105,7 +108,8 @@ pub trait SavedSearchRepository: Send + Sync {
         at: DateTime<Utc>,
     ) -> DomainResult<bool>;
     /// Replaces the filter of `user`'s saved search `id` and restarts its alerts at
-    /// `at`; false when there is no such search of theirs.
+    /// `at` (both `checked_until` and `alerts_since`); false when there is no such
+    /// search of theirs.
     async fn update_search(
         &self,
         user: UserId,
@@ -232,6 +236,7 @@ impl SavedSearchService {
             created_at: now,
             updated_at: now,
             checked_until: now,
+            alerts_since: now,
         };
         if self.repo.create(&saved, MAX_SAVED_SEARCHES).await? {
             Ok(saved)
@@ -283,6 +288,7 @@ impl SavedSearchService {
             search,
             updated_at: now,
             checked_until: now,
+            alerts_since: now,
             ..before
         })
     }
@@ -347,7 +353,8 @@ impl SavedSearchService {
     }
 
     /// The postings that `saved` alerts on as of `now`: public open postings published
-    /// after its watermark (less the overlap), not its user's own, newest first, at
+    /// after its watermark (less the overlap, but never before it was saved or its
+    /// filter changed), not its user's own, newest first, at
     /// most [`ALERT_CAP`]. `None` when its filter no longer validates.
     async fn new_matches(
         &self,
@@ -359,7 +366,8 @@ impl SavedSearchService {
             Err(DomainError::Validation(_)) => return Ok(None),
             Err(e) => return Err(e),
         };
-        filter.published_after = Some(saved.checked_until - ALERT_OVERLAP);
+        filter.published_after =
+            Some((saved.checked_until - ALERT_OVERLAP).max(saved.alerts_since));
         let mut found = Vec::new();
         let mut after: Option<String> = None;
         loop {

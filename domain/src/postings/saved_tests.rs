@@ -89,6 +89,7 @@ impl SavedSearchRepository for Memory {
                 s.search = search.clone();
                 s.updated_at = at;
                 s.checked_until = at;
+                s.alerts_since = at;
                 Ok(true)
             }
             None => Ok(false),
@@ -364,7 +365,9 @@ async fn alerts_ask_for_new_postings_not_by_the_user_up_to_the_cap_and_move_the_
     let ada = user(1);
     let ada_id = ada.user_id().unwrap();
     let saved = svc.create(&ada, "Rust", rust()).await.unwrap();
-    let start = saved.checked_until;
+    // As if an earlier run had covered the first ten minutes.
+    let start = saved.checked_until + TimeDelta::minutes(10);
+    memory.searches.lock().unwrap()[0].checked_until = start;
     let client = UserId(Uuid::from_u128(9));
     {
         let mut postings = index.postings.lock().unwrap();
@@ -410,6 +413,30 @@ async fn alerts_ask_for_new_postings_not_by_the_user_up_to_the_cap_and_move_the_
 }
 
 #[tokio::test]
+async fn a_new_search_never_alerts_on_postings_published_before_it_was_saved() {
+    let (svc, _, index) = service();
+    let ada = user(1);
+    let saved = svc.create(&ada, "Rust", rust()).await.unwrap();
+    let client = UserId(Uuid::from_u128(9));
+    let before = PostingId(Uuid::now_v7());
+    let after = PostingId(Uuid::now_v7());
+    index.postings.lock().unwrap().extend([
+        (before, saved.created_at - TimeDelta::minutes(1), client),
+        (after, saved.created_at + TimeDelta::seconds(1), client),
+    ]);
+    let run = svc
+        .run_alerts(saved.created_at + TimeDelta::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(run.notified, 1);
+    assert_eq!(
+        index.asked.lock().unwrap()[0].published_after,
+        Some(saved.created_at),
+        "the overlap does not reach back past the save"
+    );
+}
+
+#[tokio::test]
 async fn a_search_that_no_longer_validates_matches_nothing_and_moves_on() {
     let (svc, memory, index) = service();
     let ada = user(1);
@@ -447,6 +474,7 @@ async fn changing_the_filter_restarts_alerts_from_now() {
         .await
         .unwrap();
     assert!(changed.checked_until >= saved.checked_until);
+    assert_eq!(changed.alerts_since, changed.checked_until);
     assert_eq!(changed.search, PostingSearch::default());
     assert_eq!(memory.searches.lock().unwrap()[0], changed);
 }

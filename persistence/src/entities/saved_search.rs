@@ -16,6 +16,8 @@ pub struct Model {
     pub updated_at: ChronoDateTimeUtc,
     /// The alert job's watermark.
     pub checked_until: ChronoDateTimeUtc,
+    /// Postings published up to then never alert.
+    pub alerts_since: ChronoDateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

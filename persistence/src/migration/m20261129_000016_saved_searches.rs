@@ -5,7 +5,8 @@
 //!   `search` is the filter as the user gave it, a JSON document of its own format
 //!   (`SavedSearchRow` in the repository: raw fields, enums by the keys the postings
 //!   table uses). `checked_until` is the alert job's watermark: postings published up to
-//!   then have been alerted on.
+//!   then have been alerted on. `alerts_since`: postings published up to then never
+//!   alert (when the search was saved or its filter last changed).
 //!
 //! Indexes: a user's searches oldest first (`user_id, id`, the list and the count for
 //! the limit); the unique name per user. The alert job walks the primary key.
@@ -29,6 +30,7 @@ enum SavedSearches {
     CreatedAt,
     UpdatedAt,
     CheckedUntil,
+    AlertsSince,
 }
 
 #[derive(DeriveIden)]
@@ -73,6 +75,7 @@ impl MigrationTrait for Migration {
                     .col(ts(SavedSearches::CreatedAt))
                     .col(ts(SavedSearches::UpdatedAt))
                     .col(ts(SavedSearches::CheckedUntil))
+                    .col(ts(SavedSearches::AlertsSince))
                     .foreign_key(
                         ForeignKey::create()
                             .from(SavedSearches::Table, SavedSearches::UserId)

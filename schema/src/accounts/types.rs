@@ -152,14 +152,17 @@ impl Viewer {
     async fn notifications(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only those not marked read yet.", default = false)] unread_only: bool,
+        #[graphql(desc = "Only those not marked read yet; false when absent.")] unread_only: Option<
+            bool,
+        >,
         #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(
             desc = "Return the notifications after this cursor (an `endCursor` of this list)."
         )]
         after: Option<String>,
     ) -> Result<crate::notifications::NotificationConnection> {
-        crate::notifications::my_notifications(ctx, unread_only, first, after).await
+        crate::notifications::my_notifications(ctx, unread_only.unwrap_or(false), first, after)
+            .await
     }
 
     /// How many of your notifications are unread.
