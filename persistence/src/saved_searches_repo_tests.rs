@@ -82,7 +82,7 @@ async fn saved_searches_read_back_keep_names_unique_and_the_limit() {
         assert!(repo.create(&empty, 3).await.unwrap());
         assert_eq!(
             repo.by_ids(&[full.id]).await.unwrap(),
-            [full.clone()],
+            std::slice::from_ref(&full),
             "{backend:?}"
         );
         assert_eq!(
