@@ -49,7 +49,7 @@ pub enum Command {
         what: BenchTarget,
     },
     /// Run a background job once, now (for a scheduler such as cron, when the servers
-    /// run it with `posting_expiry_interval_secs = 0`).
+    /// run it with its interval setting at 0, e.g. `posting_expiry_interval_secs = 0`).
     Jobs {
         #[command(subcommand)]
         job: Job,
@@ -84,6 +84,9 @@ pub enum Job {
     /// Close postings idle for 30 days as EXPIRED and warn clients 5 days before.
     /// Safe to run while servers run it too.
     ExpirePostings,
+    /// Notify users of postings published since the last run that match their saved
+    /// searches, once per search and posting. Safe to run while servers run it too.
+    SavedSearchAlerts,
 }
 
 #[derive(Debug, Subcommand)]

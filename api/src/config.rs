@@ -90,6 +90,10 @@ pub struct Settings {
     /// (run `hireql jobs expire-postings` from a scheduler instead). Several servers may
     /// run it at once: each posting is closed and warned once.
     pub posting_expiry_interval_secs: u64,
+    /// How often each server runs the saved-search alert job, in seconds; 0 turns it off
+    /// here (run `hireql jobs saved-search-alerts` from a scheduler instead). Several
+    /// servers may run it at once: each match is notified once.
+    pub saved_search_alert_interval_secs: u64,
 }
 
 /// What a provider is.
@@ -178,6 +182,7 @@ impl Default for Settings {
             auth_rate_limit_per_minute: 30,
             trusted_proxy_hops: 0,
             posting_expiry_interval_secs: 300,
+            saved_search_alert_interval_secs: 60,
             github_api_url: "https://api.github.com".into(),
             github_api_token: None,
         }

@@ -22,6 +22,52 @@ pub fn spawn_posting_expiry(services: &Services, every: Duration) {
     });
 }
 
+/// Runs the saved-search alert job every `every`, the first time one period after start.
+/// Failures are logged and retried at the next tick; the task ends with the server's
+/// runtime.
+pub fn spawn_saved_search_alerts(services: &Services, every: Duration) {
+    let saved = services.saved_searches.clone();
+    actix_web::rt::spawn(async move {
+        let start = tokio::time::Instant::now() + every;
+        let mut tick = tokio::time::interval_at(start, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            saved_search_alerts_once(&saved).await.ok();
+        }
+    });
+}
+
+/// One run of the saved-search alert job, logged; what it did.
+pub async fn saved_search_alerts_once(
+    saved: &domain::postings::SavedSearchService,
+) -> Result<domain::postings::AlertRun, domain::DomainError> {
+    match saved.run_alerts(chrono::Utc::now()).await {
+        Ok(run) => {
+            if !run.invalid.is_empty() {
+                let ids: Vec<String> = run.invalid.iter().map(|i| i.0.to_string()).collect();
+                tracing::warn!(
+                    saved_searches = ids.join(","),
+                    "saved searches whose filter no longer validates (a skill or category \
+                     was removed) match nothing"
+                );
+            }
+            if run.notified > 0 {
+                tracing::info!(
+                    searches = run.searches,
+                    notified = run.notified,
+                    "saved-search alert job"
+                );
+            }
+            Ok(run)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "saved-search alert job failed; retrying at the next tick");
+            Err(e)
+        }
+    }
+}
+
 /// One run of the posting expiry job, logged; what it did.
 pub async fn expire_postings_once(
     postings: &domain::postings::PostingService,

@@ -79,6 +79,18 @@ async fn run(
                 run.expired, run.warned
             );
         }
+        Command::Jobs {
+            job: Job::SavedSearchAlerts,
+        } => {
+            let services = Application::services(&settings).await?;
+            let run = api::jobs::saved_search_alerts_once(&services.saved_searches).await?;
+            println!(
+                "checked {} saved searches; wrote {} notifications; {} no longer valid",
+                run.searches,
+                run.notified,
+                run.invalid.len()
+            );
+        }
         Command::Admin {
             action: AdminAction::Grant { email },
         } => {

@@ -13,8 +13,8 @@ use persistence::cache::{Cache, MemoryCache, RedisCache, RedisSettings};
 use persistence::{
     CachedSessionRepository, CachedTaxonomyRepository, Db, SeaAgencyIndex, SeaAgencyRepository,
     SeaClientProfileRepository, SeaNotificationRepository, SeaPostingBoard, SeaPostingIndex,
-    SeaPostingRepository, SeaProfileRepository, SeaSessionRepository, SeaSignInRepository,
-    SeaTalentIndex, SeaTaxonomyRepository, SeaUserRepository,
+    SeaPostingRepository, SeaProfileRepository, SeaSavedSearchRepository, SeaSessionRepository,
+    SeaSignInRepository, SeaTalentIndex, SeaTaxonomyRepository, SeaUserRepository,
 };
 use secrecy::ExposeSecret;
 
@@ -94,6 +94,7 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
             postings: postings.clone(),
             posting_index: Arc::new(SeaPostingIndex::new(db)),
             posting_board: Arc::new(SeaPostingBoard::new(db, postings)),
+            saved_searches: Arc::new(SeaSavedSearchRepository::new(db)),
             notifications: Arc::new(SeaNotificationRepository::new(db)),
             code_host,
         },
@@ -190,6 +191,12 @@ impl Application {
             crate::jobs::spawn_posting_expiry(
                 &services,
                 Duration::from_secs(settings.posting_expiry_interval_secs),
+            );
+        }
+        if settings.saved_search_alert_interval_secs > 0 {
+            crate::jobs::spawn_saved_search_alerts(
+                &services,
+                Duration::from_secs(settings.saved_search_alert_interval_secs),
             );
         }
         if settings.dev_login {

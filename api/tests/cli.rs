@@ -494,3 +494,62 @@ fn seed_writes_profiles_that_search_finds_and_is_refused_in_production() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn jobs_saved_search_alerts_runs_the_alert_job_once_on_the_configured_database() {
+    use domain::accounts::{ExternalIdentity, Provider};
+
+    let dir = TempDir::new();
+    // A user with one saved search (through the domain, as the API does).
+    let settings = api::Settings {
+        database_url: format!("sqlite://{}/hireql.db?mode=rwc", dir.0.display()).into(),
+        ..api::Settings::default()
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let services = runtime
+        .block_on(api::Application::services(&settings))
+        .unwrap();
+    let ada = runtime
+        .block_on(services.accounts.sign_in(
+            &domain::Actor::Anonymous,
+            ExternalIdentity {
+                provider: Provider::Github,
+                subject: "1".into(),
+                email: None,
+                email_verified: false,
+                display_name: Some("Ada".into()),
+                avatar_url: None,
+            },
+        ))
+        .unwrap();
+    let actor = domain::Actor::User {
+        id: ada.id,
+        roles: ada.roles.clone(),
+    };
+    runtime
+        .block_on(services.saved_searches.create(
+            &actor,
+            "Everything",
+            domain::postings::PostingSearch::default(),
+        ))
+        .unwrap();
+
+    let out = hireql(&dir)
+        .args(["jobs", "saved-search-alerts"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "checked 1 saved searches; wrote 0 notifications; 0 no longer valid"
+    );
+    let out = hireql(&dir).args(["jobs", "--help"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for job in ["expire-postings", "saved-search-alerts"] {
+        assert!(text.contains(job), "{job} in {text}");
+    }
+}

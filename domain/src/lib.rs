@@ -32,6 +32,7 @@ pub struct Services {
     pub postings: postings::PostingService,
     pub posting_search: postings::PostingSearchService,
     pub posting_board: postings::PostingBoardService,
+    pub saved_searches: postings::SavedSearchService,
     pub notifications: notifications::NotificationService,
 }
 
@@ -53,6 +54,8 @@ pub struct Ports {
     pub posting_index: Arc<dyn postings::PostingIndex>,
     /// Posting statistics and a client's own postings.
     pub posting_board: Arc<dyn postings::PostingBoardRepository>,
+    /// Saved posting searches and their alerts' watermarks.
+    pub saved_searches: Arc<dyn postings::SavedSearchRepository>,
     pub notifications: Arc<dyn notifications::NotificationRepository>,
     /// Where public repositories are imported from; `None` turns the import off.
     pub code_host: Option<Arc<dyn profiles::CodeHost>>,
@@ -74,6 +77,13 @@ impl Services {
             ),
             postings: postings::PostingService::new(ports.postings, ports.taxonomy.clone()),
             posting_board: postings::PostingBoardService::new(ports.posting_board),
+            saved_searches: postings::SavedSearchService::new(
+                ports.saved_searches,
+                postings::PostingSearchService::new(
+                    ports.posting_index.clone(),
+                    ports.taxonomy.clone(),
+                ),
+            ),
             posting_search: postings::PostingSearchService::new(
                 ports.posting_index,
                 ports.taxonomy.clone(),

@@ -24,6 +24,9 @@ mod postings_repo;
 #[cfg(test)]
 pub(crate) mod postings_repo_tests;
 mod profiles_repo;
+mod saved_searches_repo;
+#[cfg(test)]
+mod saved_searches_repo_tests;
 mod search_sql;
 pub mod seed;
 pub mod seed_postings;
@@ -45,6 +48,7 @@ pub use posting_board::SeaPostingBoard;
 pub use posting_search::SeaPostingIndex;
 pub use postings_repo::SeaPostingRepository;
 pub use profiles_repo::SeaProfileRepository;
+pub use saved_searches_repo::SeaSavedSearchRepository;
 pub use sign_in_repo::SeaSignInRepository;
 pub use talent_search::SeaTalentIndex;
 pub use taxonomy_repo::SeaTaxonomyRepository;

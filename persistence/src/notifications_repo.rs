@@ -41,21 +41,16 @@ fn corrupt(what: &str) -> DomainError {
     DomainError::internal(format!("stored notification is invalid: {what}"))
 }
 
-/// Writes `n` unless a notification with `dedupe_key` exists (then nothing happens, on
-/// both back ends: `ON CONFLICT DO NOTHING` on the unique key); whether it was written.
-/// Meant to run inside the transaction of the change that caused it.
-pub(crate) async fn insert<C: ConnectionTrait>(
-    db: &C,
-    n: &Notification,
-    dedupe_key: &str,
-) -> DomainResult<bool> {
+/// The row of `n`. The kinds are matched exhaustively: a new kind does not compile until
+/// it says which columns it fills.
+fn row(n: &Notification, dedupe_key: &str) -> notification::ActiveModel {
     let (saved_search_id, expires_at) = match n.kind {
         NotificationKind::PostingExpiring { expires_at, .. } => (None, Some(at_rest(expires_at))),
         NotificationKind::SavedSearchMatch {
             saved_search_id, ..
         } => (Some(saved_search_id.0), None),
     };
-    let inserted = notification::Entity::insert(notification::ActiveModel {
+    notification::ActiveModel {
         id: Set(n.id.0),
         user_id: Set(n.user_id.0),
         kind: Set(n.kind.key().to_owned()),
@@ -65,16 +60,39 @@ pub(crate) async fn insert<C: ConnectionTrait>(
         dedupe_key: Set(dedupe_key.to_owned()),
         created_at: Set(at_rest(n.created_at)),
         read_at: Set(n.read_at.map(at_rest)),
-    })
-    .on_conflict(
-        OnConflict::column(notification::Column::DedupeKey)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await
-    .map_err(internal)?;
-    Ok(inserted == 1)
+    }
+}
+
+/// Writes `n` unless a notification with `dedupe_key` exists (then nothing happens, on
+/// both back ends: `ON CONFLICT DO NOTHING` on the unique key); whether it was written.
+/// Meant to run inside the transaction of the change that caused it.
+pub(crate) async fn insert<C: ConnectionTrait>(
+    db: &C,
+    n: &Notification,
+    dedupe_key: &str,
+) -> DomainResult<bool> {
+    Ok(insert_all(db, &[(n.clone(), dedupe_key.to_owned())]).await? == 1)
+}
+
+/// Writes each notification unless one with its dedupe key exists, in statements of up
+/// to 100 rows; how many were written.
+pub(crate) async fn insert_all<C: ConnectionTrait>(
+    db: &C,
+    items: &[(Notification, String)],
+) -> DomainResult<u64> {
+    let mut written = 0;
+    for chunk in items.chunks(100) {
+        written += notification::Entity::insert_many(chunk.iter().map(|(n, key)| row(n, key)))
+            .on_conflict(
+                OnConflict::column(notification::Column::DedupeKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await
+            .map_err(internal)?;
+    }
+    Ok(written)
 }
 
 fn to_notification(m: notification::Model) -> DomainResult<Notification> {
@@ -131,12 +149,16 @@ impl NotificationRepository for SeaNotificationRepository {
     }
 
     async fn unread_count(&self, user: UserId) -> DomainResult<u64> {
-        notification::Entity::find()
-            .filter(notification::Column::UserId.eq(user.0))
-            .filter(notification::Column::ReadAt.is_null())
-            .count(&self.db)
-            .await
-            .map_err(internal)
+        self.count(user, true).await
+    }
+
+    async fn count(&self, user: UserId, unread_only: bool) -> DomainResult<u64> {
+        let mut query =
+            notification::Entity::find().filter(notification::Column::UserId.eq(user.0));
+        if unread_only {
+            query = query.filter(notification::Column::ReadAt.is_null());
+        }
+        query.count(&self.db).await.map_err(internal)
     }
 
     async fn mark_read(
@@ -273,6 +295,7 @@ mod tests {
             assert!(!second.has_next_page, "{backend:?}");
             assert_eq!(repo.unread_count(ada).await.unwrap(), 4);
             assert_eq!(repo.unread_count(bob).await.unwrap(), 3);
+            assert_eq!(repo.count(ada, false).await.unwrap(), 4);
             // Marking: only Ada's own, only unread ones; a repeat changes nothing.
             let bobs = written.iter().find(|n| n.user_id == bob).unwrap().id;
             let at = Utc::now();
@@ -281,6 +304,8 @@ mod tests {
             assert_eq!(repo.mark_read(ada, &mark, at).await.unwrap(), 0);
             assert_eq!(repo.mark_read(ada, &[], at).await.unwrap(), 0);
             assert_eq!(repo.unread_count(ada).await.unwrap(), 2);
+            assert_eq!(repo.count(ada, true).await.unwrap(), 2);
+            assert_eq!(repo.count(ada, false).await.unwrap(), 4);
             assert_eq!(repo.unread_count(bob).await.unwrap(), 3);
             let unread = repo.list(ada, true, &page(10, None)).await.unwrap();
             assert_eq!(ids(&unread), [adas[1].id, adas[3].id]);

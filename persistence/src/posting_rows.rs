@@ -18,9 +18,9 @@ use domain::DomainResult;
 use domain::UserId;
 use domain::money::{Currency, Money};
 use domain::postings::{
-    Budget, CloseReason, ExpectedDuration, ExperienceLevel, HireType, Posting, PostingEvent,
-    PostingId, PostingStatus, PostingVisibility, QuestionKind, RequiredSkill, ScreeningQuestion,
-    WorkLocation, Workplace,
+    Budget, BudgetKind, CloseReason, ExpectedDuration, ExperienceLevel, HireType, Posting,
+    PostingEvent, PostingId, PostingStatus, PostingVisibility, QuestionKind, RequiredSkill,
+    ScreeningQuestion, WorkLocation, Workplace,
 };
 use domain::taxonomy::CategoryId;
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -94,6 +94,12 @@ keys!(Workplace, workplace_key, parse_workplace, {
     Workplace::Remote => "REMOTE",
     Workplace::OnSite => "ON_SITE",
     Workplace::Hybrid => "HYBRID",
+});
+
+keys!(BudgetKind, budget_kind_key, parse_budget_kind, {
+    BudgetKind::Fixed => "FIXED",
+    BudgetKind::Hourly => "HOURLY",
+    BudgetKind::YearlySalary => "YEARLY_SALARY",
 });
 
 keys!(PostingVisibility, visibility_key, parse_visibility, {

@@ -22,11 +22,15 @@ pub enum NodeKind {
     Agency,
     AgencyInvitation,
     Posting,
+    SavedSearch,
+    Notification,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 11] = [
+    const ALL: [NodeKind; 13] = [
         NodeKind::Posting,
+        NodeKind::SavedSearch,
+        NodeKind::Notification,
         NodeKind::Agency,
         NodeKind::AgencyInvitation,
         NodeKind::ClientProfile,
@@ -52,6 +56,8 @@ impl NodeKind {
             NodeKind::Agency => "Agency",
             NodeKind::AgencyInvitation => "AgencyInvitation",
             NodeKind::Posting => "Posting",
+            NodeKind::SavedSearch => "SavedSearch",
+            NodeKind::Notification => "Notification",
         }
     }
 }

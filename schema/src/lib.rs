@@ -12,6 +12,7 @@ mod ids;
 mod limits;
 mod live_session;
 mod node;
+mod notifications;
 mod postings;
 mod profiles;
 mod subscription;
@@ -47,6 +48,8 @@ pub struct Mutation(
     accounts::AccountMutation,
     agencies::mutation::AgencyMutation,
     postings::mutation::PostingMutation,
+    postings::saved::SavedSearchMutation,
+    notifications::NotificationMutation,
     profiles::mutation::ProfileMutation,
     profiles::portfolio::PortfolioMutation,
     profiles::client::ClientProfileMutation,

@@ -23,6 +23,7 @@ pub enum Node {
     Agency(crate::agencies::types::Agency),
     AgencyInvitation(crate::agencies::types::AgencyInvitation),
     Posting(crate::postings::types::Posting),
+    SavedSearch(crate::postings::saved::SavedSearch),
 }
 
 const MAX_NODES: usize = 100;
@@ -79,8 +80,20 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
             .await
             .map_err(|e| load_error(ctx, e))?
             .map(|p| Node::Posting(crate::postings::types::Posting(p))),
-        // Portfolio items and employment entries are reached through their profile.
-        NodeKind::User | NodeKind::Session | NodeKind::PortfolioItem | NodeKind::Employment => None,
+        // Only their owner sees saved searches; null for everyone else.
+        NodeKind::SavedSearch => crate::postings::loaders::posting_loaders(ctx)?
+            .saved_search
+            .load_one(domain::notifications::SavedSearchId(uuid))
+            .await
+            .map_err(|e| load_error(ctx, e))?
+            .map(|s| Node::SavedSearch(crate::postings::saved::SavedSearch(s))),
+        // Portfolio items and employment entries are reached through their profile;
+        // notifications through `viewer.notifications`.
+        NodeKind::User
+        | NodeKind::Session
+        | NodeKind::PortfolioItem
+        | NodeKind::Employment
+        | NodeKind::Notification => None,
     })
 }
 

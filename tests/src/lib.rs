@@ -76,8 +76,9 @@ impl TestApp {
             redis_url: setup.redis.clone().map(Into::into),
             redis_key_prefix: redis_key_prefix.clone(),
             graphiql: Some(true),
-            // Tests run the expiry job themselves, when they mean to.
+            // Tests run the expiry and alert jobs themselves, when they mean to.
             posting_expiry_interval_secs: 0,
+            saved_search_alert_interval_secs: 0,
             ..Settings::default()
         };
         customize(&mut settings);

@@ -79,6 +79,8 @@ pub trait NotificationRepository: Send + Sync {
     ) -> DomainResult<Page<Notification>>;
     /// How many unread notifications the user has.
     async fn unread_count(&self, user: UserId) -> DomainResult<u64>;
+    /// How many notifications the user has (only unread ones when `unread_only`).
+    async fn count(&self, user: UserId, unread_only: bool) -> DomainResult<u64>;
     /// Marks these of the user's notifications read at `at` (others' IDs and ones already
     /// read are left alone); how many changed.
     async fn mark_read(
@@ -125,6 +127,12 @@ impl NotificationService {
     pub async fn unread_count(&self, actor: &Actor) -> DomainResult<u64> {
         let user = signed_in(actor)?;
         self.repo.unread_count(user).await
+    }
+
+    /// How many notifications the actor has (only unread ones when `unread_only`).
+    pub async fn count(&self, actor: &Actor, unread_only: bool) -> DomainResult<u64> {
+        let user = signed_in(actor)?;
+        self.repo.count(user, unread_only).await
     }
 
     /// Marks the actor's notifications read; IDs that are not theirs change nothing.

@@ -8,6 +8,9 @@ mod lifecycle;
 mod model;
 pub mod policy;
 mod ports;
+mod saved;
+#[cfg(test)]
+mod saved_tests;
 mod search;
 mod service;
 #[cfg(test)]
@@ -26,6 +29,10 @@ pub use model::{
     ScreeningQuestion, WorkLocation, Workplace,
 };
 pub use ports::{PostingRepository, Revision};
+pub use saved::{
+    ALERT_BATCH, ALERT_CAP, ALERT_OVERLAP, AlertRun, MAX_SAVED_SEARCH_NAME, MAX_SAVED_SEARCHES,
+    SavedSearch, SavedSearchName, SavedSearchRepository, SavedSearchService,
+};
 pub use search::{
     BudgetRange, BudgetRangeInput, MAX_POSTED_WITHIN_DAYS, MAX_PROPOSALS_FEWER_THAN, PostingFilter,
     PostingHit, PostingIndex, PostingPage, PostingSearch, PostingSearchService, PostingSort,

@@ -135,7 +135,7 @@ impl PostingRepository for Memory {
 }
 
 /// Knows two skills; the rest of the taxonomy is not used here.
-struct Skills;
+pub(super) struct Skills;
 
 fn unused<T>() -> DomainResult<T> {
     Err(DomainError::internal("not used by posting tests"))

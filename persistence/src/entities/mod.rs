@@ -20,6 +20,7 @@ pub mod posting_country;
 pub mod posting_question;
 pub mod posting_revision;
 pub mod posting_skill;
+pub mod saved_search;
 pub mod session;
 pub mod sign_in_attempt;
 pub mod sign_in_grant;

@@ -139,6 +139,37 @@ impl Viewer {
         crate::postings::query::my_postings(ctx, statuses, first, after).await
     }
 
+    /// Your saved posting searches, oldest first (at most 20).
+    async fn saved_searches(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<crate::postings::saved::SavedSearch>> {
+        crate::postings::saved::my_saved_searches(ctx).await
+    }
+
+    /// Your notifications, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only those not marked read yet; false when absent.")] unread_only: Option<
+            bool,
+        >,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(
+            desc = "Return the notifications after this cursor (an `endCursor` of this list)."
+        )]
+        after: Option<String>,
+    ) -> Result<crate::notifications::NotificationConnection> {
+        crate::notifications::my_notifications(ctx, unread_only.unwrap_or(false), first, after)
+            .await
+    }
+
+    /// How many of your notifications are unread.
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        crate::notifications::my_unread_count(ctx).await
+    }
+
     /// Your sessions that still work (browsers and devices signed in), newest first.
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
         let current = ctx

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
 use chrono::{DateTime, Utc};
-use domain::postings::{Posting, PostingId, PostingStats};
+use domain::notifications::SavedSearchId;
+use domain::postings::{Posting, PostingId, PostingStats, SavedSearch};
 use domain::profiles::ClientProfile;
 use domain::{Actor, Services, UserId};
 
@@ -16,6 +17,7 @@ pub(crate) struct PostingById(Services, Actor);
 pub(crate) struct ClientOfUser(Services, Actor);
 pub(crate) struct StatsByPosting(Services);
 pub(crate) struct LastActiveByUser(Services);
+pub(crate) struct SavedSearchById(Services, Actor);
 
 /// The posting loaders of one request; each filters by what its actor may see.
 pub(crate) struct PostingLoaders {
@@ -26,15 +28,18 @@ pub(crate) struct PostingLoaders {
     pub stats: DataLoader<StatsByPosting>,
     /// When clients were last active (to the hour).
     pub last_active: DataLoader<LastActiveByUser>,
+    /// Saved searches, the actor's own only (for `Notification.savedSearch`).
+    pub saved_search: DataLoader<SavedSearchById>,
 }
 
 impl PostingLoaders {
     pub(crate) fn new(services: Services, actor: Actor) -> Self {
         Self {
             posting: DataLoader::new(PostingById(services.clone(), actor.clone()), spawn),
-            client_of_user: DataLoader::new(ClientOfUser(services.clone(), actor), spawn),
+            client_of_user: DataLoader::new(ClientOfUser(services.clone(), actor.clone()), spawn),
             stats: DataLoader::new(StatsByPosting(services.clone()), spawn),
-            last_active: DataLoader::new(LastActiveByUser(services), spawn),
+            last_active: DataLoader::new(LastActiveByUser(services.clone()), spawn),
+            saved_search: DataLoader::new(SavedSearchById(services, actor.clone()), spawn),
         }
     }
 }
@@ -82,5 +87,18 @@ impl Loader<UserId> for LastActiveByUser {
 
     async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, DateTime<Utc>>, LoadError> {
         Ok(self.0.posting_board.last_active(keys).await?)
+    }
+}
+
+impl Loader<SavedSearchId> for SavedSearchById {
+    type Value = SavedSearch;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[SavedSearchId],
+    ) -> Result<HashMap<SavedSearchId, SavedSearch>, LoadError> {
+        let found = self.0.saved_searches.by_ids(&self.1, keys).await?;
+        Ok(found.into_iter().map(|s| (s.id, s)).collect())
     }
 }

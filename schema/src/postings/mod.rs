@@ -3,5 +3,6 @@
 pub(crate) mod loaders;
 pub(crate) mod mutation;
 pub(crate) mod query;
+pub(crate) mod saved;
 pub(crate) mod search;
 pub(crate) mod types;

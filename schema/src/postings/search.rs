@@ -141,6 +141,37 @@ impl PostingFilter {
     }
 }
 
+/// A page of search hits as a connection: the postings in one batch, through the
+/// request's posting loader (which applies visibility once more).
+pub(crate) async fn connection_of(
+    ctx: &Context<'_>,
+    found: p::PostingPage,
+    total: i64,
+) -> Result<PostingConnection> {
+    let ids: Vec<_> = found.page.items.iter().map(|h| h.id).collect();
+    let mut postings = posting_loaders(ctx)?
+        .posting
+        .load_many(ids)
+        .await
+        .map_err(|e| load_error(ctx, e))?;
+    let items = found
+        .page
+        .items
+        .iter()
+        .filter_map(|h| {
+            postings
+                .remove(&h.id)
+                .map(|p| (found.cursor(h), Posting(p)))
+        })
+        .collect();
+    Ok(PostingConnection::new(
+        items,
+        found.page.has_next_page,
+        found.had_after,
+        total,
+    ))
+}
+
 #[derive(Default)]
 pub struct PostingSearchQuery;
 
@@ -186,29 +217,6 @@ impl PostingSearchQuery {
         } else {
             0
         };
-        // The page in one batch, through the request's posting loader (which applies
-        // visibility once more).
-        let ids: Vec<_> = found.page.items.iter().map(|h| h.id).collect();
-        let mut postings = posting_loaders(ctx)?
-            .posting
-            .load_many(ids)
-            .await
-            .map_err(|e| load_error(ctx, e))?;
-        let items = found
-            .page
-            .items
-            .iter()
-            .filter_map(|h| {
-                postings
-                    .remove(&h.id)
-                    .map(|p| (found.cursor(h), Posting(p)))
-            })
-            .collect();
-        Ok(PostingConnection::new(
-            items,
-            found.page.has_next_page,
-            found.had_after,
-            total,
-        ))
+        connection_of(ctx, found, total).await
     }
 }
