@@ -30,6 +30,7 @@ pub struct Services {
     pub agency_search: agencies::AgencySearchService,
     pub agencies: agencies::AgencyService,
     pub postings: postings::PostingService,
+    pub posting_invitations: postings::PostingInvitationService,
     pub posting_search: postings::PostingSearchService,
     pub posting_board: postings::PostingBoardService,
     pub notifications: notifications::NotificationService,
@@ -49,6 +50,8 @@ pub struct Ports {
     pub agency_index: Arc<dyn agencies::AgencyIndex>,
     pub agencies: Arc<dyn agencies::AgencyRepository>,
     pub postings: Arc<dyn postings::PostingRepository>,
+    /// Invitations to postings (and who is invited to which invite-only posting).
+    pub posting_invitations: Arc<dyn postings::PostingInvitationRepository>,
     /// Full-text search over public open postings.
     pub posting_index: Arc<dyn postings::PostingIndex>,
     /// Posting statistics and a client's own postings.
@@ -60,6 +63,16 @@ pub struct Ports {
 
 impl Services {
     pub fn new(ports: Ports, session_limits: accounts::SessionLimits) -> Self {
+        let agencies = agencies::AgencyService::new(
+            ports.agencies.clone(),
+            ports.profiles.clone(),
+            ports.taxonomy.clone(),
+        );
+        let postings = postings::PostingService::new(
+            ports.postings,
+            ports.posting_invitations.clone(),
+            ports.taxonomy.clone(),
+        );
         Self {
             clients: profiles::ClientProfileService::new(ports.clients),
             talent: profiles::TalentSearchService::new(ports.talent, ports.taxonomy.clone()),
@@ -67,12 +80,15 @@ impl Services {
                 ports.agency_index,
                 ports.taxonomy.clone(),
             ),
-            agencies: agencies::AgencyService::new(
-                ports.agencies,
+            posting_invitations: postings::PostingInvitationService::new(
+                ports.posting_invitations,
+                postings.clone(),
                 ports.profiles.clone(),
-                ports.taxonomy.clone(),
+                agencies.clone(),
+                ports.agencies,
             ),
-            postings: postings::PostingService::new(ports.postings, ports.taxonomy.clone()),
+            agencies,
+            postings,
             posting_board: postings::PostingBoardService::new(ports.posting_board),
             posting_search: postings::PostingSearchService::new(
                 ports.posting_index,
