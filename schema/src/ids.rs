@@ -22,11 +22,13 @@ pub enum NodeKind {
     Agency,
     AgencyInvitation,
     Posting,
+    PostingInvitation,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 11] = [
+    const ALL: [NodeKind; 12] = [
         NodeKind::Posting,
+        NodeKind::PostingInvitation,
         NodeKind::Agency,
         NodeKind::AgencyInvitation,
         NodeKind::ClientProfile,
@@ -52,6 +54,7 @@ impl NodeKind {
             NodeKind::Agency => "Agency",
             NodeKind::AgencyInvitation => "AgencyInvitation",
             NodeKind::Posting => "Posting",
+            NodeKind::PostingInvitation => "PostingInvitation",
         }
     }
 }

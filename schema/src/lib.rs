@@ -47,6 +47,7 @@ pub struct Mutation(
     accounts::AccountMutation,
     agencies::mutation::AgencyMutation,
     postings::mutation::PostingMutation,
+    postings::invitation_mutation::PostingInvitationMutation,
     profiles::mutation::ProfileMutation,
     profiles::portfolio::PortfolioMutation,
     profiles::client::ClientProfileMutation,

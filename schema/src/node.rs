@@ -23,6 +23,7 @@ pub enum Node {
     Agency(crate::agencies::types::Agency),
     AgencyInvitation(crate::agencies::types::AgencyInvitation),
     Posting(crate::postings::types::Posting),
+    PostingInvitation(crate::postings::invitations::PostingInvitation),
 }
 
 const MAX_NODES: usize = 100;
@@ -72,13 +73,21 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
             .await
             .map_err(|e| load_error(ctx, e))?
             .map(|i| Node::AgencyInvitation(crate::agencies::types::AgencyInvitation(i))),
-        // Drafts are their client's; invite-only postings their client's (and admins').
+        // Drafts are their client's; invite-only postings their client's, their invitees'
+        // and admins'.
         NodeKind::Posting => crate::postings::loaders::posting_loaders(ctx)?
             .posting
             .load_one(domain::postings::PostingId(uuid))
             .await
             .map_err(|e| load_error(ctx, e))?
             .map(|p| Node::Posting(crate::postings::types::Posting(p))),
+        // Seen by the client, the invitee (an invited agency's members) and admins.
+        NodeKind::PostingInvitation => crate::postings::loaders::posting_loaders(ctx)?
+            .invitation
+            .load_one(domain::postings::PostingInvitationId(uuid))
+            .await
+            .map_err(|e| load_error(ctx, e))?
+            .map(|i| Node::PostingInvitation(crate::postings::invitations::PostingInvitation(i))),
         // Portfolio items and employment entries are reached through their profile.
         NodeKind::User | NodeKind::Session | NodeKind::PortfolioItem | NodeKind::Employment => None,
     })

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
 use chrono::{DateTime, Utc};
-use domain::postings::{Posting, PostingId, PostingStats};
+use domain::postings::{Posting, PostingId, PostingInvitation, PostingInvitationId, PostingStats};
 use domain::profiles::ClientProfile;
 use domain::{Actor, Services, UserId};
 
@@ -16,6 +16,7 @@ pub(crate) struct PostingById(Services, Actor);
 pub(crate) struct ClientOfUser(Services, Actor);
 pub(crate) struct StatsByPosting(Services);
 pub(crate) struct LastActiveByUser(Services);
+pub(crate) struct InvitationById(Services, Actor);
 
 /// The posting loaders of one request; each filters by what its actor may see.
 pub(crate) struct PostingLoaders {
@@ -26,15 +27,18 @@ pub(crate) struct PostingLoaders {
     pub stats: DataLoader<StatsByPosting>,
     /// When clients were last active (to the hour).
     pub last_active: DataLoader<LastActiveByUser>,
+    /// Invitations to postings, as far as the actor may see them.
+    pub invitation: DataLoader<InvitationById>,
 }
 
 impl PostingLoaders {
     pub(crate) fn new(services: Services, actor: Actor) -> Self {
         Self {
             posting: DataLoader::new(PostingById(services.clone(), actor.clone()), spawn),
-            client_of_user: DataLoader::new(ClientOfUser(services.clone(), actor), spawn),
+            client_of_user: DataLoader::new(ClientOfUser(services.clone(), actor.clone()), spawn),
             stats: DataLoader::new(StatsByPosting(services.clone()), spawn),
-            last_active: DataLoader::new(LastActiveByUser(services), spawn),
+            last_active: DataLoader::new(LastActiveByUser(services.clone()), spawn),
+            invitation: DataLoader::new(InvitationById(services, actor), spawn),
         }
     }
 }
@@ -82,5 +86,18 @@ impl Loader<UserId> for LastActiveByUser {
 
     async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, DateTime<Utc>>, LoadError> {
         Ok(self.0.posting_board.last_active(keys).await?)
+    }
+}
+
+impl Loader<PostingInvitationId> for InvitationById {
+    type Value = PostingInvitation;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[PostingInvitationId],
+    ) -> Result<HashMap<PostingInvitationId, PostingInvitation>, LoadError> {
+        let found = self.0.posting_invitations.by_ids(&self.1, keys).await?;
+        Ok(found.into_iter().map(|i| (i.id, i)).collect())
     }
 }
