@@ -13,8 +13,9 @@ use persistence::cache::{Cache, MemoryCache, RedisCache, RedisSettings};
 use persistence::{
     CachedSessionRepository, CachedTaxonomyRepository, Db, SeaAgencyIndex, SeaAgencyRepository,
     SeaClientProfileRepository, SeaNotificationRepository, SeaPostingBoard, SeaPostingIndex,
-    SeaPostingRepository, SeaProfileRepository, SeaSavedSearchRepository, SeaSessionRepository,
-    SeaSignInRepository, SeaTalentIndex, SeaTaxonomyRepository, SeaUserRepository,
+    SeaPostingInvitationRepository, SeaPostingRepository, SeaProfileRepository,
+    SeaSavedSearchRepository, SeaSessionRepository, SeaSignInRepository, SeaTalentIndex,
+    SeaTaxonomyRepository, SeaUserRepository,
 };
 use secrecy::ExposeSecret;
 
@@ -92,6 +93,7 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
             agency_index: Arc::new(SeaAgencyIndex::new(db)),
             agencies: Arc::new(SeaAgencyRepository::new(db)),
             postings: postings.clone(),
+            posting_invitations: Arc::new(SeaPostingInvitationRepository::new(db)),
             posting_index: Arc::new(SeaPostingIndex::new(db)),
             posting_board: Arc::new(SeaPostingBoard::new(db, postings)),
             saved_searches: Arc::new(SeaSavedSearchRepository::new(db)),

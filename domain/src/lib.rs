@@ -30,6 +30,7 @@ pub struct Services {
     pub agency_search: agencies::AgencySearchService,
     pub agencies: agencies::AgencyService,
     pub postings: postings::PostingService,
+    pub posting_invitations: postings::PostingInvitationService,
     pub posting_search: postings::PostingSearchService,
     pub posting_board: postings::PostingBoardService,
     pub saved_searches: postings::SavedSearchService,
@@ -50,6 +51,8 @@ pub struct Ports {
     pub agency_index: Arc<dyn agencies::AgencyIndex>,
     pub agencies: Arc<dyn agencies::AgencyRepository>,
     pub postings: Arc<dyn postings::PostingRepository>,
+    /// Invitations to postings (and who is invited to which invite-only posting).
+    pub posting_invitations: Arc<dyn postings::PostingInvitationRepository>,
     /// Full-text search over public open postings.
     pub posting_index: Arc<dyn postings::PostingIndex>,
     /// Posting statistics and a client's own postings.
@@ -63,6 +66,16 @@ pub struct Ports {
 
 impl Services {
     pub fn new(ports: Ports, session_limits: accounts::SessionLimits) -> Self {
+        let agencies = agencies::AgencyService::new(
+            ports.agencies.clone(),
+            ports.profiles.clone(),
+            ports.taxonomy.clone(),
+        );
+        let postings = postings::PostingService::new(
+            ports.postings,
+            ports.posting_invitations.clone(),
+            ports.taxonomy.clone(),
+        );
         Self {
             clients: profiles::ClientProfileService::new(ports.clients),
             talent: profiles::TalentSearchService::new(ports.talent, ports.taxonomy.clone()),
@@ -70,12 +83,15 @@ impl Services {
                 ports.agency_index,
                 ports.taxonomy.clone(),
             ),
-            agencies: agencies::AgencyService::new(
-                ports.agencies,
+            posting_invitations: postings::PostingInvitationService::new(
+                ports.posting_invitations,
+                postings.clone(),
                 ports.profiles.clone(),
-                ports.taxonomy.clone(),
+                agencies.clone(),
+                ports.agencies,
             ),
-            postings: postings::PostingService::new(ports.postings, ports.taxonomy.clone()),
+            agencies,
+            postings,
             posting_board: postings::PostingBoardService::new(ports.posting_board),
             saved_searches: postings::SavedSearchService::new(
                 ports.saved_searches,

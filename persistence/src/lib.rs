@@ -16,6 +16,9 @@ pub mod migration;
 mod notifications_repo;
 mod portfolio_repo;
 pub mod posting_board;
+mod posting_invitations_repo;
+#[cfg(test)]
+mod posting_invitations_repo_tests;
 mod posting_lists;
 mod posting_rows;
 pub mod posting_search;
@@ -45,6 +48,7 @@ pub use client_profiles_repo::SeaClientProfileRepository;
 pub use db::{Backend, Db, DbSettings, StatementCounter};
 pub use notifications_repo::SeaNotificationRepository;
 pub use posting_board::SeaPostingBoard;
+pub use posting_invitations_repo::SeaPostingInvitationRepository;
 pub use posting_search::SeaPostingIndex;
 pub use postings_repo::SeaPostingRepository;
 pub use profiles_repo::SeaProfileRepository;

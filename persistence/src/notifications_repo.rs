@@ -9,7 +9,7 @@ use domain::notifications::{
     Notification, NotificationId, NotificationKind, NotificationRepository, SavedSearchId,
 };
 use domain::pagination::{Page, PageRequest};
-use domain::postings::PostingId;
+use domain::postings::{PostingId, PostingInvitationId};
 use domain::{DomainError, DomainResult, UserId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -44,11 +44,16 @@ fn corrupt(what: &str) -> DomainError {
 /// The row of `n`. The kinds are matched exhaustively: a new kind does not compile until
 /// it says which columns it fills.
 fn row(n: &Notification, dedupe_key: &str) -> notification::ActiveModel {
-    let (saved_search_id, expires_at) = match n.kind {
-        NotificationKind::PostingExpiring { expires_at, .. } => (None, Some(at_rest(expires_at))),
+    let (saved_search_id, invitation_id, expires_at) = match n.kind {
+        NotificationKind::PostingExpiring { expires_at, .. } => {
+            (None, None, Some(at_rest(expires_at)))
+        }
         NotificationKind::SavedSearchMatch {
             saved_search_id, ..
-        } => (Some(saved_search_id.0), None),
+        } => (Some(saved_search_id.0), None, None),
+        NotificationKind::PostingInvitation { invitation_id, .. } => {
+            (None, Some(invitation_id.0), None)
+        }
     };
     notification::ActiveModel {
         id: Set(n.id.0),
@@ -56,6 +61,7 @@ fn row(n: &Notification, dedupe_key: &str) -> notification::ActiveModel {
         kind: Set(n.kind.key().to_owned()),
         posting_id: Set(Some(n.kind.posting_id().0)),
         saved_search_id: Set(saved_search_id),
+        invitation_id: Set(invitation_id),
         expires_at: Set(expires_at),
         dedupe_key: Set(dedupe_key.to_owned()),
         created_at: Set(at_rest(n.created_at)),
@@ -108,6 +114,12 @@ fn to_notification(m: notification::Model) -> DomainResult<Notification> {
                     .ok_or_else(|| corrupt("no saved search"))?,
             ),
             posting_id: posting.ok_or_else(|| corrupt("no posting"))?,
+        },
+        "POSTING_INVITATION" => NotificationKind::PostingInvitation {
+            posting_id: posting.ok_or_else(|| corrupt("no posting"))?,
+            invitation_id: PostingInvitationId(
+                m.invitation_id.ok_or_else(|| corrupt("no invitation"))?,
+            ),
         },
         _ => return Err(corrupt("kind")),
     };

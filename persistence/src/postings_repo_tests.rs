@@ -825,9 +825,11 @@ async fn two_concurrent_expiry_runs_close_and_warn_each_posting_exactly_once() {
         );
         let taxonomy = |db: &Db| Arc::new(crate::SeaTaxonomyRepository::new(db));
         let second_pool = Db::connect(&guard.settings).await.unwrap();
-        let one = PostingService::new(Arc::new(repo.clone()), taxonomy(&db));
+        let invitations = |db: &Db| Arc::new(crate::SeaPostingInvitationRepository::new(db));
+        let one = PostingService::new(Arc::new(repo.clone()), invitations(&db), taxonomy(&db));
         let two = PostingService::new(
             Arc::new(SeaPostingRepository::new(&second_pool)),
+            invitations(&second_pool),
             taxonomy(&second_pool),
         );
         // Both pools connected, both jobs released at once.
@@ -913,7 +915,7 @@ async fn two_concurrent_expiry_runs_close_and_warn_each_posting_exactly_once() {
             i64::from(DUE_TO_EXPIRE)
         );
         // Run again: nothing left to do.
-        let three = PostingService::new(Arc::new(repo.clone()), taxonomy(&db));
+        let three = PostingService::new(Arc::new(repo.clone()), invitations(&db), taxonomy(&db));
         assert_eq!(three.run_expiry(now).await.unwrap(), ExpiryRun::default());
         second_pool.close().await.ok();
     }

@@ -24,13 +24,15 @@ pub enum NodeKind {
     Posting,
     SavedSearch,
     Notification,
+    PostingInvitation,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 13] = [
+    const ALL: [NodeKind; 14] = [
         NodeKind::Posting,
         NodeKind::SavedSearch,
         NodeKind::Notification,
+        NodeKind::PostingInvitation,
         NodeKind::Agency,
         NodeKind::AgencyInvitation,
         NodeKind::ClientProfile,
@@ -58,6 +60,7 @@ impl NodeKind {
             NodeKind::Posting => "Posting",
             NodeKind::SavedSearch => "SavedSearch",
             NodeKind::Notification => "Notification",
+            NodeKind::PostingInvitation => "PostingInvitation",
         }
     }
 }

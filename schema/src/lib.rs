@@ -50,6 +50,7 @@ pub struct Mutation(
     postings::mutation::PostingMutation,
     postings::saved::SavedSearchMutation,
     notifications::NotificationMutation,
+    postings::invitation_mutation::PostingInvitationMutation,
     profiles::mutation::ProfileMutation,
     profiles::portfolio::PortfolioMutation,
     profiles::client::ClientProfileMutation,

@@ -24,6 +24,7 @@ pub enum Node {
     AgencyInvitation(crate::agencies::types::AgencyInvitation),
     Posting(crate::postings::types::Posting),
     SavedSearch(crate::postings::saved::SavedSearch),
+    PostingInvitation(crate::postings::invitations::PostingInvitation),
 }
 
 const MAX_NODES: usize = 100;
@@ -73,7 +74,8 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
             .await
             .map_err(|e| load_error(ctx, e))?
             .map(|i| Node::AgencyInvitation(crate::agencies::types::AgencyInvitation(i))),
-        // Drafts are their client's; invite-only postings their client's (and admins').
+        // Drafts are their client's; invite-only postings their client's, their invitees'
+        // and admins'.
         NodeKind::Posting => crate::postings::loaders::posting_loaders(ctx)?
             .posting
             .load_one(domain::postings::PostingId(uuid))
@@ -94,6 +96,13 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
         | NodeKind::PortfolioItem
         | NodeKind::Employment
         | NodeKind::Notification => None,
+        // Seen by the client, the invitee (an invited agency's members) and admins.
+        NodeKind::PostingInvitation => crate::postings::loaders::posting_loaders(ctx)?
+            .invitation
+            .load_one(domain::postings::PostingInvitationId(uuid))
+            .await
+            .map_err(|e| load_error(ctx, e))?
+            .map(|i| Node::PostingInvitation(crate::postings::invitations::PostingInvitation(i))),
     })
 }
 

@@ -26,6 +26,9 @@ pub enum NotificationKind {
     /// A newly published posting (`posting`) matches one of your saved searches
     /// (`savedSearch`).
     SavedSearchMatch,
+    /// A client invited you (or an agency you own) to propose on `posting`; see
+    /// `invitation`.
+    PostingInvitation,
 }
 
 impl From<&n::NotificationKind> for NotificationKind {
@@ -35,6 +38,7 @@ impl From<&n::NotificationKind> for NotificationKind {
         match k {
             n::NotificationKind::PostingExpiring { .. } => NotificationKind::PostingExpiring,
             n::NotificationKind::SavedSearchMatch { .. } => NotificationKind::SavedSearchMatch,
+            n::NotificationKind::PostingInvitation { .. } => NotificationKind::PostingInvitation,
         }
     }
 }
@@ -74,7 +78,8 @@ impl Notification {
             n::NotificationKind::SavedSearchMatch {
                 saved_search_id, ..
             } => saved_search_id,
-            n::NotificationKind::PostingExpiring { .. } => return Ok(None),
+            n::NotificationKind::PostingExpiring { .. }
+            | n::NotificationKind::PostingInvitation { .. } => return Ok(None),
         };
         Ok(posting_loaders(ctx)?
             .saved_search
@@ -88,8 +93,27 @@ impl Notification {
     async fn expires_at(&self) -> Option<DateTime<Utc>> {
         match self.0.kind {
             n::NotificationKind::PostingExpiring { expires_at, .. } => Some(expires_at),
-            n::NotificationKind::SavedSearchMatch { .. } => None,
+            n::NotificationKind::SavedSearchMatch { .. }
+            | n::NotificationKind::PostingInvitation { .. } => None,
         }
+    }
+
+    /// The invitation (`POSTING_INVITATION`); null for other kinds.
+    async fn invitation(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::postings::invitations::PostingInvitation>> {
+        let id = match self.0.kind {
+            n::NotificationKind::PostingInvitation { invitation_id, .. } => invitation_id,
+            n::NotificationKind::PostingExpiring { .. }
+            | n::NotificationKind::SavedSearchMatch { .. } => return Ok(None),
+        };
+        Ok(posting_loaders(ctx)?
+            .invitation
+            .load_one(id)
+            .await
+            .map_err(|e| load_error(ctx, e))?
+            .map(crate::postings::invitations::PostingInvitation))
     }
 
     /// When it was written.

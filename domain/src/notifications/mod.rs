@@ -1,5 +1,5 @@
 //! Notifications: records of things a user should hear about (a posting about to expire,
-//! a new posting matching a saved search). They are written by the features they belong
+//! a new posting matching a saved search, an invitation to a posting). They are written by the features they belong
 //! to, in the same transaction as the change that caused them, each at most once (by a
 //! unique key); this module lets their user read them and mark them read. Delivering
 //! them in real time comes with the messaging issue.
@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::actor::{Actor, UserId};
 use crate::error::{DomainError, DomainResult};
 use crate::pagination::{Page, PageRequest};
-use crate::postings::PostingId;
+use crate::postings::{PostingId, PostingInvitationId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NotificationId(pub Uuid);
@@ -37,6 +37,11 @@ pub enum NotificationKind {
         saved_search_id: SavedSearchId,
         posting_id: PostingId,
     },
+    /// The user (or an agency they own) was invited to propose on a posting.
+    PostingInvitation {
+        posting_id: PostingId,
+        invitation_id: PostingInvitationId,
+    },
 }
 
 impl NotificationKind {
@@ -45,6 +50,7 @@ impl NotificationKind {
         match self {
             NotificationKind::PostingExpiring { .. } => "POSTING_EXPIRING",
             NotificationKind::SavedSearchMatch { .. } => "SAVED_SEARCH_MATCH",
+            NotificationKind::PostingInvitation { .. } => "POSTING_INVITATION",
         }
     }
 
@@ -52,7 +58,8 @@ impl NotificationKind {
     pub fn posting_id(&self) -> PostingId {
         match self {
             NotificationKind::PostingExpiring { posting_id, .. }
-            | NotificationKind::SavedSearchMatch { posting_id, .. } => *posting_id,
+            | NotificationKind::SavedSearchMatch { posting_id, .. }
+            | NotificationKind::PostingInvitation { posting_id, .. } => *posting_id,
         }
     }
 }

@@ -1,9 +1,11 @@
-//! Postings: the roles clients want filled, from draft to closed. This first part holds
-//! the posting's fields and their validation, what publishing needs, and the life cycle;
-//! storage, search and the GraphQL surface follow (issue 5).
+//! Postings: the roles clients want filled, from draft to closed: the posting's fields
+//! and their validation, what publishing needs, the life cycle, search, the board, and
+//! invitations (a client asks freelancers and agencies to propose).
 
 mod board;
 mod input;
+mod invitation_service;
+mod invitations;
 mod lifecycle;
 mod model;
 pub mod policy;
@@ -21,6 +23,12 @@ pub use board::{
 };
 pub use input::{
     BudgetInput, BudgetKind, MAX_DEADLINE_DAYS, PostingInput, QuestionInput, RequiredSkillInput,
+};
+pub use invitation_service::{InvitationInput, PostingInvitationService};
+pub use invitations::{
+    InvitationEvent as PostingInvitationEvent, InviteWrite, Invitee, MAX_INVITATION_DECLINE_REASON,
+    MAX_INVITATION_MESSAGE, MAX_INVITATIONS_PER_POSTING, PostingInvitation, PostingInvitationId,
+    PostingInvitationRepository, PostingInvitationStatus, transition as invitation_transition,
 };
 pub use lifecycle::*;
 pub use model::{

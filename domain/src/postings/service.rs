@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::input::PostingInput;
+use super::invitations::PostingInvitationRepository;
 use super::lifecycle::{
     CloseReason, PostingEvent, PostingStatus, expires_at, is_due_for_warning, is_due_to_expire,
     transition, warn_at,
@@ -34,6 +35,8 @@ pub const EXPIRY_BATCH: u32 = 500;
 #[derive(Clone)]
 pub struct PostingService {
     repo: Arc<dyn PostingRepository>,
+    /// Asked who is invited to invite-only postings (they see them).
+    invitations: Arc<dyn PostingInvitationRepository>,
     taxonomy: Arc<dyn TaxonomyRepository>,
 }
 
@@ -49,8 +52,16 @@ fn stale() -> DomainError {
 }
 
 impl PostingService {
-    pub fn new(repo: Arc<dyn PostingRepository>, taxonomy: Arc<dyn TaxonomyRepository>) -> Self {
-        Self { repo, taxonomy }
+    pub fn new(
+        repo: Arc<dyn PostingRepository>,
+        invitations: Arc<dyn PostingInvitationRepository>,
+        taxonomy: Arc<dyn TaxonomyRepository>,
+    ) -> Self {
+        Self {
+            repo,
+            invitations,
+            taxonomy,
+        }
     }
 
     async fn known_skills(&self, input: &PostingInput) -> DomainResult<HashMap<String, SkillId>> {
@@ -98,7 +109,7 @@ impl PostingService {
         self.repo.create(&posting).await
     }
 
-    async fn fetch(&self, id: PostingId) -> DomainResult<Posting> {
+    pub(crate) async fn fetch(&self, id: PostingId) -> DomainResult<Posting> {
         self.repo
             .by_ids(&[id])
             .await?
@@ -121,7 +132,7 @@ impl PostingService {
         }
         let posting = self.fetch(id).await?;
         // Someone who may not even see it learns nothing more than "no such posting".
-        if !policy::can_see(actor, &posting) && !matches!(actor, Actor::System) {
+        if !self.sees(actor, &posting).await? && !matches!(actor, Actor::System) {
             return Err(if matches!(actor, Actor::Anonymous) {
                 DomainError::Unauthenticated
             } else {
@@ -258,14 +269,39 @@ impl PostingService {
         }
     }
 
-    /// Postings by ID that the actor may see.
+    /// Whether the actor may see `posting`, asking storage about invitations only when
+    /// one could matter (a published invite-only posting of someone else).
+    pub(crate) async fn sees(&self, actor: &Actor, posting: &Posting) -> DomainResult<bool> {
+        if !policy::needs_invitation(actor, posting) {
+            return Ok(policy::can_see(actor, posting, false));
+        }
+        let invited = match actor.user_id() {
+            Some(user) => self
+                .invitations
+                .invited_to(user, &[posting.id])
+                .await?
+                .contains(&posting.id),
+            None => false,
+        };
+        Ok(policy::can_see(actor, posting, invited))
+    }
+
+    /// Postings by ID that the actor may see. Invite-only postings of others are asked
+    /// about in one statement for the whole batch, and only when there are any.
     pub async fn by_ids(&self, actor: &Actor, ids: &[PostingId]) -> DomainResult<Vec<Posting>> {
-        Ok(self
-            .repo
-            .by_ids(ids)
-            .await?
+        let found = self.repo.by_ids(ids).await?;
+        let ask: Vec<PostingId> = found
+            .iter()
+            .filter(|p| policy::needs_invitation(actor, p))
+            .map(|p| p.id)
+            .collect();
+        let invited = match actor.user_id() {
+            Some(user) if !ask.is_empty() => self.invitations.invited_to(user, &ask).await?,
+            _ => HashSet::new(),
+        };
+        Ok(found
             .into_iter()
-            .filter(|p| policy::can_see(actor, p))
+            .filter(|p| policy::can_see(actor, p, invited.contains(&p.id)))
             .collect())
     }
 
@@ -280,7 +316,7 @@ impl PostingService {
         if !allowed {
             return Err(match actor {
                 Actor::Anonymous => DomainError::Unauthenticated,
-                _ if policy::can_see(actor, &posting) => DomainError::Forbidden,
+                _ if self.sees(actor, &posting).await? => DomainError::Forbidden,
                 _ => not_found(),
             });
         }

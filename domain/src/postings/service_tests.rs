@@ -206,11 +206,88 @@ impl TaxonomyRepository for Skills {
     }
 }
 
+/// Who is invited where, and how often storage was asked.
+#[derive(Default)]
+struct Invitations {
+    invited: Mutex<Vec<(UserId, PostingId)>>,
+    /// The batches `invited_to` was asked about.
+    asked: Mutex<Vec<Vec<PostingId>>>,
+}
+
+#[async_trait]
+impl PostingInvitationRepository for Invitations {
+    async fn create(
+        &self,
+        _: &PostingInvitation,
+        _: &[UserId],
+        _: u32,
+    ) -> DomainResult<InviteWrite> {
+        unused()
+    }
+    async fn by_ids(&self, _: &[PostingInvitationId]) -> DomainResult<Vec<PostingInvitation>> {
+        unused()
+    }
+    async fn answer(
+        &self,
+        _: &PostingInvitation,
+        _: UserId,
+    ) -> DomainResult<Option<PostingInvitation>> {
+        unused()
+    }
+    async fn invited_to(
+        &self,
+        user: UserId,
+        postings: &[PostingId],
+    ) -> DomainResult<std::collections::HashSet<PostingId>> {
+        self.asked.lock().unwrap().push(postings.to_vec());
+        let invited = self.invited.lock().unwrap();
+        Ok(postings
+            .iter()
+            .filter(|p| invited.contains(&(user, **p)))
+            .copied()
+            .collect())
+    }
+    async fn of_invitee(
+        &self,
+        _: UserId,
+        _: Option<crate::agencies::AgencyId>,
+        _: &[PostingInvitationStatus],
+        _: &PageRequest<PostingInvitationId>,
+    ) -> DomainResult<Page<PostingInvitation>> {
+        unused()
+    }
+    async fn count_of_invitee(
+        &self,
+        _: UserId,
+        _: Option<crate::agencies::AgencyId>,
+        _: &[PostingInvitationStatus],
+    ) -> DomainResult<u64> {
+        unused()
+    }
+    async fn of_posting(
+        &self,
+        _: PostingId,
+        _: &PageRequest<PostingInvitationId>,
+    ) -> DomainResult<Page<PostingInvitation>> {
+        unused()
+    }
+    async fn count_of_posting(&self, _: PostingId) -> DomainResult<u64> {
+        unused()
+    }
+}
+
 fn service() -> (PostingService, Arc<Memory>) {
+    let (svc, memory, _) = service_with_invitations();
+    (svc, memory)
+}
+
+fn service_with_invitations() -> (PostingService, Arc<Memory>, Arc<Invitations>) {
     let memory = Arc::new(Memory::default());
+    let invitations = Arc::new(Invitations::default());
     (
-        PostingService::new(memory.clone(), Arc::new(Skills)),
+        PostingService::new(memory.clone(), invitations.clone(), Arc::new(Skills)),
         memory,
+        invitations,
     )
 }
 
@@ -634,4 +711,77 @@ async fn the_expiry_job_warns_once_then_expires_once_and_spares_the_active() {
     assert_eq!(svc.run_expiry(later).await.unwrap().warned, 1);
     let end = edited.last_activity_at + chrono::Duration::days(30);
     assert_eq!(svc.run_expiry(end).await.unwrap().expired, 1);
+}
+
+/// Invitees see invite-only postings; storage is asked once per batch, only about the
+/// invite-only postings of others, and not at all when no posting needs it.
+#[tokio::test]
+async fn invitees_see_invite_only_postings_asked_once_per_batch() {
+    let (svc, _, invitations) = service_with_invitations();
+    let owner = user(1, Role::Client);
+    let invitee = user(2, Role::Freelancer);
+    let stranger = user(3, Role::Freelancer);
+    let mut ids = Vec::new();
+    for visibility in [
+        PostingVisibility::InviteOnly,
+        PostingVisibility::InviteOnly,
+        PostingVisibility::Public,
+    ] {
+        let mut input = complete();
+        input.visibility = Some(visibility);
+        let p = svc.create(&owner, input).await.unwrap();
+        svc.apply(&owner, p.id, 1, PostingEvent::Publish)
+            .await
+            .unwrap();
+        ids.push(p.id);
+    }
+    let draft = svc.create(&owner, complete()).await.unwrap();
+    invitations
+        .invited
+        .lock()
+        .unwrap()
+        .push((UserId(Uuid::from_u128(2)), ids[0]));
+    let asked = || invitations.asked.lock().unwrap().clone();
+
+    let mut all = ids.clone();
+    all.push(draft.id);
+    let seen = |found: Vec<Posting>| found.into_iter().map(|p| p.id).collect::<Vec<_>>();
+    assert_eq!(
+        seen(svc.by_ids(&invitee, &all).await.unwrap()),
+        [ids[0], ids[2]]
+    );
+    assert_eq!(
+        asked(),
+        [vec![ids[0], ids[1]]],
+        "one question, invite-only ones"
+    );
+    assert_eq!(seen(svc.by_ids(&stranger, &all).await.unwrap()), [ids[2]]);
+    assert_eq!(asked().len(), 2);
+    // The owner, admins, the anonymous and a batch without invite-only postings of
+    // others: nobody asks.
+    for who in [&owner, &user(4, Role::Admin), &Actor::Anonymous] {
+        svc.by_ids(who, &all).await.unwrap();
+    }
+    svc.by_ids(&invitee, &[ids[2], draft.id]).await.unwrap();
+    assert_eq!(asked().len(), 2, "no more questions");
+    assert_eq!(svc.by_ids(&owner, &all).await.unwrap().len(), 4);
+
+    // An invitee who tries to change the posting hears FORBIDDEN (they see it), a
+    // stranger "no such posting".
+    assert!(matches!(
+        svc.apply(&invitee, ids[0], 2, PostingEvent::Pause).await,
+        Err(DomainError::Forbidden)
+    ));
+    let err = svc
+        .apply(&stranger, ids[0], 2, PostingEvent::Pause)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_at(&err),
+        (ErrorCode::NotFound, vec!["postingId".to_owned()])
+    );
+    assert!(matches!(
+        svc.revisions(&invitee, ids[0]).await,
+        Err(DomainError::Forbidden)
+    ));
 }

@@ -17,6 +17,7 @@ pub mod portfolio_item;
 pub mod portfolio_item_skill;
 pub mod posting;
 pub mod posting_country;
+pub mod posting_invitation;
 pub mod posting_question;
 pub mod posting_revision;
 pub mod posting_skill;

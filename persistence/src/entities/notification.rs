@@ -7,12 +7,15 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub user_id: Uuid,
-    /// `POSTING_EXPIRING` or `SAVED_SEARCH_MATCH` (see `NotificationKind::key`).
+    /// `POSTING_EXPIRING`, `SAVED_SEARCH_MATCH` or `POSTING_INVITATION` (see
+    /// `NotificationKind::key`).
     pub kind: String,
-    /// The posting it is about (both kinds).
+    /// The posting it is about (every kind).
     pub posting_id: Option<Uuid>,
     /// The saved search that matched (`SAVED_SEARCH_MATCH`).
     pub saved_search_id: Option<Uuid>,
+    /// The invitation (`POSTING_INVITATION`).
+    pub invitation_id: Option<Uuid>,
     /// When the posting expires (`POSTING_EXPIRING`).
     pub expires_at: Option<ChronoDateTimeUtc>,
     /// Unique: the same event never notifies twice.

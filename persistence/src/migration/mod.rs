@@ -18,6 +18,7 @@ mod m20261129_000011_agency_search;
 mod m20261129_000012_create_postings;
 mod m20261129_000013_posting_search;
 mod m20261129_000014_posting_board;
+mod m20261129_000015_posting_invitations;
 mod m20261129_000016_saved_searches;
 mod seed_data;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_create_postings::Migration),
             Box::new(m20261129_000013_posting_search::Migration),
             Box::new(m20261129_000014_posting_board::Migration),
+            Box::new(m20261129_000015_posting_invitations::Migration),
             Box::new(m20261129_000016_saved_searches::Migration),
         ]
     }

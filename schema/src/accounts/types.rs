@@ -170,6 +170,23 @@ impl Viewer {
         crate::notifications::my_unread_count(ctx).await
     }
 
+    /// Invitations to propose on postings: to you as a freelancer, and to the agency you
+    /// own; newest first, optionally only some states.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn posting_invitations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only invitations in these states; all when absent or empty.")]
+        statuses: Option<Vec<crate::postings::invitations::PostingInvitationStatus>>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(
+            desc = "Return the invitations after this cursor (an `endCursor` of this list)."
+        )]
+        after: Option<String>,
+    ) -> Result<crate::postings::invitations::PostingInvitationConnection> {
+        crate::postings::invitations::of_viewer(ctx, statuses, first, after).await
+    }
+
     /// Your sessions that still work (browsers and devices signed in), newest first.
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
         let current = ctx

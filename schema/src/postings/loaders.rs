@@ -7,7 +7,9 @@ use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
 use chrono::{DateTime, Utc};
 use domain::notifications::SavedSearchId;
-use domain::postings::{Posting, PostingId, PostingStats, SavedSearch};
+use domain::postings::{
+    Posting, PostingId, PostingInvitation, PostingInvitationId, PostingStats, SavedSearch,
+};
 use domain::profiles::ClientProfile;
 use domain::{Actor, Services, UserId};
 
@@ -18,6 +20,7 @@ pub(crate) struct ClientOfUser(Services, Actor);
 pub(crate) struct StatsByPosting(Services);
 pub(crate) struct LastActiveByUser(Services);
 pub(crate) struct SavedSearchById(Services, Actor);
+pub(crate) struct InvitationById(Services, Actor);
 
 /// The posting loaders of one request; each filters by what its actor may see.
 pub(crate) struct PostingLoaders {
@@ -30,6 +33,8 @@ pub(crate) struct PostingLoaders {
     pub last_active: DataLoader<LastActiveByUser>,
     /// Saved searches, the actor's own only (for `Notification.savedSearch`).
     pub saved_search: DataLoader<SavedSearchById>,
+    /// Invitations to postings, as far as the actor may see them.
+    pub invitation: DataLoader<InvitationById>,
 }
 
 impl PostingLoaders {
@@ -39,7 +44,8 @@ impl PostingLoaders {
             client_of_user: DataLoader::new(ClientOfUser(services.clone(), actor.clone()), spawn),
             stats: DataLoader::new(StatsByPosting(services.clone()), spawn),
             last_active: DataLoader::new(LastActiveByUser(services.clone()), spawn),
-            saved_search: DataLoader::new(SavedSearchById(services, actor.clone()), spawn),
+            saved_search: DataLoader::new(SavedSearchById(services.clone(), actor.clone()), spawn),
+            invitation: DataLoader::new(InvitationById(services, actor), spawn),
         }
     }
 }
@@ -100,5 +106,18 @@ impl Loader<SavedSearchId> for SavedSearchById {
     ) -> Result<HashMap<SavedSearchId, SavedSearch>, LoadError> {
         let found = self.0.saved_searches.by_ids(&self.1, keys).await?;
         Ok(found.into_iter().map(|s| (s.id, s)).collect())
+    }
+}
+
+impl Loader<PostingInvitationId> for InvitationById {
+    type Value = PostingInvitation;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[PostingInvitationId],
+    ) -> Result<HashMap<PostingInvitationId, PostingInvitation>, LoadError> {
+        let found = self.0.posting_invitations.by_ids(&self.1, keys).await?;
+        Ok(found.into_iter().map(|i| (i.id, i)).collect())
     }
 }

@@ -519,6 +519,21 @@ impl Posting {
         actor(ctx).user_id() == Some(self.0.client_id)
     }
 
+    /// The invitations its client sent, newest first. Its client and admins only: an
+    /// error for others.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(
+            desc = "Return the invitations after this cursor (an `endCursor` of this list)."
+        )]
+        after: Option<String>,
+    ) -> Result<super::invitations::PostingInvitationConnection> {
+        super::invitations::of_posting(ctx, &self.0, first, after).await
+    }
+
     /// Every life-cycle change, and every edit after publishing, oldest first, each with
     /// the posting as it was before. Its client and admins only: an error for others.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<PostingRevision>> {
