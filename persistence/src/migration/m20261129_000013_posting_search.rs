@@ -25,6 +25,12 @@ fn shared() -> Vec<String> {
             "CREATE INDEX ix_postings_search_budget ON postings \
              (budget_currency, budget_max_minor, id) WHERE {SEARCHABLE}"
         ),
+        // With a budget kind as well, the kind is fixed by equality and the order is
+        // read from the index without skipping budgets of other kinds.
+        format!(
+            "CREATE INDEX ix_postings_search_budget_kind ON postings \
+             (budget_currency, budget_kind, budget_max_minor, id) WHERE {SEARCHABLE}"
+        ),
         format!(
             "CREATE INDEX ix_postings_search_category ON postings \
              (category_id, published_at, id) WHERE {SEARCHABLE}"
@@ -131,6 +137,7 @@ impl MigrationTrait for Migration {
             "ALTER TABLE client_profiles DROP COLUMN review_count",
             "ALTER TABLE client_profiles DROP COLUMN rating_avg",
             "DROP INDEX ix_postings_search_category",
+            "DROP INDEX ix_postings_search_budget_kind",
             "DROP INDEX ix_postings_search_budget",
             "DROP INDEX ix_postings_search_newest",
             "ALTER TABLE postings DROP COLUMN countries_key",
