@@ -146,8 +146,8 @@ impl ClientProfileRepository for SeaClientProfileRepository {
         self.with_owners(rows).await
     }
 
-    /// Counted from the tables, never kept as counters: published postings (drafts do
-    /// not count), people hired on them, and the share of those postings with a hire.
+    /// Counted from the tables, never kept as counters: public published postings
+    /// (drafts and invite-only postings do not count), people hired on them, and the share of those postings with a hire.
     /// One statement for any number of profiles.
     async fn stats(
         &self,
@@ -165,6 +165,7 @@ impl ClientProfileRepository for SeaClientProfileRepository {
              CAST(COALESCE(SUM(h.hires), 0) AS BIGINT) AS hires, COUNT(h.posting_id) AS hired_postings \
              FROM client_profiles cp \
              LEFT JOIN postings p ON p.client_id = cp.user_id AND p.status <> 'DRAFT' \
+             AND p.visibility = 'PUBLIC' \
              LEFT JOIN (SELECT posting_id, COUNT(*) AS hires FROM proposals \
                         WHERE status = 'HIRED' GROUP BY posting_id) h ON h.posting_id = p.id \
              WHERE cp.id IN ({list}) GROUP BY cp.id"

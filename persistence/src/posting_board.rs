@@ -158,9 +158,16 @@ impl PostingBoardRepository for SeaPostingBoard {
         ] {
             let mut sql = Sql::new(backend);
             let list = sql.list(&uuids);
+            // Only what the public sees counts as public activity: no drafts, no
+            // invite-only postings.
+            let public = if table == "postings" {
+                " AND status <> 'DRAFT' AND visibility = 'PUBLIC'"
+            } else {
+                ""
+            };
             sql.push(&format!(
                 "SELECT {user_col} AS u, MAX({at_col}) AS at FROM {table} \
-                 WHERE {user_col} IN ({list}) GROUP BY {user_col}"
+                 WHERE {user_col} IN ({list}){public} GROUP BY {user_col}"
             ));
             for row in self
                 .db

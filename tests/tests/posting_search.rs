@@ -436,10 +436,11 @@ async fn a_posting_shows_its_client_proposals_and_bids_and_its_client_sees_the_p
         let body = app.gql(None, query, filter.clone()).await;
         let p = &body["data"]["postings"]["nodes"][0];
         assert_eq!(p["client"]["companyName"], "Acme GmbH", "{body}");
-        // Four published postings (the draft does not count), one hire on one of them.
+        // Three public published postings (not the draft, not the invite-only one), one
+        // hire on one of them.
         assert_eq!(
             p["client"]["stats"],
-            json!({ "postings": 4, "hires": 1, "hireRatePercent": 25 })
+            json!({ "postings": 3, "hires": 1, "hireRatePercent": 33 })
         );
         assert_eq!(p["proposalCount"], 4);
         assert_eq!(
