@@ -29,6 +29,10 @@ pub const MAX_SAVED_SEARCH_NAME: usize = 80;
 pub const ALERT_OVERLAP: TimeDelta = TimeDelta::minutes(5);
 /// The most postings one search alerts on in one run (the newest).
 pub const ALERT_CAP: usize = 500;
+/// A search that found nothing new keeps its watermark until it is this old: most
+/// searches find nothing most of the time, and a write per search per run would be
+/// most of the job's cost. (The next window is then a little longer, which is all.)
+pub const IDLE_WATERMARK_MOVE: TimeDelta = TimeDelta::hours(1);
 /// How many saved searches the alert job reads at once.
 pub const ALERT_BATCH: u32 = 200;
 /// How many postings the alert job asks the index for at once.
@@ -401,7 +405,8 @@ impl SavedSearchService {
 
     /// The alert job, as of `now`: for every saved search, notifies its user of each
     /// public open posting published since the search's watermark that matches it, then
-    /// moves the watermark to `now`.
+    /// moves the watermark to `now` (a search that found nothing keeps its watermark up
+    /// to [`IDLE_WATERMARK_MOVE`]: no write).
     ///
     /// Safe to run again and from several processes at once: the watermark moves by a
     /// conditional write in the same transaction as the notifications, so only one run
@@ -427,6 +432,9 @@ impl SavedSearchService {
                         Vec::new()
                     }
                 };
+                if postings.is_empty() && now - saved.checked_until < IDLE_WATERMARK_MOVE {
+                    continue;
+                }
                 if let Some(n) = self.repo.record_matches(saved, &postings, now).await? {
                     run.notified += n;
                 }
