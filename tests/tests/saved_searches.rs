@@ -407,6 +407,18 @@ async fn saved_searches_are_listed_renamed_changed_and_deleted_and_bad_input_cha
         assert_eq!(rust["name"], "Rust, remote");
         assert_eq!(rust["filter"], filter, "{rust}");
         let rust_id = rust["id"].as_str().unwrap().to_owned();
+        // What the save returned is what a later read returns.
+        let listed = app
+            .gql(
+                Some(&ada),
+                "{ viewer { savedSearches { createdAt updatedAt } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            listed["data"]["viewer"]["savedSearches"][0]["createdAt"],
+            rust["createdAt"]
+        );
 
         // Names are unique per user without regard to case; another user may reuse one.
         let dup = save(&app, &ada, "RUST, REMOTE", json!({})).await;

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use uuid::Uuid;
 
 use super::model::PostingId;
@@ -152,6 +152,12 @@ pub struct SavedSearchService {
     search: PostingSearchService,
 }
 
+/// Now, to the microsecond: what a write returns is then what a later read returns
+/// (storage keeps microseconds on both back ends).
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
 fn signed_in(actor: &Actor) -> DomainResult<UserId> {
     match actor {
         Actor::User { id, .. } => Ok(*id),
@@ -231,7 +237,7 @@ impl SavedSearchService {
             .check(Some(name), Some(&search))
             .await?
             .ok_or_else(|| DomainError::internal("a checked name is missing"))?;
-        let now = Utc::now();
+        let now = now();
         let saved = SavedSearch {
             id: SavedSearchId(Uuid::now_v7()),
             user_id: user,
@@ -262,7 +268,7 @@ impl SavedSearchService {
             .await?
             .ok_or_else(|| DomainError::internal("a checked name is missing"))?;
         let before = self.own(user, id).await?;
-        let now = Utc::now();
+        let now = now();
         if !self.repo.rename(user, id, &name, now).await? {
             return Err(not_found());
         }
@@ -284,7 +290,7 @@ impl SavedSearchService {
         let user = signed_in(actor)?;
         self.check(None, Some(&search)).await?;
         let before = self.own(user, id).await?;
-        let now = Utc::now();
+        let now = now();
         if !self.repo.update_search(user, id, &search, now).await? {
             return Err(not_found());
         }
