@@ -217,7 +217,7 @@ async fn two_concurrent_alert_runs_notify_each_match_exactly_once() {
         let bob = client(&db, "bob").await;
         let carol = client(&db, "carol").await;
         let now = Utc::now();
-        let saved_at = now - TimeDelta::hours(1);
+        let saved_at = now - TimeDelta::hours(2);
         let rust = saved(
             ada,
             "Rust",

@@ -254,6 +254,20 @@ async fn each_new_matching_posting_notifies_once_and_notifications_are_read_and_
         assert_eq!(rest["nodes"].as_array().unwrap().len(), 1, "{rest}");
         assert_eq!(rest["pageInfo"]["hasNextPage"], false);
 
+        // Relations are batched: a page of three notifications with their postings (and
+        // their clients) and saved searches costs what a page of one does.
+        let nested = "query($first: Int) { viewer { notifications(first: $first) {
+            nodes { kind posting { title client { id } } savedSearch { name } } } } }";
+        let mut costs = Vec::new();
+        // (The first request warms the session cache.)
+        for first in [3, 1, 3] {
+            let before = app.statements.get();
+            let body = app.gql(Some(&bob), nested, json!({ "first": first })).await;
+            assert!(body.get("errors").is_none(), "{body}");
+            costs.push(app.statements.get() - before);
+        }
+        assert_eq!(costs[1], costs[2], "statements grew with rows: {costs:?}");
+
         // What the saved search finds now: both public Rust postings, not Ada's own.
         let matches = app.gql(Some(&ada), MATCHES, json!({})).await;
         let found = &matches["data"]["viewer"]["savedSearches"][0]["matches"];
@@ -393,6 +407,18 @@ async fn saved_searches_are_listed_renamed_changed_and_deleted_and_bad_input_cha
         assert_eq!(rust["name"], "Rust, remote");
         assert_eq!(rust["filter"], filter, "{rust}");
         let rust_id = rust["id"].as_str().unwrap().to_owned();
+        // What the save returned is what a later read returns.
+        let listed = app
+            .gql(
+                Some(&ada),
+                "{ viewer { savedSearches { createdAt updatedAt } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            listed["data"]["viewer"]["savedSearches"][0]["createdAt"],
+            rust["createdAt"]
+        );
 
         // Names are unique per user without regard to case; another user may reuse one.
         let dup = save(&app, &ada, "RUST, REMOTE", json!({})).await;

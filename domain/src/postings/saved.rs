@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use uuid::Uuid;
 
 use super::model::PostingId;
@@ -29,6 +29,10 @@ pub const MAX_SAVED_SEARCH_NAME: usize = 80;
 pub const ALERT_OVERLAP: TimeDelta = TimeDelta::minutes(5);
 /// The most postings one search alerts on in one run (the newest).
 pub const ALERT_CAP: usize = 500;
+/// A search that found nothing new keeps its watermark until it is this old: most
+/// searches find nothing most of the time, and a write per search per run would be
+/// most of the job's cost. (The next window is then a little longer, which is all.)
+pub const IDLE_WATERMARK_MOVE: TimeDelta = TimeDelta::hours(1);
 /// How many saved searches the alert job reads at once.
 pub const ALERT_BATCH: u32 = 200;
 /// How many postings the alert job asks the index for at once.
@@ -148,6 +152,12 @@ pub struct SavedSearchService {
     search: PostingSearchService,
 }
 
+/// Now, to the microsecond: what a write returns is then what a later read returns
+/// (storage keeps microseconds on both back ends).
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
 fn signed_in(actor: &Actor) -> DomainResult<UserId> {
     match actor {
         Actor::User { id, .. } => Ok(*id),
@@ -227,7 +237,7 @@ impl SavedSearchService {
             .check(Some(name), Some(&search))
             .await?
             .ok_or_else(|| DomainError::internal("a checked name is missing"))?;
-        let now = Utc::now();
+        let now = now();
         let saved = SavedSearch {
             id: SavedSearchId(Uuid::now_v7()),
             user_id: user,
@@ -258,7 +268,7 @@ impl SavedSearchService {
             .await?
             .ok_or_else(|| DomainError::internal("a checked name is missing"))?;
         let before = self.own(user, id).await?;
-        let now = Utc::now();
+        let now = now();
         if !self.repo.rename(user, id, &name, now).await? {
             return Err(not_found());
         }
@@ -280,7 +290,7 @@ impl SavedSearchService {
         let user = signed_in(actor)?;
         self.check(None, Some(&search)).await?;
         let before = self.own(user, id).await?;
-        let now = Utc::now();
+        let now = now();
         if !self.repo.update_search(user, id, &search, now).await? {
             return Err(not_found());
         }
@@ -401,7 +411,8 @@ impl SavedSearchService {
 
     /// The alert job, as of `now`: for every saved search, notifies its user of each
     /// public open posting published since the search's watermark that matches it, then
-    /// moves the watermark to `now`.
+    /// moves the watermark to `now` (a search that found nothing keeps its watermark up
+    /// to [`IDLE_WATERMARK_MOVE`]: no write).
     ///
     /// Safe to run again and from several processes at once: the watermark moves by a
     /// conditional write in the same transaction as the notifications, so only one run
@@ -427,6 +438,9 @@ impl SavedSearchService {
                         Vec::new()
                     }
                 };
+                if postings.is_empty() && now - saved.checked_until < IDLE_WATERMARK_MOVE {
+                    continue;
+                }
                 if let Some(n) = self.repo.record_matches(saved, &postings, now).await? {
                     run.notified += n;
                 }

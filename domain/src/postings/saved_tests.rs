@@ -448,11 +448,18 @@ async fn a_search_that_no_longer_validates_matches_nothing_and_moves_on() {
         saved.checked_until + TimeDelta::seconds(1),
         UserId(Uuid::from_u128(9)),
     ));
-    let now = saved.checked_until + TimeDelta::minutes(1);
-    let run = svc.run_alerts(now).await.unwrap();
+    let soon = saved.checked_until + TimeDelta::minutes(1);
+    let run = svc.run_alerts(soon).await.unwrap();
     assert_eq!(run.invalid, [saved.id]);
     assert_eq!(run.notified, 0);
     assert!(index.asked.lock().unwrap().is_empty());
+    // Finding nothing, it keeps its watermark for a while (no write), then moves on.
+    assert_eq!(
+        memory.searches.lock().unwrap()[0].checked_until,
+        saved.checked_until
+    );
+    let now = saved.checked_until + IDLE_WATERMARK_MOVE;
+    assert_eq!(svc.run_alerts(now).await.unwrap().invalid, [saved.id]);
     assert_eq!(memory.searches.lock().unwrap()[0].checked_until, now);
     // Its matches say why.
     let stored = memory.searches.lock().unwrap()[0].clone();
