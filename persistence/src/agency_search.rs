@@ -9,7 +9,9 @@ use domain::{DomainError, DomainResult};
 use sea_orm::{DatabaseConnection, DbBackend, QueryResult, Statement, Value};
 use uuid::Uuid;
 
-use crate::search_sql::{Key, Sql, keyset, run_count, run_page, text_query};
+use crate::search_sql::{
+    FullText, Key, Sql, keyset, run_count, run_page, skill_conditions, text_query,
+};
 
 #[derive(Clone)]
 pub struct SeaAgencyIndex {
@@ -24,48 +26,32 @@ impl SeaAgencyIndex {
     }
 }
 
+const AGENCIES: FullText = FullText {
+    table: "agencies",
+    alias: "a",
+    fts: "agencies_fts",
+    keys: "agency_search_keys",
+    key_id: "agency_id",
+};
+
 /// `FROM ... WHERE ...` for visible agencies matching `filter`; on PostgreSQL returns the
 /// text query's placeholder for the rank.
 fn from_where(sql: &mut Sql, filter: &AgencyFilter) -> Option<String> {
-    let backend = sql.backend;
-    let query = filter.text.as_ref().map(|t| text_query(backend, t.words()));
-    match (&query, backend) {
-        (Some(_), DbBackend::Postgres) | (None, _) => sql.push(" FROM agencies a"),
-        (Some(_), _) => sql.push(
-            " FROM agencies_fts \
-             JOIN agency_search_keys ak ON ak.rowid = agencies_fts.rowid \
-             JOIN agencies a ON a.id = ak.agency_id",
-        ),
-    }
+    let query = filter
+        .text
+        .as_ref()
+        .map(|t| text_query(sql.backend, t.words()));
+    AGENCIES.from(sql, query.is_some());
     sql.push(" WHERE a.visibility = 'VISIBLE'");
-    let mut tsquery = None;
-    if let Some(q) = query {
-        let q = sql.bind(q);
-        match backend {
-            DbBackend::Postgres => {
-                sql.push(&format!(
-                    " AND a.search_vector @@ to_tsquery('english', {q})"
-                ));
-                tsquery = Some(q);
-            }
-            _ => sql.push(&format!(" AND agencies_fts MATCH {q}")),
-        }
-    }
-    for skill in &filter.skills_all {
-        let s = sql.bind(skill.0);
-        sql.push(&format!(
-            " AND EXISTS (SELECT 1 FROM agency_skills x WHERE x.agency_id = a.id \
-             AND x.skill_id = {s})"
-        ));
-    }
-    if !filter.skills_any.is_empty() {
-        let ids: Vec<Uuid> = filter.skills_any.iter().map(|s| s.0).collect();
-        let list = sql.list(&ids);
-        sql.push(&format!(
-            " AND EXISTS (SELECT 1 FROM agency_skills x WHERE x.agency_id = a.id \
-             AND x.skill_id IN ({list}))"
-        ));
-    }
+    let tsquery = query.and_then(|q| AGENCIES.matches(sql, q));
+    skill_conditions(
+        sql,
+        "agency_skills",
+        "agency_id",
+        "a.id",
+        &filter.skills_all,
+        &filter.skills_any,
+    );
     if !filter.countries.is_empty() {
         let list = sql.list(&filter.countries);
         sql.push(&format!(" AND a.country IN ({list})"));

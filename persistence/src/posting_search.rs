@@ -13,7 +13,10 @@ use domain::{DomainError, DomainResult};
 use sea_orm::{DatabaseConnection, DbBackend, QueryResult, Statement, Value};
 use uuid::Uuid;
 
-use crate::search_sql::{Key, Sql, keyset, run_count, run_page, text_query};
+use crate::posting_rows::{budget_kind_key, experience_key, hire_type_key, workplace_key};
+use crate::search_sql::{
+    FullText, Key, Sql, keyset, run_count, run_page, skill_conditions, text_query,
+};
 
 #[derive(Clone)]
 pub struct SeaPostingIndex {
@@ -28,97 +31,47 @@ impl SeaPostingIndex {
     }
 }
 
-/// The stored keys of the enums a filter names (as the postings table holds them).
-fn hire_key(h: HireType) -> &'static str {
-    match h {
-        HireType::FreelanceShortTerm => "FREELANCE_SHORT_TERM",
-        HireType::FreelanceLongTerm => "FREELANCE_LONG_TERM",
-        HireType::FullTime => "FULL_TIME",
-        HireType::ContractToHire => "CONTRACT_TO_HIRE",
-    }
-}
-
-fn experience_key(e: ExperienceLevel) -> &'static str {
-    match e {
-        ExperienceLevel::Entry => "ENTRY",
-        ExperienceLevel::Intermediate => "INTERMEDIATE",
-        ExperienceLevel::Expert => "EXPERT",
-    }
-}
-
-fn workplace_key(w: Workplace) -> &'static str {
-    match w {
-        Workplace::Remote => "REMOTE",
-        Workplace::OnSite => "ON_SITE",
-        Workplace::Hybrid => "HYBRID",
-    }
-}
-
-fn budget_kind_key(k: BudgetKind) -> &'static str {
-    match k {
-        BudgetKind::Fixed => "FIXED",
-        BudgetKind::Hourly => "HOURLY",
-        BudgetKind::YearlySalary => "YEARLY_SALARY",
-    }
-}
-
 fn keys<T: Copy>(items: &[T], key: fn(T) -> &'static str) -> Vec<String> {
     items.iter().map(|i| key(*i).to_owned()).collect()
 }
 
+const POSTINGS: FullText = FullText {
+    table: "postings",
+    alias: "p",
+    fts: "postings_fts",
+    keys: "posting_search_keys",
+    key_id: "posting_id",
+};
+
 /// `FROM ... WHERE ...` for searchable postings matching `filter` at `now`; on
 /// PostgreSQL returns the text query's placeholder for the rank.
 fn from_where(sql: &mut Sql, filter: &PostingFilter, now: DateTime<Utc>) -> Option<String> {
-    let backend = sql.backend;
-    let query = filter.text.as_ref().map(|t| text_query(backend, t.words()));
-    match (&query, backend) {
-        (Some(_), DbBackend::Postgres) | (None, _) => sql.push(" FROM postings p"),
-        (Some(_), _) => sql.push(
-            " FROM postings_fts \
-             JOIN posting_search_keys pk ON pk.rowid = postings_fts.rowid \
-             JOIN postings p ON p.id = pk.posting_id",
-        ),
-    }
+    let query = filter
+        .text
+        .as_ref()
+        .map(|t| text_query(sql.backend, t.words()));
+    POSTINGS.from(sql, query.is_some());
     // The same condition the search indexes are partial on, word for word.
     sql.push(" WHERE p.status = 'OPEN' AND p.visibility = 'PUBLIC'");
     let now_v = sql.bind(now);
     sql.push(&format!(
         " AND (p.deadline IS NULL OR p.deadline > {now_v})"
     ));
-    let mut tsquery = None;
-    if let Some(q) = query {
-        let q = sql.bind(q);
-        match backend {
-            DbBackend::Postgres => {
-                sql.push(&format!(
-                    " AND p.search_vector @@ to_tsquery('english', {q})"
-                ));
-                tsquery = Some(q);
-            }
-            _ => sql.push(&format!(" AND postings_fts MATCH {q}")),
-        }
-    }
-    for skill in &filter.skills_all {
-        let s = sql.bind(skill.0);
-        sql.push(&format!(
-            " AND EXISTS (SELECT 1 FROM posting_skills x WHERE x.posting_id = p.id \
-             AND x.skill_id = {s})"
-        ));
-    }
-    if !filter.skills_any.is_empty() {
-        let ids: Vec<Uuid> = filter.skills_any.iter().map(|s| s.0).collect();
-        let list = sql.list(&ids);
-        sql.push(&format!(
-            " AND EXISTS (SELECT 1 FROM posting_skills x WHERE x.posting_id = p.id \
-             AND x.skill_id IN ({list}))"
-        ));
-    }
+    let tsquery = query.and_then(|q| POSTINGS.matches(sql, q));
+    skill_conditions(
+        sql,
+        "posting_skills",
+        "posting_id",
+        "p.id",
+        &filter.skills_all,
+        &filter.skills_any,
+    );
     if let Some(c) = filter.category {
         let c = sql.bind(c.0);
         sql.push(&format!(" AND p.category_id = {c}"));
     }
     if !filter.hire_types.is_empty() {
-        let list = sql.list(&keys(&filter.hire_types, hire_key));
+        let list = sql.list(&keys(&filter.hire_types, hire_type_key));
         sql.push(&format!(" AND p.hire_type IN ({list})"));
     }
     if !filter.experience_levels.is_empty() {

@@ -106,6 +106,83 @@ pub(crate) fn text_query(backend: DbBackend, words: &[String]) -> String {
     }
 }
 
+/// A table searched by full text: on PostgreSQL its own `search_vector` column, on SQLite
+/// an FTS5 table whose rowids map to the table's IDs through a key table.
+pub(crate) struct FullText {
+    /// The searched table and its alias in the statement, e.g. `postings`, `p`.
+    pub(crate) table: &'static str,
+    pub(crate) alias: &'static str,
+    /// SQLite: the FTS5 table, the key table (`rowid` to ID) and its ID column.
+    pub(crate) fts: &'static str,
+    pub(crate) keys: &'static str,
+    pub(crate) key_id: &'static str,
+}
+
+impl FullText {
+    /// ` FROM ...`: the table alone, or on SQLite with text, reached through the FTS5
+    /// table.
+    pub(crate) fn from(&self, sql: &mut Sql, has_text: bool) {
+        let FullText {
+            table,
+            alias,
+            fts,
+            keys,
+            key_id,
+        } = self;
+        if has_text && sql.backend != DbBackend::Postgres {
+            sql.push(&format!(
+                " FROM {fts} JOIN {keys} k ON k.rowid = {fts}.rowid \
+                 JOIN {table} {alias} ON {alias}.id = k.{key_id}"
+            ));
+        } else {
+            sql.push(&format!(" FROM {table} {alias}"));
+        }
+    }
+
+    /// ` AND <text matches query>` (in [`text_query`] syntax); on PostgreSQL returns the
+    /// query's placeholder, for the rank.
+    pub(crate) fn matches(&self, sql: &mut Sql, query: String) -> Option<String> {
+        let q = sql.bind(query);
+        if sql.backend == DbBackend::Postgres {
+            sql.push(&format!(
+                " AND {}.search_vector @@ to_tsquery('english', {q})",
+                self.alias
+            ));
+            Some(q)
+        } else {
+            sql.push(&format!(" AND {} MATCH {q}", self.fts));
+            None
+        }
+    }
+}
+
+/// ` AND` conditions on a list of skills kept in `table` by `owner_col` for the row
+/// `owner` (e.g. `p.id`): every skill of `all`, and at least one of `any`.
+pub(crate) fn skill_conditions(
+    sql: &mut Sql,
+    table: &str,
+    owner_col: &str,
+    owner: &str,
+    all: &[domain::taxonomy::SkillId],
+    any: &[domain::taxonomy::SkillId],
+) {
+    for skill in all {
+        let s = sql.bind(skill.0);
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM {table} x WHERE x.{owner_col} = {owner} \
+             AND x.skill_id = {s})"
+        ));
+    }
+    if !any.is_empty() {
+        let ids: Vec<uuid::Uuid> = any.iter().map(|s| s.0).collect();
+        let list = sql.list(&ids);
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM {table} x WHERE x.{owner_col} = {owner} \
+             AND x.skill_id IN ({list}))"
+        ));
+    }
+}
+
 /// One key column of an order: its SQL expression, its alias in the result, and whether
 /// the order (and the cursor comparison) uses it; an unordered key is only read back
 /// into the cursor.

@@ -160,6 +160,19 @@ const AGENCY_KINDS: &[&str] = &[
 const AGENCY_EVERY: usize = 20;
 const AGENCY_MEMBERS: usize = 5;
 
+/// Each seeded skill's searchable words (its name and aliases), by slug: what
+/// `skills_text` holds for a seeded profile, agency or posting.
+pub(crate) fn skill_words() -> HashMap<&'static str, String> {
+    SKILLS
+        .iter()
+        .map(|s| {
+            let mut words = vec![s.name.to_owned()];
+            words.extend(s.aliases.iter().map(|a| (*a).to_owned()));
+            (s.slug, words.join(" "))
+        })
+        .collect()
+}
+
 /// Writes `count` profiles (and their users) in batches of [`BATCH`], calling `progress`
 /// with the number written so far after each batch; one in [`AGENCY_EVERY`] founds an
 /// agency that a few of the next ones join. Returns how many profiles were written.
@@ -170,14 +183,7 @@ pub async fn seed_profiles(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64, DbErr> {
     let mut rng = SmallRng::seed_from_u64(seed);
-    let skill_text: HashMap<&str, String> = SKILLS
-        .iter()
-        .map(|s| {
-            let mut words = vec![s.name.to_owned()];
-            words.extend(s.aliases.iter().map(|a| (*a).to_owned()));
-            (s.slug, words.join(" "))
-        })
-        .collect();
+    let skill_text = skill_words();
     let offsets: HashMap<&str, Option<i16>> = PLACES
         .iter()
         .map(|p| (p.2, domain::text::standard_utc_offset_minutes(p.2)))

@@ -2,8 +2,6 @@
 //! postings in every state, written in large batches, one transaction per batch. Most
 //! are public and open (what search returns); published over the last 90 days.
 
-use std::collections::HashMap;
-
 use chrono::{Duration, Utc};
 use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
@@ -91,14 +89,7 @@ pub async fn seed_postings(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64, DbErr> {
     let mut rng = SmallRng::seed_from_u64(seed ^ 0x5eed_9051);
-    let skill_text: HashMap<&str, String> = SKILLS
-        .iter()
-        .map(|s| {
-            let mut words = vec![s.name.to_owned()];
-            words.extend(s.aliases.iter().map(|a| (*a).to_owned()));
-            (s.slug, words.join(" "))
-        })
-        .collect();
+    let skill_text = crate::seed::skill_words();
     let now = Utc::now();
     let mut written = 0u64;
     while written < count {
