@@ -920,3 +920,83 @@ async fn two_concurrent_expiry_runs_close_and_warn_each_posting_exactly_once() {
         second_pool.close().await.ok();
     }
 }
+
+#[tokio::test]
+async fn the_database_keeps_each_postings_proposal_count() {
+    use crate::entities::proposal;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    for backend in backends() {
+        let (guard, db) = TestDatabase::migrated(backend).await;
+        let repo = SeaPostingRepository::new(&db);
+        let ada = client(&db, "ada").await;
+        let budget = Budget::Fixed(usd(50_000));
+        let first = repo
+            .create(&full_posting(ada, budget))
+            .await
+            .unwrap();
+        let second = repo.create(&full_posting(ada, budget)).await.unwrap();
+        let counts = || async {
+            let a = guard
+                .count(&format!(
+                    "SELECT CAST(proposal_count AS BIGINT) FROM postings WHERE title = '{}' \
+                     ORDER BY id LIMIT 1",
+                    first.title
+                ))
+                .await;
+            let total = guard
+                .count("SELECT CAST(SUM(proposal_count) AS BIGINT) FROM postings")
+                .await;
+            (a, total)
+        };
+        let mut ids = Vec::new();
+        for name in ["bo", "cy", "di"] {
+            let freelancer = client(&db, name).await;
+            let id = Uuid::now_v7();
+            ids.push(id);
+            proposal::Entity::insert(proposal::ActiveModel {
+                id: Set(id),
+                posting_id: Set(first.id.0),
+                freelancer_id: Set(freelancer.0),
+                agency_id: Set(None),
+                status: Set("SUBMITTED".into()),
+                bid_amount_minor: Set(40_000),
+                bid_currency: Set("USD".into()),
+                created_at: Set(Utc::now()),
+                updated_at: Set(Utc::now()),
+            })
+            .exec_without_returning(db.connection())
+            .await
+            .unwrap();
+        }
+        assert_eq!(counts().await, (3, 3), "{backend:?}: three written");
+        // A change of state (withdrawn ones still count) leaves the count alone.
+        proposal::Entity::update_many()
+            .col_expr(proposal::Column::Status, "WITHDRAWN".into())
+            .filter(proposal::Column::Id.eq(ids[0]))
+            .exec(db.connection())
+            .await
+            .unwrap();
+        assert_eq!(
+            counts().await,
+            (3, 3),
+            "{backend:?}: withdrawn still counts"
+        );
+        proposal::Entity::update_many()
+            .col_expr(proposal::Column::PostingId, second.id.0.into())
+            .filter(proposal::Column::Id.eq(ids[1]))
+            .exec(db.connection())
+            .await
+            .unwrap();
+        assert_eq!(
+            counts().await,
+            (2, 3),
+            "{backend:?}: one moved to the other"
+        );
+        proposal::Entity::delete_many()
+            .filter(proposal::Column::Id.eq(ids[2]))
+            .exec(db.connection())
+            .await
+            .unwrap();
+        assert_eq!(counts().await, (1, 2), "{backend:?}: one deleted");
+    }
+}

@@ -1,6 +1,8 @@
 //! Demo and benchmark postings: clients (users with a rated company profile) and their
 //! postings in every state, written in large batches, one transaction per batch. Most
-//! are public and open (what search returns); published over the last 90 days.
+//! are public and open (what search returns); published over the last 90 days. Published
+//! postings carry a few proposals from seeded freelancers, with bids near their budget,
+//! so the bid statistics and the "fewer than N proposals" filter show real numbers.
 
 use chrono::{Duration, Utc};
 use rand::rngs::SmallRng;
@@ -10,13 +12,15 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{DbErr, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
-use crate::entities::{client_profile, posting, posting_country, posting_skill, user};
+use crate::entities::{client_profile, posting, posting_country, posting_skill, proposal, user};
 use crate::migration::{CATEGORIES, SKILLS, category_id, skill_id};
 
 /// Postings written per transaction.
 pub const BATCH: usize = 500;
 /// Each seeded client owns about this many postings.
 const POSTINGS_PER_CLIENT: usize = 25;
+/// Freelancers written with each batch; a posting's proposals come from distinct ones.
+const FREELANCERS_PER_BATCH: usize = 12;
 
 const COMPANIES: &[&str] = &[
     "Acme",
@@ -99,6 +103,29 @@ pub async fn seed_postings(
         let mut postings = Vec::with_capacity(n);
         let mut skills = Vec::new();
         let mut countries = Vec::new();
+        let mut proposals = Vec::new();
+        let freelancers: Vec<Uuid> = (0..FREELANCERS_PER_BATCH)
+            .map(|i| {
+                let id = Uuid::now_v7();
+                let joined = now - Duration::days(rng.random_range(30..1_000));
+                users.push(user::ActiveModel {
+                    id: Set(id),
+                    email: Set(None),
+                    email_key: Set(None),
+                    email_verified: Set(false),
+                    display_name: Set(format!("Freelancer {}-{i}", written / BATCH as u64)),
+                    avatar_url: Set(None),
+                    time_zone: Set(None),
+                    is_freelancer: Set(true),
+                    is_client: Set(false),
+                    is_admin: Set(false),
+                    status: Set("ACTIVE".into()),
+                    created_at: Set(joined),
+                    updated_at: Set(joined),
+                });
+                id
+            })
+            .collect();
         let mut client = Uuid::nil();
         for i in 0..n {
             if i % POSTINGS_PER_CLIENT == 0 {
@@ -290,9 +317,41 @@ pub async fn seed_postings(
                         .map(|c| (*c).to_owned())
                         .collect::<Vec<_>>(),
                 )),
-                proposal_count: Set(rng.random_range(0..40)),
+                // Counted by the database as the proposals below are written.
+                proposal_count: Set(0),
                 invite_count: Set(0),
             });
+            if let Some(published) = published {
+                // Skewed towards few: about a third get none, some get a dozen.
+                let how_many = rng
+                    .random_range(0..=FREELANCERS_PER_BATCH)
+                    .min(rng.random_range(0..=FREELANCERS_PER_BATCH));
+                for (k, freelancer) in freelancers.choose_multiple(&mut rng, how_many).enumerate() {
+                    let at = (published + Duration::minutes(rng.random_range(5..3_000))).min(now);
+                    let state = match (close_reason, k, rng.random_range(0..20)) {
+                        (Some("FILLED"), 0, _) => "HIRED",
+                        (Some(_), _, _) => "CLOSED",
+                        (None, _, 0..=1) => "WITHDRAWN",
+                        (None, _, 2..=3) => "SHORTLISTED",
+                        (None, _, 4) => "DECLINED",
+                        _ => "SUBMITTED",
+                    };
+                    proposals.push(proposal::ActiveModel {
+                        id: Set(Uuid::now_v7()),
+                        posting_id: Set(id),
+                        freelancer_id: Set(*freelancer),
+                        agency_id: Set(None),
+                        status: Set(state.into()),
+                        // Within 20% either side of the budget's range.
+                        bid_amount_minor: Set((rng.random_range(lo * 8..=hi * 12) / 10 / 100
+                            * 100)
+                            .max(100)),
+                        bid_currency: Set(currency.into()),
+                        created_at: Set(at),
+                        updated_at: Set(at),
+                    });
+                }
+            }
             for (position, s) in picked.iter().enumerate() {
                 skills.push(posting_skill::ActiveModel {
                     posting_id: Set(id),
@@ -324,6 +383,13 @@ pub async fn seed_postings(
             .await?;
         if !countries.is_empty() {
             posting_country::Entity::insert_many(countries)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        // Up to 12 a posting: in chunks that stay under SQLite's bind-parameter limit.
+        let mut proposals = proposals.into_iter().peekable();
+        while proposals.peek().is_some() {
+            proposal::Entity::insert_many(proposals.by_ref().take(1_000))
                 .exec_without_returning(&txn)
                 .await?;
         }

@@ -268,16 +268,82 @@ async fn postings_are_found_by_every_filter_and_sorted_three_ways() {
                     "Go API developer",
                 ],
             ),
-            (
-                json!({ "postedWithinDays": 1 }),
-                everything.iter().map(String::as_str).collect(),
-            ),
-            (
-                json!({ "proposalsFewerThan": 5 }),
-                everything.iter().map(String::as_str).collect(),
-            ),
             // Nobody is rated yet.
             (json!({ "clientMinRating": 1 }), vec![]),
+        ];
+        for (filter, expected) in cases {
+            assert_eq!(
+                titles(&app, filter.clone(), "NEWEST").await,
+                expected,
+                "{filter}"
+            );
+        }
+        // The filters on time, proposals and client rating, each seen both to let postings
+        // through and to keep others out.
+        backdate(&app, "Data platform lead", 3).await;
+        for handle in ["p1", "p2", "p3", "p4", "p5"] {
+            app.dev_token(handle, "freelancer").await;
+            propose(&app, "Rust payments engineer", handle, "SUBMITTED", 10_000).await;
+        }
+        // A withdrawn proposal still counts, as on the posting itself.
+        propose(&app, "Go API developer", "p1", "WITHDRAWN", 9_000).await;
+        // Ratings come from reviews (a later feature): straight into the profile here.
+        for (handle, company) in [("globex", "Globex"), ("acme", "Acme")] {
+            let token = app.dev_token(handle, "client").await;
+            let body = app
+                .gql(
+                    Some(&token),
+                    CLIENT_PROFILE,
+                    json!({ "p": { "companyName": company } }),
+                )
+                .await;
+            assert_eq!(
+                body["data"]["createClientProfile"]["userErrors"],
+                json!([]),
+                "{body}"
+            );
+        }
+        app.database()
+            .execute(
+                "UPDATE client_profiles SET rating_avg = 4.6, review_count = 3 \
+                 WHERE user_id = (SELECT id FROM users WHERE display_name = 'globex')",
+            )
+            .await;
+        // Backdated, the data platform lead is now the oldest.
+        let all = [
+            "Fixed price API audit",
+            "Go API developer",
+            "Rust payments engineer",
+            "Data platform lead",
+        ];
+        let cases = [
+            (
+                json!({ "postedWithinDays": 1 }),
+                vec![
+                    "Fixed price API audit",
+                    "Go API developer",
+                    "Rust payments engineer",
+                ],
+            ),
+            (json!({ "postedWithinDays": 4 }), all.to_vec()),
+            (
+                json!({ "proposalsFewerThan": 5 }),
+                vec![
+                    "Fixed price API audit",
+                    "Go API developer",
+                    "Data platform lead",
+                ],
+            ),
+            (
+                json!({ "proposalsFewerThan": 1 }),
+                vec!["Fixed price API audit", "Data platform lead"],
+            ),
+            (json!({ "proposalsFewerThan": 6 }), all.to_vec()),
+            (
+                json!({ "clientMinRating": 4.5 }),
+                vec!["Fixed price API audit", "Data platform lead"],
+            ),
+            (json!({ "clientMinRating": 4.7 }), vec![]),
         ];
         for (filter, expected) in cases {
             assert_eq!(
@@ -385,6 +451,21 @@ async fn pages_follow_each_other_and_cursors_belong_to_their_search() {
 }
 
 const CLIENT_PROFILE: &str = "mutation($p: ClientProfileFields!) { createClientProfile(input: { profile: $p }) { userErrors { field code message } } }";
+
+/// Moves the publication of the posting titled `title` `days` into the past.
+async fn backdate(app: &TestApp, title: &str, days: u32) {
+    let earlier = match app.setup.backend {
+        persistence::Backend::Postgres => format!("published_at - INTERVAL '{days} days'"),
+        persistence::Backend::Sqlite => {
+            format!("strftime('%Y-%m-%dT%H:%M:%S', published_at, '-{days} days') || '+00:00'")
+        }
+    };
+    app.database()
+        .execute(&format!(
+            "UPDATE postings SET published_at = {earlier} WHERE title = '{title}'"
+        ))
+        .await;
+}
 
 /// A proposal on the posting titled `title` by the user `handle`, straight into the
 /// table the proposals feature fills (its API comes with that feature).

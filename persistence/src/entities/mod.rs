@@ -21,6 +21,7 @@ pub mod posting_invitation;
 pub mod posting_question;
 pub mod posting_revision;
 pub mod posting_skill;
+pub mod proposal;
 pub mod saved_search;
 pub mod session;
 pub mod sign_in_attempt;

@@ -20,6 +20,7 @@ mod m20261129_000013_posting_search;
 mod m20261129_000014_posting_board;
 mod m20261129_000015_posting_invitations;
 mod m20261129_000016_saved_searches;
+mod m20261130_000017_proposal_count;
 mod seed_data;
 
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000014_posting_board::Migration),
             Box::new(m20261129_000015_posting_invitations::Migration),
             Box::new(m20261129_000016_saved_searches::Migration),
+            Box::new(m20261130_000017_proposal_count::Migration),
         ]
     }
 }
