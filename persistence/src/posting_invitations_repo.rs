@@ -7,7 +7,7 @@
 //! update: still pending, the posting not closed, the responder still the invitee (or an
 //! owner of the invited agency), so concurrent answers settle once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -31,6 +31,7 @@ use uuid::Uuid;
 use crate::entities::{agency_member, posting, posting_invitation as inv};
 use crate::errors::internal;
 use crate::posting_rows::at_rest;
+use crate::search_sql::Sql;
 
 /// [`PostingInvitationRepository`] on the application's database (PostgreSQL or SQLite).
 #[derive(Clone)]
@@ -424,20 +425,71 @@ impl PostingInvitationRepository for SeaPostingInvitationRepository {
             .map_err(internal)
     }
 
-    async fn of_posting(
+    async fn of_postings(
         &self,
-        posting: PostingId,
+        postings: &[PostingId],
         page: &PageRequest<PostingInvitationId>,
-    ) -> DomainResult<Page<PostingInvitation>> {
-        let query = joined().filter(inv::Column::PostingId.eq(posting.0));
-        page_of(&self.db, query, page).await
+    ) -> DomainResult<HashMap<PostingId, Page<PostingInvitation>>> {
+        let mut rows: HashMap<PostingId, Vec<PostingInvitation>> =
+            postings.iter().map(|p| (*p, Vec::new())).collect();
+        if !postings.is_empty() {
+            // The newest `first + 1` of each posting (after the cursor), numbered within
+            // their posting: one statement. A posting has at most 200 invitations
+            // (MAX_INVITATIONS_PER_POSTING), found by ix_posting_invitations_posting and
+            // sorted.
+            let mut sql = Sql::new(self.db.get_database_backend());
+            let ids: Vec<Uuid> = postings.iter().map(|p| p.0).collect();
+            let list = sql.list(&ids);
+            let after = match page.after() {
+                Some(after) => format!(" AND i.id < {}", sql.bind(after.0)),
+                None => String::new(),
+            };
+            let limit = sql.bind(i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX));
+            sql.push(&format!(
+                "SELECT w.* FROM (SELECT i.*, p.status AS posting_status, \
+                 ROW_NUMBER() OVER (PARTITION BY i.posting_id ORDER BY i.id DESC) AS n \
+                 FROM posting_invitations i JOIN postings p ON p.id = i.posting_id \
+                 WHERE i.posting_id IN ({list}){after}) w \
+                 WHERE w.n <= {limit} ORDER BY w.posting_id, w.id DESC"
+            ));
+            for row in Joined::find_by_statement(sql.statement())
+                .all(&self.db)
+                .await
+                .map_err(internal)?
+            {
+                let invitation = row.into_invitation()?;
+                rows.entry(invitation.posting_id)
+                    .or_default()
+                    .push(invitation);
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|(id, rows)| (id, Page::from_overfetch(rows, page)))
+            .collect())
     }
 
-    async fn count_of_posting(&self, posting: PostingId) -> DomainResult<u64> {
-        inv::Entity::find()
-            .filter(inv::Column::PostingId.eq(posting.0))
-            .count(&self.db)
+    async fn count_of_postings(
+        &self,
+        postings: &[PostingId],
+    ) -> DomainResult<HashMap<PostingId, u64>> {
+        let mut out: HashMap<PostingId, u64> = postings.iter().map(|p| (*p, 0)).collect();
+        if postings.is_empty() {
+            return Ok(out);
+        }
+        let counted: Vec<(Uuid, i64)> = inv::Entity::find()
+            .select_only()
+            .column(inv::Column::PostingId)
+            .column_as(inv::Column::Id.count(), "n")
+            .filter(inv::Column::PostingId.is_in(postings.iter().map(|p| p.0)))
+            .group_by(inv::Column::PostingId)
+            .into_tuple()
+            .all(&self.db)
             .await
-            .map_err(internal)
+            .map_err(internal)?;
+        for (id, n) in counted {
+            out.insert(PostingId(id), u64::try_from(n).unwrap_or_default());
+        }
+        Ok(out)
     }
 }

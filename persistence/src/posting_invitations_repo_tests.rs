@@ -483,11 +483,42 @@ async fn who_is_invited_where_is_one_statement_and_lists_page_newest_first() {
                 .items
                 .is_empty()
         );
-        // A posting's, newest first.
-        let of_one = repo.of_posting(ids[1], &page(10, None)).await.unwrap();
-        assert_eq!(of_one.items, [sent[2].clone(), sent[1].clone()]);
-        assert_eq!(repo.count_of_posting(ids[1]).await.unwrap(), 2);
-        assert_eq!(repo.count_of_posting(ids[3]).await.unwrap(), 0);
+        // Each posting's, newest first, pages of one for all four in one statement.
+        let before = statements.get();
+        let pages = counted.of_postings(&ids, &page(1, None)).await.unwrap();
+        assert_eq!(statements.get() - before, 1, "one statement for the batch");
+        assert_eq!(pages.len(), 4, "{backend:?}");
+        assert_eq!(pages[&ids[0]].items, [sent[0].clone()]);
+        assert!(!pages[&ids[0]].has_next_page);
+        assert_eq!(pages[&ids[1]].items, [sent[2].clone()]);
+        assert!(pages[&ids[1]].has_next_page);
+        assert_eq!(pages[&ids[2]].items, [sent[3].clone()]);
+        assert!(pages[&ids[3]].items.is_empty() && !pages[&ids[3]].has_next_page);
+        // The next page of posting 1, after its newest.
+        let next = repo
+            .of_postings(&[ids[1]], &page(10, Some(sent[2].id)))
+            .await
+            .unwrap();
+        assert_eq!(next[&ids[1]].items, [sent[1].clone()]);
+        assert!(!next[&ids[1]].has_next_page);
+        let all = repo.of_postings(&ids, &page(10, None)).await.unwrap();
+        assert_eq!(all[&ids[1]].items, [sent[2].clone(), sent[1].clone()]);
+        let none = repo.of_postings(&ids, &page(0, None)).await.unwrap();
+        assert!(none[&ids[1]].items.is_empty() && none[&ids[1]].has_next_page);
+        assert!(
+            repo.of_postings(&[], &page(5, None))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let before = statements.get();
+        let counts = counted.count_of_postings(&ids).await.unwrap();
+        assert_eq!(statements.get() - before, 1);
+        assert_eq!(
+            ids.iter().map(|i| counts[i]).collect::<Vec<_>>(),
+            [1, 2, 1, 0],
+            "{backend:?}"
+        );
         counting.close().await.ok();
     }
 }

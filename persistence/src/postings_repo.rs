@@ -224,16 +224,26 @@ impl PostingRepository for SeaPostingRepository {
         Ok(deleted.rows_affected == 1)
     }
 
-    async fn revisions(&self, id: PostingId) -> DomainResult<Vec<Revision>> {
-        posting_revision::Entity::find()
-            .filter(posting_revision::Column::PostingId.eq(id.0))
+    async fn revisions(
+        &self,
+        ids: &[PostingId],
+    ) -> DomainResult<HashMap<PostingId, Vec<Revision>>> {
+        let mut out: HashMap<PostingId, Vec<Revision>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let rows = posting_revision::Entity::find()
+            .filter(posting_revision::Column::PostingId.is_in(ids.iter().map(|i| i.0)))
+            .order_by_asc(posting_revision::Column::PostingId)
             .order_by_asc(posting_revision::Column::Version)
             .all(&self.db)
             .await
-            .map_err(internal)?
-            .into_iter()
-            .map(to_revision)
-            .collect()
+            .map_err(internal)?;
+        for row in rows {
+            let revision = to_revision(row)?;
+            out.entry(revision.posting_id).or_default().push(revision);
+        }
+        Ok(out)
     }
 
     async fn idle_open(&self, idle_since: DateTime<Utc>, limit: u32) -> DomainResult<Vec<Posting>> {

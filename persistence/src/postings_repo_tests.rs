@@ -322,7 +322,7 @@ async fn save_is_a_compare_and_set_that_writes_nothing_when_stale() {
             std::slice::from_ref(&v2)
         );
         assert_eq!(
-            repo.revisions(p.id).await.unwrap(),
+            repo.revisions(&[p.id]).await.unwrap()[&p.id],
             [revision.clone_at_rest()]
         );
         assert_eq!(
@@ -431,18 +431,18 @@ async fn revisions_keep_the_posting_exactly_as_it_was_oldest_first() {
         }
         assert_eq!(current.status, PostingStatus::Closed(CloseReason::Filled));
         assert_eq!(current.version, 5);
-        let stored = repo.revisions(current.id).await.unwrap();
+        // Asked with a posting that has none: only the one with history answers.
+        let nowhere = PostingId(Uuid::now_v7());
+        let mut all = repo.revisions(&[nowhere, current.id]).await.unwrap();
+        assert_eq!(all.len(), 1, "{backend:?}");
+        let stored = all.remove(&current.id).unwrap();
         assert_eq!(stored, history, "{backend:?}");
         assert_eq!(
             stored.iter().map(|r| r.version).collect::<Vec<_>>(),
             [1, 2, 3, 4]
         );
-        assert!(
-            repo.revisions(PostingId(Uuid::now_v7()))
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert!(repo.revisions(&[nowhere]).await.unwrap().is_empty());
+        assert!(repo.revisions(&[]).await.unwrap().is_empty());
     }
 }
 
@@ -874,8 +874,11 @@ async fn two_concurrent_expiry_runs_close_and_warn_each_posting_exactly_once() {
                 .await,
             i64::from(DUE_TO_EXPIRE)
         );
+        let ids: Vec<PostingId> = closed.iter().map(|p| p.id).collect();
+        let histories = repo.revisions(&ids).await.unwrap();
+        assert_eq!(histories.len(), closed.len());
         for p in &closed {
-            let history = repo.revisions(p.id).await.unwrap();
+            let history = &histories[&p.id];
             assert_eq!(history.len(), 1);
             assert_eq!(history[0].event, Some(PostingEvent::Expire));
             assert_eq!(history[0].actor, None);
@@ -930,10 +933,7 @@ async fn the_database_keeps_each_postings_proposal_count() {
         let repo = SeaPostingRepository::new(&db);
         let ada = client(&db, "ada").await;
         let budget = Budget::Fixed(usd(50_000));
-        let first = repo
-            .create(&full_posting(ada, budget))
-            .await
-            .unwrap();
+        let first = repo.create(&full_posting(ada, budget)).await.unwrap();
         let second = repo.create(&full_posting(ada, budget)).await.unwrap();
         let counts = || async {
             let a = guard

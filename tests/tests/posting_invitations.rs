@@ -800,3 +800,65 @@ async fn a_page_of_invitations_with_their_relations_takes_a_fixed_number_of_stat
         );
     }
 }
+
+/// A client's dashboard with each posting's history and invitations costs a fixed number
+/// of statements, whatever the number of postings.
+#[tokio::test]
+async fn a_dashboard_with_histories_and_invitations_takes_a_fixed_number_of_statements() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        let (_, profile) = freelancer(&app, "ada", "freelancer").await;
+        let acme = app.dev_token("acme", "client").await;
+        let query = "{ viewer { postings(first: 10) { nodes { title
+            history { change changedFields before { title } }
+            invitations(first: 5) { totalCount nodes { status freelancer { headline } } } } } } }";
+        let mut measured = Vec::new();
+        let mut posted = 0;
+        for total in [2, 9] {
+            while posted < total {
+                let id = posting(&app, &acme, "PUBLIC", true).await;
+                let body = app
+                    .gql(
+                        Some(&acme),
+                        "mutation($id: ID!, $t: String!) { updatePosting(input: {
+                            postingId: $id, expectedVersion: 2, posting: { title: $t } }) {
+                            userErrors { field code message } } }",
+                        json!({ "id": id, "t": format!("Role {posted}") }),
+                    )
+                    .await;
+                assert_eq!(outcome(&body, "updatePosting"), "OK", "{body}");
+                invited(&app, &acme, json!({ "p": id, "f": profile })).await;
+                posted += 1;
+            }
+            let before = app.statements.get();
+            let body = app.gql(Some(&acme), query, json!({})).await;
+            measured.push(app.statements.get() - before);
+            let nodes = body["data"]["viewer"]["postings"]["nodes"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{body}"));
+            assert_eq!(nodes.len(), total, "{body}");
+            for node in nodes {
+                assert_eq!(
+                    node["history"],
+                    json!([
+                        { "change": "PUBLISHED", "changedFields": ["status"],
+                          "before": { "title": "Senior Rust engineer" } },
+                        { "change": "EDITED", "changedFields": ["title"],
+                          "before": { "title": "Senior Rust engineer" } },
+                    ]),
+                    "{body}"
+                );
+                assert_eq!(node["invitations"]["totalCount"], 1, "{body}");
+                assert_eq!(
+                    node["invitations"]["nodes"],
+                    json!([{ "status": "PENDING", "freelancer": { "headline": "ada" } }]),
+                    "{body}"
+                );
+            }
+        }
+        assert_eq!(
+            measured[0], measured[1],
+            "statements grew with rows: {measured:?}"
+        );
+    }
+}

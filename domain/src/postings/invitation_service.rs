@@ -2,6 +2,7 @@
 //! accepts or declines; invitees and clients list them. Every call names its actor;
 //! `policy` decides.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -400,7 +401,7 @@ impl PostingInvitationService {
 
     /// Refuses everyone but the posting's client and admins. `posting` is one the actor
     /// was allowed to see, so the others hear `FORBIDDEN`.
-    fn lists(actor: &Actor, posting: &Posting) -> DomainResult<()> {
+    pub fn lists(actor: &Actor, posting: &Posting) -> DomainResult<()> {
         match actor {
             Actor::Anonymous => Err(DomainError::Unauthenticated),
             _ if policy::lists_invitations(actor, posting) => Ok(()),
@@ -408,21 +409,49 @@ impl PostingInvitationService {
         }
     }
 
-    /// A posting's invitations, newest first: its client and admins only. `posting` is
-    /// one the actor read through [`PostingService::by_ids`].
-    pub async fn of_posting(
-        &self,
-        actor: &Actor,
-        posting: &Posting,
-        page: &PageRequest<PostingInvitationId>,
-    ) -> DomainResult<Page<PostingInvitation>> {
-        Self::lists(actor, posting)?;
-        self.repo.of_posting(posting.id, page).await
+    /// The postings among `ids` whose invitations the actor may list (their client's,
+    /// and all for admins), read through [`PostingService::by_ids`].
+    async fn listable(&self, actor: &Actor, ids: &[PostingId]) -> DomainResult<Vec<PostingId>> {
+        if matches!(actor, Actor::Anonymous) {
+            return Err(DomainError::Unauthenticated);
+        }
+        Ok(self
+            .postings
+            .by_ids(actor, ids)
+            .await?
+            .into_iter()
+            .filter(|p| policy::lists_invitations(actor, p))
+            .map(|p| p.id)
+            .collect())
     }
 
-    /// How many invitations a posting sent: its client and admins only.
-    pub async fn count_of_posting(&self, actor: &Actor, posting: &Posting) -> DomainResult<u64> {
-        Self::lists(actor, posting)?;
-        self.repo.count_of_posting(posting.id).await
+    /// A page of each posting's invitations, newest first, for a page of postings at
+    /// once: their clients and admins only (other postings are left out). Costs the
+    /// same for one posting or many.
+    pub async fn of_postings(
+        &self,
+        actor: &Actor,
+        ids: &[PostingId],
+        page: &PageRequest<PostingInvitationId>,
+    ) -> DomainResult<HashMap<PostingId, Page<PostingInvitation>>> {
+        let allowed = self.listable(actor, ids).await?;
+        if allowed.is_empty() {
+            return Ok(HashMap::new());
+        }
+        self.repo.of_postings(&allowed, page).await
+    }
+
+    /// How many invitations each posting sent: their clients and admins only (other
+    /// postings are left out).
+    pub async fn count_of_postings(
+        &self,
+        actor: &Actor,
+        ids: &[PostingId],
+    ) -> DomainResult<HashMap<PostingId, u64>> {
+        let allowed = self.listable(actor, ids).await?;
+        if allowed.is_empty() {
+            return Ok(HashMap::new());
+        }
+        self.repo.count_of_postings(&allowed).await
     }
 }

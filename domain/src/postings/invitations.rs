@@ -256,14 +256,20 @@ pub trait PostingInvitationRepository: Send + Sync {
         agency: Option<AgencyId>,
         statuses: &[PostingInvitationStatus],
     ) -> DomainResult<u64>;
-    /// A posting's invitations, newest first.
-    async fn of_posting(
+    /// A page of each posting's invitations, newest first, every page as `page` asks
+    /// (its cursor applies to each posting); one statement for them all. Every posting
+    /// asked for has an entry.
+    async fn of_postings(
         &self,
-        posting: PostingId,
+        postings: &[PostingId],
         page: &PageRequest<PostingInvitationId>,
-    ) -> DomainResult<Page<PostingInvitation>>;
-    /// How many invitations a posting has sent.
-    async fn count_of_posting(&self, posting: PostingId) -> DomainResult<u64>;
+    ) -> DomainResult<std::collections::HashMap<PostingId, Page<PostingInvitation>>>;
+    /// How many invitations each posting has sent; one statement. Every posting asked
+    /// for has an entry.
+    async fn count_of_postings(
+        &self,
+        postings: &[PostingId],
+    ) -> DomainResult<std::collections::HashMap<PostingId, u64>>;
 }
 
 #[cfg(test)]

@@ -39,8 +39,12 @@ pub trait PostingRepository: Send + Sync {
     /// Deletes the posting if it is still a draft at version `expected`; false when it
     /// changed or went meanwhile.
     async fn delete_draft(&self, id: PostingId, expected: i64) -> DomainResult<bool>;
-    /// The history of a posting, oldest first.
-    async fn revisions(&self, id: PostingId) -> DomainResult<Vec<Revision>>;
+    /// The histories of the postings `ids`, each oldest first; postings without any
+    /// are left out. One statement.
+    async fn revisions(
+        &self,
+        ids: &[PostingId],
+    ) -> DomainResult<std::collections::HashMap<PostingId, Vec<Revision>>>;
     /// Up to `limit` OPEN postings whose last activity was at or before `idle_since`,
     /// longest idle first: the ones the expiry job closes.
     async fn idle_open(&self, idle_since: DateTime<Utc>, limit: u32) -> DomainResult<Vec<Posting>>;

@@ -311,16 +311,41 @@ impl PostingService {
             return Err(DomainError::Unauthenticated);
         }
         let posting = self.fetch(id).await?;
-        let allowed =
-            actor.user_id() == Some(posting.client_id) || actor.has_role(crate::actor::Role::Admin);
-        if !allowed {
-            return Err(match actor {
-                Actor::Anonymous => DomainError::Unauthenticated,
-                _ if self.sees(actor, &posting).await? => DomainError::Forbidden,
-                _ => not_found(),
+        if !policy::sees_history(actor, &posting) {
+            return Err(if self.sees(actor, &posting).await? {
+                DomainError::Forbidden
+            } else {
+                not_found()
             });
         }
-        self.repo.revisions(id).await
+        let mut all = self.repo.revisions(&[id]).await?;
+        Ok(all.remove(&id).unwrap_or_default())
+    }
+
+    /// The histories of many postings at once (for a page of them), each oldest first:
+    /// one read of the postings to check them, one of their revisions. Postings the
+    /// actor may not see the history of (see [`policy::sees_history`]) are left out, as
+    /// are those without history.
+    pub async fn histories(
+        &self,
+        actor: &Actor,
+        ids: &[PostingId],
+    ) -> DomainResult<HashMap<PostingId, Vec<Revision>>> {
+        if matches!(actor, Actor::Anonymous) {
+            return Err(DomainError::Unauthenticated);
+        }
+        let allowed: Vec<PostingId> = self
+            .repo
+            .by_ids(ids)
+            .await?
+            .into_iter()
+            .filter(|p| policy::sees_history(actor, p))
+            .map(|p| p.id)
+            .collect();
+        if allowed.is_empty() {
+            return Ok(HashMap::new());
+        }
+        self.repo.revisions(&allowed).await
     }
 
     /// The expiry job, as of `now`: closes every OPEN posting without activity for 30

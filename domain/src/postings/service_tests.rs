@@ -67,15 +67,17 @@ impl PostingRepository for Memory {
         }
         Ok(ok)
     }
-    async fn revisions(&self, id: PostingId) -> DomainResult<Vec<Revision>> {
-        Ok(self
-            .revisions
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| r.posting_id == id)
-            .cloned()
-            .collect())
+    async fn revisions(
+        &self,
+        ids: &[PostingId],
+    ) -> DomainResult<std::collections::HashMap<PostingId, Vec<Revision>>> {
+        let mut out = std::collections::HashMap::<PostingId, Vec<Revision>>::new();
+        for r in self.revisions.lock().unwrap().iter() {
+            if ids.contains(&r.posting_id) {
+                out.entry(r.posting_id).or_default().push(r.clone());
+            }
+        }
+        Ok(out)
     }
     async fn idle_open(
         &self,
@@ -264,14 +266,17 @@ impl PostingInvitationRepository for Invitations {
     ) -> DomainResult<u64> {
         unused()
     }
-    async fn of_posting(
+    async fn of_postings(
         &self,
-        _: PostingId,
+        _: &[PostingId],
         _: &PageRequest<PostingInvitationId>,
-    ) -> DomainResult<Page<PostingInvitation>> {
+    ) -> DomainResult<std::collections::HashMap<PostingId, Page<PostingInvitation>>> {
         unused()
     }
-    async fn count_of_posting(&self, _: PostingId) -> DomainResult<u64> {
+    async fn count_of_postings(
+        &self,
+        _: &[PostingId],
+    ) -> DomainResult<std::collections::HashMap<PostingId, u64>> {
         unused()
     }
 }

@@ -3,10 +3,10 @@
 
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
-use domain::pagination::PageRequest;
+use domain::pagination::{Page, PageRequest};
 use domain::postings::{self as p, Invitee, PostingInvitationId};
 
-use super::loaders::posting_loaders;
+use super::loaders::{InvitationsOf, posting_loaders};
 use super::types::Posting;
 use crate::agencies::loaders::agency_loaders;
 use crate::agencies::types::Agency;
@@ -220,7 +220,8 @@ pub(crate) async fn of_viewer(
     Ok(connection(page, request.after().is_some(), total))
 }
 
-/// `Posting.invitations`: its client's and admins' only.
+/// `Posting.invitations`: its client's and admins' only. Through loaders, so a page of
+/// postings with their invitations costs the same as one.
 pub(crate) async fn of_posting(
     ctx: &Context<'_>,
     posting: &p::Posting,
@@ -228,16 +229,26 @@ pub(crate) async fn of_posting(
     after: Option<String>,
 ) -> Result<PostingInvitationConnection> {
     let request = page_request(ctx, first, after)?;
-    let service = &services(ctx)?.posting_invitations;
-    let page = service
-        .of_posting(actor(ctx), posting, &request)
+    p::PostingInvitationService::lists(actor(ctx), posting).gql(ctx)?;
+    let loaders = posting_loaders(ctx)?;
+    let key = InvitationsOf {
+        posting: posting.id,
+        first: request.first(),
+        after: request.after().copied(),
+    };
+    let page = loaders
+        .invitations_of
+        .load_one(key)
         .await
-        .gql(ctx)?;
+        .map_err(|e| load_error(ctx, e))?
+        .unwrap_or_else(|| Page::from_overfetch(Vec::new(), &request));
     let total = if wants_total(ctx) {
-        service
-            .count_of_posting(actor(ctx), posting)
+        loaders
+            .invitation_count
+            .load_one(posting.id)
             .await
-            .gql(ctx)?
+            .map_err(|e| load_error(ctx, e))?
+            .unwrap_or_default()
     } else {
         0
     };

@@ -7,8 +7,9 @@ use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
 use chrono::{DateTime, Utc};
 use domain::notifications::SavedSearchId;
+use domain::pagination::{Page, PageRequest};
 use domain::postings::{
-    Posting, PostingId, PostingInvitation, PostingInvitationId, PostingStats, SavedSearch,
+    Posting, PostingId, PostingInvitation, PostingInvitationId, PostingStats, Revision, SavedSearch,
 };
 use domain::profiles::ClientProfile;
 use domain::{Actor, Services, UserId};
@@ -21,6 +22,17 @@ pub(crate) struct StatsByPosting(Services);
 pub(crate) struct LastActiveByUser(Services);
 pub(crate) struct SavedSearchById(Services, Actor);
 pub(crate) struct InvitationById(Services, Actor);
+pub(crate) struct HistoryByPosting(Services, Actor);
+pub(crate) struct InvitationsByPosting(Services, Actor);
+pub(crate) struct InvitationCountByPosting(Services, Actor);
+
+/// A page of one posting's invitations, as `Posting.invitations(first, after)` asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct InvitationsOf {
+    pub posting: PostingId,
+    pub first: u32,
+    pub after: Option<PostingInvitationId>,
+}
 
 /// The posting loaders of one request; each filters by what its actor may see.
 pub(crate) struct PostingLoaders {
@@ -35,6 +47,12 @@ pub(crate) struct PostingLoaders {
     pub saved_search: DataLoader<SavedSearchById>,
     /// Invitations to postings, as far as the actor may see them.
     pub invitation: DataLoader<InvitationById>,
+    /// Postings' histories, for the postings whose history the actor may see.
+    pub history: DataLoader<HistoryByPosting>,
+    /// Pages of postings' invitations, for postings whose invitations the actor lists.
+    pub invitations_of: DataLoader<InvitationsByPosting>,
+    /// How many invitations postings sent, as far as the actor lists them.
+    pub invitation_count: DataLoader<InvitationCountByPosting>,
 }
 
 impl PostingLoaders {
@@ -45,7 +63,13 @@ impl PostingLoaders {
             stats: DataLoader::new(StatsByPosting(services.clone()), spawn),
             last_active: DataLoader::new(LastActiveByUser(services.clone()), spawn),
             saved_search: DataLoader::new(SavedSearchById(services.clone(), actor.clone()), spawn),
-            invitation: DataLoader::new(InvitationById(services, actor), spawn),
+            invitation: DataLoader::new(InvitationById(services.clone(), actor.clone()), spawn),
+            history: DataLoader::new(HistoryByPosting(services.clone(), actor.clone()), spawn),
+            invitations_of: DataLoader::new(
+                InvitationsByPosting(services.clone(), actor.clone()),
+                spawn,
+            ),
+            invitation_count: DataLoader::new(InvitationCountByPosting(services, actor), spawn),
         }
     }
 }
@@ -119,5 +143,70 @@ impl Loader<PostingInvitationId> for InvitationById {
     ) -> Result<HashMap<PostingInvitationId, PostingInvitation>, LoadError> {
         let found = self.0.posting_invitations.by_ids(&self.1, keys).await?;
         Ok(found.into_iter().map(|i| (i.id, i)).collect())
+    }
+}
+
+impl Loader<PostingId> for HistoryByPosting {
+    type Value = Vec<Revision>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[PostingId],
+    ) -> Result<HashMap<PostingId, Vec<Revision>>, LoadError> {
+        Ok(self.0.postings.histories(&self.1, keys).await?)
+    }
+}
+
+impl Loader<InvitationsOf> for InvitationsByPosting {
+    type Value = Page<PostingInvitation>;
+    type Error = LoadError;
+
+    /// One batch per distinct page request: a list of postings asks the same of each.
+    async fn load(
+        &self,
+        keys: &[InvitationsOf],
+    ) -> Result<HashMap<InvitationsOf, Page<PostingInvitation>>, LoadError> {
+        let mut by_request: HashMap<(u32, Option<PostingInvitationId>), Vec<PostingId>> =
+            HashMap::new();
+        for key in keys {
+            by_request
+                .entry((key.first, key.after))
+                .or_default()
+                .push(key.posting);
+        }
+        let mut out = HashMap::new();
+        for ((first, after), postings) in by_request {
+            let request = PageRequest::new(Some(i64::from(first)), after)?;
+            let pages = self
+                .0
+                .posting_invitations
+                .of_postings(&self.1, &postings, &request)
+                .await?;
+            out.extend(pages.into_iter().map(|(posting, page)| {
+                (
+                    InvitationsOf {
+                        posting,
+                        first,
+                        after,
+                    },
+                    page,
+                )
+            }));
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<PostingId> for InvitationCountByPosting {
+    type Value = u64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[PostingId]) -> Result<HashMap<PostingId, u64>, LoadError> {
+        Ok(self
+            .0
+            .posting_invitations
+            .count_of_postings(&self.1, keys)
+            .await?)
     }
 }

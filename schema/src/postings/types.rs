@@ -3,6 +3,7 @@
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::postings::{self as p, PostingEvent as Event};
+use domain::{Actor, DomainError};
 
 use super::loaders::posting_loaders;
 use crate::context::{actor, services};
@@ -535,27 +536,46 @@ impl Posting {
     }
 
     /// Every life-cycle change, and every edit after publishing, oldest first, each with
-    /// the posting as it was before. Its client and admins only: an error for others.
+    /// the posting as it was before: the history of the version read. Its client and
+    /// admins only: an error for others. For the query complexity limit it counts as
+    /// `HISTORY_COMPLEXITY` revisions.
+    #[graphql(complexity = "HISTORY_COMPLEXITY * child_complexity + 1")]
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<PostingRevision>> {
-        let revisions = services(ctx)?
-            .postings
-            .revisions(actor(ctx), self.0.id)
+        let actor = actor(ctx);
+        if !p::policy::sees_history(actor, &self.0) {
+            return Err(if matches!(actor, Actor::Anonymous) {
+                DomainError::Unauthenticated
+            } else {
+                DomainError::Forbidden
+            })
+            .gql(ctx);
+        }
+        // Revisions written after this version was read belong to a later one.
+        let revisions: Vec<p::Revision> = posting_loaders(ctx)?
+            .history
+            .load_one(self.0.id)
             .await
-            .gql(ctx)?;
-        let mut out: Vec<PostingRevision> = Vec::with_capacity(revisions.len());
+            .map_err(|e| load_error(ctx, e))?
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.version < self.0.version)
+            .collect();
+        // Each revision's "after" is the next one's "before"; the last one's is the
+        // posting as read.
         let afters: Vec<p::Posting> = revisions
             .iter()
             .skip(1)
             .map(|r| r.before.clone())
             .chain(std::iter::once(self.0.clone()))
             .collect();
-        for (r, after) in revisions.into_iter().zip(afters) {
-            out.push(PostingRevision {
+        Ok(revisions
+            .into_iter()
+            .zip(afters)
+            .map(|(r, after)| PostingRevision {
                 changed_fields: changed_fields(&r.before, &after),
                 revision: r,
-            });
-        }
-        Ok(out)
+            })
+            .collect())
     }
 }
 
@@ -642,6 +662,12 @@ fn changed_fields(a: &p::Posting, b: &p::Posting) -> Vec<String> {
     check(a.status != b.status, "status");
     out
 }
+
+/// What `Posting.history` counts as towards the query complexity limit, in revisions
+/// (each costing its selection, which holds a whole posting). A posting edited often has
+/// more; 20 lets a client read one posting's history, or a few, and refuses the same
+/// for a page of 100 postings.
+pub const HISTORY_COMPLEXITY: usize = 20;
 
 pub struct PostingRevision {
     revision: p::Revision,
