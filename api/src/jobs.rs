@@ -56,6 +56,7 @@ pub async fn saved_search_alerts_once(
                 tracing::info!(
                     searches = run.searches,
                     notified = run.notified,
+                    behind = run.behind,
                     "saved-search alert job"
                 );
             }

@@ -85,10 +85,12 @@ async fn run(
             let services = Application::services(&settings).await?;
             let run = api::jobs::saved_search_alerts_once(&services.saved_searches).await?;
             println!(
-                "checked {} saved searches; wrote {} notifications; {} no longer valid",
+                "checked {} saved searches; wrote {} notifications; {} no longer valid; \
+                 {} with more to notify next run",
                 run.searches,
                 run.notified,
-                run.invalid.len()
+                run.invalid.len(),
+                run.behind
             );
         }
         Command::Admin {

@@ -124,6 +124,10 @@ fn from_where(sql: &mut Sql, filter: &PostingFilter, now: DateTime<Utc>) -> Opti
         let v = sql.bind(after);
         sql.push(&format!(" AND p.published_at > {v}"));
     }
+    if let Some(before) = filter.published_before {
+        let v = sql.bind(before);
+        sql.push(&format!(" AND p.published_at <= {v}"));
+    }
     if let Some(n) = filter.proposals_fewer_than {
         let v = sql.bind(i64::from(n));
         sql.push(&format!(" AND p.proposal_count < {v}"));

@@ -404,3 +404,52 @@ async fn two_concurrent_alert_runs_notify_each_match_exactly_once() {
         );
     }
 }
+
+/// A backlog of more matches than one run notifies (the job was stopped for months):
+/// runs take it in windows, oldest first, each at most the cap, until every match was
+/// notified exactly once and the watermark reached `now`.
+#[tokio::test]
+async fn a_backlog_is_notified_over_several_runs_without_losing_one() {
+    for backend in backends() {
+        let (guard, db) = TestDatabase::migrated(backend).await;
+        let repo = SeaSavedSearchRepository::new(&db);
+        crate::seed_postings::seed_postings(&db, 1_200, 11, &|_| {})
+            .await
+            .unwrap();
+        let carol = client(&db, "carol").await;
+        let now = Utc::now();
+        let anything = saved(
+            carol,
+            "Anything",
+            PostingSearch::default(),
+            now - TimeDelta::days(120),
+        );
+        assert!(repo.create(&anything, 20).await.unwrap());
+        let matching = guard
+            .count("SELECT COUNT(*) FROM postings WHERE status = 'OPEN' AND visibility = 'PUBLIC'")
+            .await;
+        assert!(matching > domain::postings::ALERT_CAP as i64, "{matching}");
+        let mut runs = Vec::new();
+        loop {
+            let run = alerts(&db).run_alerts(now).await.unwrap();
+            assert!(run.notified as usize <= domain::postings::ALERT_CAP);
+            let watermark = repo.of_user(carol).await.unwrap()[0].checked_until;
+            runs.push((run.notified, run.behind, watermark));
+            if run.behind == 0 {
+                break;
+            }
+            assert!(runs.len() < 10, "{backend:?}: no progress {runs:?}");
+        }
+        assert!(runs.len() >= 2, "{backend:?}: {runs:?}");
+        assert!(runs.windows(2).all(|w| w[0].2 < w[1].2), "{runs:?}");
+        assert_eq!(runs.last().unwrap().2, at_rest(now));
+        let notified: i64 = runs.iter().map(|r| i64::from(r.0)).sum();
+        assert_eq!(notified, matching, "{backend:?}: {runs:?}");
+        assert_eq!(
+            guard
+                .count("SELECT COUNT(DISTINCT posting_id) FROM notifications")
+                .await,
+            matching
+        );
+    }
+}

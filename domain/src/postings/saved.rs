@@ -27,8 +27,12 @@ pub const MAX_SAVED_SEARCH_NAME: usize = 80;
 /// not missed. Notifications are unique per (search, posting), so looking twice is
 /// harmless.
 pub const ALERT_OVERLAP: TimeDelta = TimeDelta::minutes(5);
-/// The most postings one search alerts on in one run (the newest).
+/// The most postings one search alerts on in one run; when more match, the watermark
+/// moves only as far as those notified and the next runs take the rest.
 pub const ALERT_CAP: usize = 500;
+/// The narrowest window a run splits a backlog into: a burst of more than
+/// [`ALERT_CAP`] matching postings published within it alerts on its newest only.
+pub const MIN_ALERT_WINDOW: TimeDelta = TimeDelta::seconds(1);
 /// A search that found nothing new keeps its watermark until it is this old: most
 /// searches find nothing most of the time, and a write per search per run would be
 /// most of the job's cost. (The next window is then a little longer, which is all.)
@@ -89,6 +93,9 @@ pub struct AlertRun {
     /// Saved searches whose filter no longer validates (a skill or category was
     /// removed from the taxonomy): they match nothing, and their watermark moves on.
     pub invalid: Vec<SavedSearchId>,
+    /// Saved searches with more new matches than one run alerts on: their watermark
+    /// moved only part of the way, and the next runs take the rest.
+    pub behind: u32,
 }
 
 #[async_trait]
@@ -362,22 +369,13 @@ impl SavedSearchService {
             .await
     }
 
-    /// The postings that `saved` alerts on as of `now`: public open postings published
-    /// after its watermark (less the overlap, but never before it was saved or its
-    /// filter changed), not its user's own, newest first, at
-    /// most [`ALERT_CAP`]. `None` when its filter no longer validates.
-    async fn new_matches(
+    /// Up to `limit` postings matching `filter`, newest first, as of `now`.
+    async fn matching(
         &self,
-        saved: &SavedSearch,
+        filter: &PostingFilter,
         now: DateTime<Utc>,
-    ) -> DomainResult<Option<Vec<PostingId>>> {
-        let mut filter = match self.filter_of(saved).await {
-            Ok(f) => f,
-            Err(DomainError::Validation(_)) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        filter.published_after =
-            Some((saved.checked_until - ALERT_OVERLAP).max(saved.alerts_since));
+        limit: usize,
+    ) -> DomainResult<Vec<PostingId>> {
         let mut found = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -399,14 +397,56 @@ impl SavedSearchService {
                 })?;
             found.extend(page.page.items.iter().map(|h| h.id));
             match page.page.items.last() {
-                Some(last) if page.page.has_next_page && found.len() < ALERT_CAP => {
+                Some(last) if page.page.has_next_page && found.len() < limit => {
                     after = Some(page.cursor(last));
                 }
                 _ => break,
             }
         }
-        found.truncate(ALERT_CAP);
-        Ok(Some(found))
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    /// What `saved` alerts on as of `now`, and how far its watermark may then move:
+    /// public open postings not its user's own, published after its watermark (less the
+    /// overlap, but never before it was saved or its filter changed). At most
+    /// [`ALERT_CAP`] a run: when more match, the overlap is left out and the window ends
+    /// earlier (halved until it holds at most the cap), so the watermark moves only as
+    /// far as the postings notified and the next runs take the rest, oldest window
+    /// first. A burst of more than the cap within [`MIN_ALERT_WINDOW`] alerts on its
+    /// newest. `None` when its filter no longer validates.
+    async fn new_matches(
+        &self,
+        saved: &SavedSearch,
+        now: DateTime<Utc>,
+    ) -> DomainResult<Option<(Vec<PostingId>, DateTime<Utc>)>> {
+        let mut filter = match self.filter_of(saved).await {
+            Ok(f) => f,
+            Err(DomainError::Validation(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        filter.published_after =
+            Some((saved.checked_until - ALERT_OVERLAP).max(saved.alerts_since));
+        let found = self.matching(&filter, now, ALERT_CAP + 1).await?;
+        if found.len() <= ALERT_CAP {
+            return Ok(Some((found, now)));
+        }
+        let start = saved.checked_until.max(saved.alerts_since);
+        filter.published_after = Some(start);
+        let mut until = now;
+        loop {
+            let width = until - start;
+            if width <= MIN_ALERT_WINDOW {
+                let found = self.matching(&filter, now, ALERT_CAP).await?;
+                return Ok(Some((found, until)));
+            }
+            until = start + width / 2;
+            filter.published_before = Some(until);
+            let found = self.matching(&filter, now, ALERT_CAP + 1).await?;
+            if found.len() <= ALERT_CAP {
+                return Ok(Some((found, until)));
+            }
+        }
     }
 
     /// The alert job, as of `now`: for every saved search, notifies its user of each
@@ -431,17 +471,20 @@ impl SavedSearchService {
                 if saved.checked_until >= now {
                     continue;
                 }
-                let postings = match self.new_matches(saved, now).await? {
-                    Some(p) => p,
+                let (postings, until) = match self.new_matches(saved, now).await? {
+                    Some(found) => found,
                     None => {
                         run.invalid.push(saved.id);
-                        Vec::new()
+                        (Vec::new(), now)
                     }
                 };
-                if postings.is_empty() && now - saved.checked_until < IDLE_WATERMARK_MOVE {
+                if postings.is_empty() && until - saved.checked_until < IDLE_WATERMARK_MOVE {
                     continue;
                 }
-                if let Some(n) = self.repo.record_matches(saved, &postings, now).await? {
+                if until < now {
+                    run.behind += 1;
+                }
+                if let Some(n) = self.repo.record_matches(saved, &postings, until).await? {
                     run.notified += n;
                 }
             }

@@ -166,7 +166,9 @@ impl PostingIndex for Index {
             .unwrap()
             .iter()
             .filter(|(_, at, by)| {
-                filter.published_after.is_none_or(|a| *at > a) && filter.not_by != Some(*by)
+                filter.published_after.is_none_or(|a| *at > a)
+                    && filter.published_before.is_none_or(|b| *at <= b)
+                    && filter.not_by != Some(*by)
             })
             .map(|(id, at, _)| (*at, id.0))
             .collect();
@@ -360,7 +362,7 @@ async fn a_user_keeps_at_most_20() {
 }
 
 #[tokio::test]
-async fn alerts_ask_for_new_postings_not_by_the_user_up_to_the_cap_and_move_the_watermark() {
+async fn alerts_ask_for_new_postings_not_by_the_user_and_move_the_watermark() {
     let (svc, memory, index) = service();
     let ada = user(1);
     let ada_id = ada.user_id().unwrap();
@@ -372,17 +374,12 @@ async fn alerts_ask_for_new_postings_not_by_the_user_up_to_the_cap_and_move_the_
     {
         let mut postings = index.postings.lock().unwrap();
         // Before the overlap window: never. Inside it, and after: yes. Ada's own: never.
-        postings.push((
-            PostingId(Uuid::now_v7()),
+        for at in [
             start - ALERT_OVERLAP - TimeDelta::seconds(1),
-            client,
-        ));
-        for i in 0..(ALERT_CAP as i64 + 20) {
-            postings.push((
-                PostingId(Uuid::now_v7()),
-                start - TimeDelta::minutes(4) + TimeDelta::milliseconds(i),
-                client,
-            ));
+            start - TimeDelta::minutes(4),
+            start + TimeDelta::seconds(20),
+        ] {
+            postings.push((PostingId(Uuid::now_v7()), at, client));
         }
         postings.push((
             PostingId(Uuid::now_v7()),
@@ -392,24 +389,74 @@ async fn alerts_ask_for_new_postings_not_by_the_user_up_to_the_cap_and_move_the_
     }
     let now = start + TimeDelta::minutes(1);
     let run = svc.run_alerts(now).await.unwrap();
-    assert_eq!(run.searches, 1);
-    assert_eq!(run.notified as usize, ALERT_CAP);
+    assert_eq!((run.searches, run.notified, run.behind), (1, 2, 0));
     assert!(run.invalid.is_empty());
     let asked = index.asked.lock().unwrap().clone();
+    assert_eq!(asked.len(), 1);
     assert!(
-        asked
-            .iter()
-            .all(|f| f.published_after == Some(start - ALERT_OVERLAP)
-                && f.not_by == Some(ada_id)
-                && f.skills_any.len() == 1)
+        asked[0].published_after == Some(start - ALERT_OVERLAP)
+            && asked[0].published_before.is_none()
+            && asked[0].not_by == Some(ada_id)
+            && asked[0].skills_any.len() == 1
     );
-    assert_eq!(asked.len(), ALERT_CAP.div_ceil(100));
     assert_eq!(memory.searches.lock().unwrap()[0].checked_until, now);
     // The same window again: the watermark moved, so nothing is looked at twice...
     let again = svc.run_alerts(now).await.unwrap();
     assert_eq!((again.searches, again.notified), (1, 0));
     // ...and a run that read the old watermark writes nothing.
     assert_eq!(memory.record_matches(&saved, &[], now).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_backlog_beyond_the_cap_is_notified_over_several_runs_and_none_is_lost() {
+    let (svc, memory, index) = service();
+    let ada = user(1);
+    let saved = svc.create(&ada, "Rust", rust()).await.unwrap();
+    let start = saved.checked_until + TimeDelta::seconds(1);
+    memory.searches.lock().unwrap()[0].checked_until = start;
+    let client = UserId(Uuid::from_u128(9));
+    // A day without the job: 1,300 matching postings, one a minute or so.
+    let total = ALERT_CAP * 2 + 300;
+    let mut all = Vec::new();
+    {
+        let mut postings = index.postings.lock().unwrap();
+        for i in 0..i64::try_from(total).unwrap() {
+            let id = PostingId(Uuid::now_v7());
+            all.push(id);
+            postings.push((id, start + TimeDelta::seconds(66 * i + 1), client));
+        }
+    }
+    let now = start + TimeDelta::days(1);
+    let mut runs = Vec::new();
+    let mut notified = 0;
+    loop {
+        let run = svc.run_alerts(now).await.unwrap();
+        assert!(run.notified as usize <= ALERT_CAP, "{run:?}");
+        notified += run.notified as usize;
+        let watermark = memory.searches.lock().unwrap()[0].checked_until;
+        runs.push((run.notified, run.behind, watermark));
+        if run.behind == 0 {
+            break;
+        }
+        assert!(runs.len() < 10, "no progress: {runs:?}");
+    }
+    assert!(runs.len() >= 3, "{runs:?}");
+    // Each watermark after the one before, the last one `now`.
+    assert!(runs.windows(2).all(|w| w[0].2 < w[1].2), "{runs:?}");
+    assert_eq!(runs.last().unwrap().2, now);
+    // Every posting notified exactly once.
+    assert_eq!(notified, total, "{runs:?}");
+    let mut written: Vec<Uuid> = memory
+        .notified
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, p)| p.0)
+        .collect();
+    written.sort();
+    let mut all: Vec<Uuid> = all.iter().map(|p| p.0).collect();
+    all.sort();
+    assert_eq!(written, all);
 }
 
 #[tokio::test]

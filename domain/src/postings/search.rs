@@ -109,6 +109,9 @@ pub struct PostingFilter {
     /// Only postings published after this instant (saved-search alerts); never set by
     /// clients.
     pub published_after: Option<DateTime<Utc>>,
+    /// Only postings published at or before this instant (saved-search alerts catching
+    /// up on a backlog); never set by clients.
+    pub published_before: Option<DateTime<Utc>>,
     /// Leave out this client's own postings (a user's alerts skip their own postings).
     pub not_by: Option<UserId>,
 }
