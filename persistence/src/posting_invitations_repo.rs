@@ -328,11 +328,17 @@ impl PostingInvitationRepository for SeaPostingInvitationRepository {
     ) -> DomainResult<Option<PostingInvitation>> {
         let stored = at_rest_invitation(answered);
         let status = stored_key(stored.status)?;
-        let open_postings = Query::select()
+        // The posting row is share-locked on PostgreSQL (`FOR SHARE`): a close in
+        // progress is waited for and then seen, so nothing is accepted on a posting
+        // closed before the answer was stored. SQLite's single writer orders them alike.
+        let mut open_postings = Query::select()
             .column(posting::Column::Id)
             .from(posting::Entity)
             .and_where(posting::Column::Status.ne("CLOSED"))
             .to_owned();
+        if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            open_postings.lock_shared();
+        }
         let may_answer = match stored.invitee {
             Invitee::Freelancer { .. } => {
                 Condition::all().add(inv::Column::InviteeUserId.eq(responder.0))

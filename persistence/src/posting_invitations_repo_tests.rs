@@ -555,3 +555,45 @@ async fn concurrent_duplicate_invitations_end_with_one_row() {
         second_pool.close().await.ok();
     }
 }
+
+/// An answer racing the posting's close: the close, taken first, holds the posting; the
+/// answer waits for it and then finds the posting closed, so no invitation is accepted
+/// on a posting closed before the acceptance was stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_waits_for_a_close_in_progress_and_then_fails() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    for backend in backends() {
+        let (guard, db) = TestDatabase::migrated(backend).await;
+        let acme = client(&db, "acme").await;
+        let ada = freelancer(&db, "ada").await;
+        let p = open_posting(&db, acme).await;
+        let repo = SeaPostingInvitationRepository::new(&db);
+        let sent = written(repo.create(&invitation(&p, to(ada)), &[], 200).await.unwrap());
+        let accepted = sent
+            .apply(PostingInvitationEvent::Accept, Utc::now())
+            .unwrap();
+
+        let closing_pool = Db::connect(&guard.settings).await.unwrap();
+        let closing = closing_pool.connection().begin().await.unwrap();
+        let id = match backend {
+            crate::Backend::Postgres => format!("'{}'", p.id.0),
+            crate::Backend::Sqlite => format!("X'{}'", p.id.0.simple()),
+        };
+        closing
+            .execute_unprepared(&format!(
+                "UPDATE postings SET status = 'CLOSED', close_reason = 'CANCELLED' WHERE id = {id}"
+            ))
+            .await
+            .unwrap();
+        let answering = tokio::spawn(async move { repo.answer(&accepted, ada.0).await });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(
+            !answering.is_finished(),
+            "{backend:?}: the answer did not wait for the close"
+        );
+        closing.commit().await.unwrap();
+        let answered = answering.await.unwrap().unwrap();
+        assert!(answered.is_none(), "{backend:?}: accepted on a closed posting");
+        closing_pool.close().await.ok();
+    }
+}
