@@ -71,10 +71,19 @@ impl StatementCounter {
 }
 
 /// An open connection pool.
+///
+/// On SQLite the pool never runs migrations itself: they run on a pool of their own,
+/// and the connections this pool opened before (at connect) are closed after them. A
+/// connection that is open while another changes the schema reloads it, and with the
+/// bundled SQLite 3.51 a reloaded schema makes some statements fail on that connection
+/// for good ("no such table" for an `UPDATE` that sets a foreign-key column and a
+/// column a full-text trigger watches). So no connection serving requests ever sees a
+/// schema change; on SQLite, run `hireql migrate` only while no server runs.
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
     backend: Backend,
+    settings: DbSettings,
 }
 
 impl Db {
@@ -121,7 +130,30 @@ impl Db {
                 counter.0.fetch_add(1, Ordering::SeqCst);
             });
         }
-        Ok(Self { conn, backend })
+        Ok(Self {
+            conn,
+            backend,
+            settings: settings.clone(),
+        })
+    }
+
+    /// SQLite: closes the idle connections of this pool (opened before a migration), so
+    /// the next ones are opened on the schema as it is now (see [`Db`]).
+    fn renew_connections(&self) {
+        let pool = self.conn.get_sqlite_connection_pool();
+        while let Some(idle) = pool.try_acquire() {
+            drop(idle.detach());
+        }
+    }
+
+    /// SQLite: a pool of one connection for migrations alone, closed after them (see
+    /// [`Db`]); with one connection, none of it reloads a schema another changed.
+    async fn migration_pool(&self) -> Result<DatabaseConnection, DbErr> {
+        let settings = DbSettings {
+            max_connections: 1,
+            ..self.settings.clone()
+        };
+        Ok(Self::connect_inner(&settings, None).await?.conn)
     }
 
     pub fn backend(&self) -> Backend {
@@ -143,7 +175,13 @@ impl Db {
     /// only one connection.
     pub async fn migrate_up(&self) -> Result<(), DbErr> {
         match self.backend {
-            Backend::Sqlite => Migrator::up(&self.conn, None).await,
+            Backend::Sqlite => {
+                let pool = self.migration_pool().await?;
+                let done = Migrator::up(&pool, None).await;
+                pool.close().await?;
+                self.renew_connections();
+                done
+            }
             Backend::Postgres => {
                 let txn = self.conn.begin().await?;
                 txn.execute_unprepared(&format!(
@@ -159,7 +197,16 @@ impl Db {
 
     /// Reverts the last `steps` migrations.
     pub async fn migrate_down(&self, steps: u32) -> Result<(), DbErr> {
-        Migrator::down(&self.conn, Some(steps)).await
+        match self.backend {
+            Backend::Sqlite => {
+                let pool = self.migration_pool().await?;
+                let done = Migrator::down(&pool, Some(steps)).await;
+                pool.close().await?;
+                self.renew_connections();
+                done
+            }
+            Backend::Postgres => Migrator::down(&self.conn, Some(steps)).await,
+        }
     }
 
     /// Each known migration and whether it has been applied.
@@ -193,4 +240,83 @@ pub(crate) async fn begin_write(
         ..Default::default()
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    /// On SQLite the serving pool's connections are all opened after the migrations, on
+    /// a schema that no longer changes: none has to reload one (see [`Db`]).
+    #[tokio::test]
+    async fn sqlite_migrations_leave_the_pool_no_connection_opened_before_them() {
+        let guard = TestDatabase::create(Backend::Sqlite).await;
+        let db = Db::connect(&guard.settings).await.unwrap();
+        let pool = db.connection().get_sqlite_connection_pool();
+        assert_eq!(
+            pool.size(),
+            1,
+            "sea-orm reads the SQLite version at connect"
+        );
+        db.migrate_up().await.unwrap();
+        assert_eq!(pool.size(), 0, "the migrations ran on a pool of their own");
+        let applied = db.migration_status().await.unwrap();
+        assert!(applied.iter().all(|(_, done)| *done), "{applied:?}");
+        assert!(pool.size() >= 1);
+    }
+
+    /// Connections a pool opened before migrations ran (two here, both writing) would
+    /// reload the changed schema; after the migrations none of them serves, so an edit
+    /// of a posting's title and category (a foreign key and a full-text column in one
+    /// `UPDATE`, the statement a reloaded SQLite schema refuses) goes through.
+    #[tokio::test]
+    async fn connections_opened_before_the_migrations_never_serve_after_them() {
+        use domain::postings::{PostingRepository, Revision};
+        let guard = TestDatabase::create(Backend::Sqlite).await;
+        let db = Db::connect(&guard.settings).await.unwrap();
+        db.migrate_up().await.unwrap();
+        let repo = crate::SeaPostingRepository::new(&db);
+        let client = crate::postings_repo_tests::client(&db, "ada").await;
+        let budget = domain::postings::Budget::Fixed(domain::money::Money {
+            amount_minor: 50_000,
+            currency: domain::money::Currency::parse("USD").unwrap(),
+        });
+        let posting = || crate::postings_repo_tests::full_posting(client, budget);
+        // Two connections write postings (and keep their statements); then the last
+        // migration goes and comes back, as an operator's `migrate down` and `up` would.
+        let (first, second) = (posting(), posting());
+        let (before, other) = tokio::join!(repo.create(&first), repo.create(&second));
+        let before = before.unwrap();
+        other.unwrap();
+        db.migrate_down(1).await.unwrap();
+        db.migrate_up().await.unwrap();
+        let mut current = before;
+        // Twice: on each connection of the pool, in turn.
+        for (title, category) in [
+            ("Staff Rust engineer", "data-engineering"),
+            ("Lead Rust engineer", "backend-development"),
+        ] {
+            let mut after = current.clone();
+            after.title = title.into();
+            after.category_id = Some(domain::taxonomy::CategoryId(crate::migration::category_id(
+                category,
+            )));
+            let revision = Revision {
+                posting_id: current.id,
+                version: current.version,
+                at: chrono::Utc::now(),
+                actor: Some(client),
+                event: None,
+                before: current.clone(),
+            };
+            current = repo
+                .save(&after, current.version, Some(&revision))
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        assert_eq!(current.title, "Lead Rust engineer");
+    }
 }

@@ -568,7 +568,11 @@ async fn an_answer_waits_for_a_close_in_progress_and_then_fails() {
         let ada = freelancer(&db, "ada").await;
         let p = open_posting(&db, acme).await;
         let repo = SeaPostingInvitationRepository::new(&db);
-        let sent = written(repo.create(&invitation(&p, to(ada)), &[], 200).await.unwrap());
+        let sent = written(
+            repo.create(&invitation(&p, to(ada)), &[], 200)
+                .await
+                .unwrap(),
+        );
         let accepted = sent
             .apply(PostingInvitationEvent::Accept, Utc::now())
             .unwrap();
@@ -593,7 +597,10 @@ async fn an_answer_waits_for_a_close_in_progress_and_then_fails() {
         );
         closing.commit().await.unwrap();
         let answered = answering.await.unwrap().unwrap();
-        assert!(answered.is_none(), "{backend:?}: accepted on a closed posting");
+        assert!(
+            answered.is_none(),
+            "{backend:?}: accepted on a closed posting"
+        );
         closing_pool.close().await.ok();
     }
 }

@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 
-use domain::postings::{Posting, PostingId, RequiredSkill, ScreeningQuestion};
+use domain::postings::{Posting, RequiredSkill, ScreeningQuestion};
 use domain::taxonomy::SkillId;
 use domain::{DomainError, DomainResult};
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -86,7 +87,26 @@ pub(crate) async fn insert_lists<C: ConnectionTrait>(
                 })
             })
             .collect::<DomainResult<Vec<_>>>()?;
+        // A question that stays is updated in place, never deleted and written again:
+        // it keeps its row, and the answers proposals give to it. Only a question of
+        // this posting is ever updated.
         posting_question::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(posting_question::Column::Id)
+                    .update_columns([
+                        posting_question::Column::Kind,
+                        posting_question::Column::Prompt,
+                        posting_question::Column::Position,
+                    ])
+                    .action_and_where(
+                        Expr::col((
+                            posting_question::Entity,
+                            posting_question::Column::PostingId,
+                        ))
+                        .eq(p.id.0),
+                    )
+                    .to_owned(),
+            )
             .exec_without_returning(db)
             .await
             .map_err(internal)?;
@@ -113,12 +133,14 @@ pub(crate) async fn insert_lists<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Deletes the lists `which` names of posting `id`.
+/// Deletes the lists `which` names of the stored posting, before `next`'s are
+/// written: all of its skills and countries, and the questions `next` no longer has.
 pub(crate) async fn delete_lists<C: ConnectionTrait>(
     db: &C,
-    id: PostingId,
+    next: &Posting,
     which: Lists,
 ) -> DomainResult<()> {
+    let id = next.id;
     if which.skills {
         posting_skill::Entity::delete_many()
             .filter(posting_skill::Column::PostingId.eq(id.0))
@@ -129,6 +151,7 @@ pub(crate) async fn delete_lists<C: ConnectionTrait>(
     if which.questions {
         posting_question::Entity::delete_many()
             .filter(posting_question::Column::PostingId.eq(id.0))
+            .filter(posting_question::Column::Id.is_not_in(next.questions.iter().map(|q| q.id)))
             .exec(db)
             .await
             .map_err(internal)?;

@@ -200,7 +200,7 @@ impl PostingRepository for SeaPostingRepository {
             txn.rollback().await.map_err(internal)?;
             return Ok(None);
         }
-        delete_lists(&txn, next.id, lists).await?;
+        delete_lists(&txn, &next, lists).await?;
         insert_lists(&txn, &next, lists).await?;
         if let Some(revision) = revision {
             posting_revision::Entity::insert(revision)

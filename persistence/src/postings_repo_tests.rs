@@ -1000,3 +1000,99 @@ async fn the_database_keeps_each_postings_proposal_count() {
         assert_eq!(counts().await, (1, 2), "{backend:?}: one deleted");
     }
 }
+
+/// Editing the questions keeps the row of each question that stays (so an answer that
+/// refers to it, as proposals' answers will, survives the edit), updates it in place,
+/// and deletes only the questions taken off.
+#[tokio::test]
+async fn questions_that_stay_keep_their_rows_across_edits() {
+    for backend in backends() {
+        // Answers to questions, whose rows may not go while answered. Made before the
+        // pool below opens: a schema changed under an open SQLite connection is one it
+        // must reload (see `Db`).
+        let (guard, migrated) = TestDatabase::migrated(backend).await;
+        migrated.close().await.unwrap();
+        guard
+            .execute(
+                "CREATE TABLE answers (question_id UUID NOT NULL \
+                 REFERENCES posting_questions (id) ON DELETE RESTRICT)",
+            )
+            .await;
+        let db = Db::connect(&guard.settings).await.unwrap();
+        let repo = SeaPostingRepository::new(&db);
+        let ada = client(&db, "ada").await;
+        let v1 = repo
+            .create(&full_posting(ada, Budget::Fixed(usd(90_000))))
+            .await
+            .unwrap();
+        let (kept, dropped) = (v1.questions[1].clone(), v1.questions[0].clone());
+        let id = match backend {
+            Backend::Postgres => format!("'{}'", kept.id),
+            Backend::Sqlite => format!("X'{}'", kept.id.simple()),
+        };
+        guard
+            .execute(&format!("INSERT INTO answers VALUES ({id})"))
+            .await;
+        let added = ScreeningQuestion {
+            id: Uuid::now_v7(),
+            kind: QuestionKind::Text,
+            prompt: "Your notice period?".into(),
+        };
+        let mut after = v1.clone();
+        after.questions = vec![
+            ScreeningQuestion {
+                prompt: "Can you overlap three hours with CET?".into(),
+                ..kept.clone()
+            },
+            added.clone(),
+        ];
+        let revision = Revision {
+            posting_id: v1.id,
+            version: v1.version,
+            at: Utc::now(),
+            actor: Some(ada),
+            event: None,
+            before: v1.clone(),
+        };
+        let v2 = repo
+            .save(&after, v1.version, Some(&revision))
+            .await
+            .unwrap()
+            .unwrap();
+        let stored = repo.by_ids(&[v1.id]).await.unwrap().remove(0);
+        assert_eq!(stored.questions, v2.questions, "{backend:?}");
+        assert_eq!(stored.questions[0].id, kept.id);
+        assert_eq!(
+            stored.questions[0].prompt,
+            "Can you overlap three hours with CET?"
+        );
+        assert_eq!(stored.questions[1].id, added.id);
+        assert!(!stored.questions.iter().any(|q| q.id == dropped.id));
+        assert_eq!(
+            guard.count("SELECT COUNT(*) FROM posting_questions").await,
+            2,
+            "{backend:?}"
+        );
+        // Without the answer, every question can go.
+        guard.execute("DELETE FROM answers").await;
+        let mut none = v2.clone();
+        none.questions.clear();
+        let revision = Revision {
+            posting_id: v2.id,
+            version: v2.version,
+            at: Utc::now(),
+            actor: Some(ada),
+            event: None,
+            before: v2.clone(),
+        };
+        repo.save(&none, v2.version, Some(&revision))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            guard.count("SELECT COUNT(*) FROM posting_questions").await,
+            0,
+            "{backend:?}"
+        );
+    }
+}
