@@ -545,7 +545,8 @@ fn jobs_saved_search_alerts_runs_the_alert_job_once_on_the_configured_database()
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        "checked 1 saved searches; wrote 0 notifications; 0 no longer valid"
+        "checked 1 saved searches; wrote 0 notifications; 0 no longer valid; \
+         0 with more to notify next run"
     );
     let out = hireql(&dir).args(["jobs", "--help"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

@@ -328,12 +328,14 @@ impl PostingInvitationRepository for SeaPostingInvitationRepository {
     ) -> DomainResult<Option<PostingInvitation>> {
         let stored = at_rest_invitation(answered);
         let status = stored_key(stored.status)?;
-        // The posting row is share-locked on PostgreSQL (`FOR SHARE`): a close in
-        // progress is waited for and then seen, so nothing is accepted on a posting
-        // closed before the answer was stored. SQLite's single writer orders them alike.
+        // The invitation's posting row (that one only) is share-locked on PostgreSQL
+        // (`FOR SHARE`): a close in progress is waited for and then seen, so nothing is
+        // accepted on a posting closed before the answer was stored. SQLite's single
+        // writer orders them alike.
         let mut open_postings = Query::select()
             .column(posting::Column::Id)
             .from(posting::Entity)
+            .and_where(posting::Column::Id.eq(stored.posting_id.0))
             .and_where(posting::Column::Status.ne("CLOSED"))
             .to_owned();
         if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {

@@ -577,6 +577,39 @@ async fn an_answer_waits_for_a_close_in_progress_and_then_fails() {
             .apply(PostingInvitationEvent::Accept, Utc::now())
             .unwrap();
 
+        if backend == crate::Backend::Postgres {
+            // Only the invitation's own posting is locked: a write in progress on
+            // another posting does not hold up the answer.
+            let bob = freelancer(&db, "bob").await;
+            let to_bob = written(
+                repo.create(&invitation(&p, to(bob)), &[], 200)
+                    .await
+                    .unwrap(),
+            );
+            let other = open_posting(&db, acme).await;
+            let busy_pool = Db::connect(&guard.settings).await.unwrap();
+            let busy = busy_pool.connection().begin().await.unwrap();
+            busy.execute_unprepared(&format!(
+                "UPDATE postings SET title = 'Busy' WHERE id = '{}'",
+                other.id.0
+            ))
+            .await
+            .unwrap();
+            let declined = to_bob
+                .apply(PostingInvitationEvent::Decline { reason: None }, Utc::now())
+                .unwrap();
+            let answered = tokio::time::timeout(
+                std::time::Duration::from_secs(3),
+                repo.answer(&declined, bob.0),
+            )
+            .await
+            .expect("held up by another posting's lock")
+            .unwrap();
+            assert!(answered.is_some());
+            busy.rollback().await.unwrap();
+            busy_pool.close().await.ok();
+        }
+
         let closing_pool = Db::connect(&guard.settings).await.unwrap();
         let closing = closing_pool.connection().begin().await.unwrap();
         let id = match backend {

@@ -322,7 +322,8 @@ pub async fn seed_postings(
                 invite_count: Set(0),
             });
             if let Some(published) = published {
-                // Skewed towards few: about a third get none, some get a dozen.
+                // Skewed towards few (the lesser of two draws): about one in seven gets
+                // none, a few get a dozen; four on average.
                 let how_many = rng
                     .random_range(0..=FREELANCERS_PER_BATCH)
                     .min(rng.random_range(0..=FREELANCERS_PER_BATCH));

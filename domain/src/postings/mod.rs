@@ -39,7 +39,8 @@ pub use model::{
 pub use ports::{PostingRepository, Revision};
 pub use saved::{
     ALERT_BATCH, ALERT_CAP, ALERT_OVERLAP, AlertRun, IDLE_WATERMARK_MOVE, MAX_SAVED_SEARCH_NAME,
-    MAX_SAVED_SEARCHES, SavedSearch, SavedSearchName, SavedSearchRepository, SavedSearchService,
+    MAX_SAVED_SEARCHES, MIN_ALERT_WINDOW, SavedSearch, SavedSearchName, SavedSearchRepository,
+    SavedSearchService,
 };
 pub use search::{
     BudgetRange, BudgetRangeInput, MAX_POSTED_WITHIN_DAYS, MAX_PROPOSALS_FEWER_THAN, PostingFilter,

@@ -78,13 +78,13 @@ pub fn invite(actor: &Actor, posting: &Posting, sees: bool) -> DomainResult<User
     }
 }
 
-/// Reading a posting's invitations: its client and admins.
 /// A posting's history (every revision, with the posting as it was) is its client's and
 /// admins' only.
 pub fn sees_history(actor: &Actor, posting: &Posting) -> bool {
     actor.user_id() == Some(posting.client_id) || actor.has_role(Role::Admin)
 }
 
+/// Reading a posting's invitations: its client and admins.
 pub fn lists_invitations(actor: &Actor, posting: &Posting) -> bool {
     actor.user_id() == Some(posting.client_id) || actor.has_role(Role::Admin)
 }

@@ -435,17 +435,17 @@ impl SavedSearchService {
         filter.published_after = Some(start);
         let mut until = now;
         loop {
-            let width = until - start;
-            if width <= MIN_ALERT_WINDOW {
-                let found = self.matching(&filter, now, ALERT_CAP).await?;
-                return Ok(Some((found, until)));
-            }
-            until = start + width / 2;
-            filter.published_before = Some(until);
-            let found = self.matching(&filter, now, ALERT_CAP + 1).await?;
+            filter.published_before = (until < now).then_some(until);
+            let mut found = self.matching(&filter, now, ALERT_CAP + 1).await?;
             if found.len() <= ALERT_CAP {
                 return Ok(Some((found, until)));
             }
+            let width = until - start;
+            if width <= MIN_ALERT_WINDOW {
+                found.truncate(ALERT_CAP);
+                return Ok(Some((found, until)));
+            }
+            until = start + width / 2;
         }
     }
 
@@ -481,11 +481,11 @@ impl SavedSearchService {
                 if postings.is_empty() && until - saved.checked_until < IDLE_WATERMARK_MOVE {
                     continue;
                 }
-                if until < now {
-                    run.behind += 1;
-                }
                 if let Some(n) = self.repo.record_matches(saved, &postings, until).await? {
                     run.notified += n;
+                    if until < now {
+                        run.behind += 1;
+                    }
                 }
             }
             if !full {

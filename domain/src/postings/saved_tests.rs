@@ -532,3 +532,46 @@ async fn changing_the_filter_restarts_alerts_from_now() {
     assert_eq!(changed.search, PostingSearch::default());
     assert_eq!(memory.searches.lock().unwrap()[0], changed);
 }
+
+#[tokio::test]
+async fn a_burst_beyond_the_cap_within_one_second_alerts_on_its_newest() {
+    let (svc, memory, index) = service();
+    let ada = user(1);
+    let saved = svc.create(&ada, "Rust", rust()).await.unwrap();
+    let start = saved.checked_until + TimeDelta::seconds(1);
+    memory.searches.lock().unwrap()[0].checked_until = start;
+    let client = UserId(Uuid::from_u128(9));
+    let mut burst = Vec::new();
+    {
+        let mut postings = index.postings.lock().unwrap();
+        for i in 0..i64::try_from(ALERT_CAP + 100).unwrap() {
+            let at = start + TimeDelta::milliseconds(100) + TimeDelta::microseconds(i);
+            let id = PostingId(Uuid::now_v7());
+            burst.push((at, id));
+            postings.push((id, at, client));
+        }
+    }
+    let now = start + TimeDelta::minutes(10);
+    let first = svc.run_alerts(now).await.unwrap();
+    assert_eq!((first.notified as usize, first.behind), (ALERT_CAP, 1));
+    let watermark = memory.searches.lock().unwrap()[0].checked_until;
+    assert!(watermark > start && watermark <= start + MIN_ALERT_WINDOW);
+    // The newest of the burst were notified.
+    burst.sort();
+    let notified: HashSet<PostingId> = memory
+        .notified
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, p)| *p)
+        .collect();
+    assert!(burst[100..].iter().all(|(_, id)| notified.contains(id)));
+    // The next run finds nothing new after the burst, and is not behind; the quiet
+    // watermark moves on once it is an hour old.
+    let second = svc.run_alerts(now).await.unwrap();
+    assert_eq!((second.notified, second.behind), (0, 0));
+    let later = watermark + IDLE_WATERMARK_MOVE + TimeDelta::minutes(1);
+    let third = svc.run_alerts(later).await.unwrap();
+    assert_eq!((third.notified, third.behind), (0, 0));
+    assert_eq!(memory.searches.lock().unwrap()[0].checked_until, later);
+}

@@ -790,3 +790,39 @@ async fn invitees_see_invite_only_postings_asked_once_per_batch() {
         Err(DomainError::Forbidden)
     ));
 }
+
+#[tokio::test]
+async fn histories_of_many_postings_are_their_owners_and_admins_only() {
+    let (svc, _) = service();
+    let owner = user(1, Role::Client);
+    let other = user(3, Role::Client);
+    let admin = user(4, Role::Admin);
+    let mine = svc.create(&owner, complete()).await.unwrap();
+    let theirs = svc.create(&other, complete()).await.unwrap();
+    for (actor, p) in [(&owner, &mine), (&other, &theirs)] {
+        svc.apply(actor, p.id, 1, PostingEvent::Publish)
+            .await
+            .unwrap();
+    }
+    let ids = [mine.id, theirs.id, PostingId(Uuid::now_v7())];
+    let of = |found: &std::collections::HashMap<PostingId, Vec<Revision>>| {
+        let mut keys: Vec<PostingId> = found.keys().copied().collect();
+        keys.sort_by_key(|k| k.0);
+        keys
+    };
+    // Each client: their own posting's history only; the other one's is left out.
+    let found = svc.histories(&owner, &ids).await.unwrap();
+    assert_eq!(of(&found), [mine.id]);
+    assert_eq!(found[&mine.id].len(), 1);
+    assert_eq!(of(&svc.histories(&other, &ids).await.unwrap()), [theirs.id]);
+    // A freelancer sees both postings but neither history; admins see both.
+    let freelancer = user(2, Role::Freelancer);
+    assert!(svc.histories(&freelancer, &ids).await.unwrap().is_empty());
+    let mut both = vec![mine.id, theirs.id];
+    both.sort_by_key(|k| k.0);
+    assert_eq!(of(&svc.histories(&admin, &ids).await.unwrap()), both);
+    assert!(matches!(
+        svc.histories(&Actor::Anonymous, &ids).await,
+        Err(DomainError::Unauthenticated)
+    ));
+}

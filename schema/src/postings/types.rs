@@ -538,7 +538,7 @@ impl Posting {
     /// Every life-cycle change, and every edit after publishing, oldest first, each with
     /// the posting as it was before: the history of the version read. Its client and
     /// admins only: an error for others. For the query complexity limit it counts as
-    /// `HISTORY_COMPLEXITY` revisions.
+    /// 20 revisions.
     #[graphql(complexity = "HISTORY_COMPLEXITY * child_complexity + 1")]
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<PostingRevision>> {
         let actor = actor(ctx);
