@@ -165,11 +165,12 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
 
 impl Application {
     /// The domain services for a command-line task: the database (migrated when
-    /// `migrate_on_start`) and the configured cache, without a server.
+    /// `migrate_on_start`, as [`Db::migrate_for_task`] allows) and the configured cache,
+    /// without a server.
     pub async fn services(settings: &Settings) -> Result<Services, StartupError> {
         let db = Db::connect(&settings.db_settings()).await?;
         if settings.migrate_on_start {
-            db.migrate_up().await?;
+            db.migrate_for_task().await?;
         }
         let cache = build_cache(settings)?;
         Ok(wire_services(settings, &db, cache))

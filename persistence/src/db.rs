@@ -5,7 +5,7 @@ use std::time::Duration;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, TransactionTrait,
 };
-use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::{MigrationStatus, MigratorTrait};
 
 use crate::migration::Migrator;
 
@@ -59,6 +59,17 @@ impl DbSettings {
     }
 }
 
+/// An in-memory SQLite URL, read as sqlx reads it: the path `:memory:` (`sqlite::memory:`,
+/// `sqlite://:memory:`) or a `mode=memory` parameter.
+fn is_in_memory(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
+    path == ":memory:" || params.split('&').any(|p| p == "mode=memory")
+}
+
 /// Counts the SQL statements a connection runs: tests use it to prove that the number
 /// of statements for a query does not grow with the number of rows.
 #[derive(Debug, Clone, Default)]
@@ -107,6 +118,15 @@ impl Db {
         let backend = Backend::from_url(&settings.url).ok_or_else(|| {
             DbErr::Custom("database URL must start with sqlite: or postgres://".into())
         })?;
+        if backend == Backend::Sqlite && is_in_memory(&settings.url) {
+            // Migrations run on a pool of their own (see `Db`): they would migrate a
+            // database the serving pool never sees.
+            return Err(DbErr::Custom(
+                "an in-memory SQLite database is not supported: use a file \
+                 (sqlite://hireql.db?mode=rwc)"
+                    .into(),
+            ));
+        }
         let mut opts = ConnectOptions::new(settings.url.clone());
         opts.max_connections(settings.max_connections)
             .connect_timeout(settings.connect_timeout)
@@ -114,6 +134,15 @@ impl Db {
             .sqlx_logging(false);
         if let Some(schema) = &settings.schema {
             opts.set_schema_search_path(schema.clone());
+        }
+        if backend == Backend::Postgres {
+            // Plan every statement for its values. After five runs of a prepared
+            // statement PostgreSQL may switch to one plan for any values, and for
+            // searches that plan is wrong for most of them: "api" + python ranked by
+            // relevance took 2.2 s per page on a generic plan and 150 ms on its own
+            // (1,000,000 postings, docs/postings.md). Planning a simple statement costs
+            // a small fraction of a millisecond.
+            opts.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
         }
         if backend == Backend::Sqlite {
             opts.map_sqlx_sqlite_opts(|o| {
@@ -178,9 +207,10 @@ impl Db {
             Backend::Sqlite => {
                 let pool = self.migration_pool().await?;
                 let done = Migrator::up(&pool, None).await;
-                pool.close().await?;
+                let closed = pool.close().await;
                 self.renew_connections();
-                done
+                // The migration's error says more than the close's.
+                done.and(closed)
             }
             Backend::Postgres => {
                 let txn = self.conn.begin().await?;
@@ -195,15 +225,39 @@ impl Db {
         }
     }
 
+    /// Migrates for a command-line task (seed, jobs, bench) that may run beside a server.
+    /// On PostgreSQL as [`Db::migrate_up`]. On SQLite a new database (no migration
+    /// applied) is migrated, but one that is partly migrated is refused: changing its
+    /// schema under a server that runs on it would break the server's connections (see
+    /// [`Db`]); `hireql migrate` with no server running, or a server start, migrates it.
+    pub async fn migrate_for_task(&self) -> Result<(), DbErr> {
+        if self.backend == Backend::Postgres {
+            return self.migrate_up().await;
+        }
+        let status = Migrator::get_migration_with_status_read_only(&self.conn).await?;
+        let pending = status
+            .iter()
+            .filter(|m| m.status() == MigrationStatus::Pending)
+            .count();
+        match (status.len() - pending, pending) {
+            (_, 0) => Ok(()),
+            (0, _) => self.migrate_up().await,
+            (_, n) => Err(DbErr::Custom(format!(
+                "this SQLite database lacks {n} migration(s); stop any server using it and \
+                 run `hireql migrate`, or start the server, which migrates on start"
+            ))),
+        }
+    }
+
     /// Reverts the last `steps` migrations.
     pub async fn migrate_down(&self, steps: u32) -> Result<(), DbErr> {
         match self.backend {
             Backend::Sqlite => {
                 let pool = self.migration_pool().await?;
                 let done = Migrator::down(&pool, Some(steps)).await;
-                pool.close().await?;
+                let closed = pool.close().await;
                 self.renew_connections();
-                done
+                done.and(closed)
             }
             Backend::Postgres => Migrator::down(&self.conn, Some(steps)).await,
         }
@@ -211,7 +265,7 @@ impl Db {
 
     /// Each known migration and whether it has been applied.
     pub async fn migration_status(&self) -> Result<Vec<(String, bool)>, DbErr> {
-        let applied = Migrator::get_applied_migrations(&self.conn).await?;
+        let applied = Migrator::get_applied_migrations_read_only(&self.conn).await?;
         let applied: Vec<String> = applied.iter().map(|m| m.name().to_owned()).collect();
         Ok(Migrator::migrations()
             .iter()
@@ -265,6 +319,104 @@ mod tests {
         let applied = db.migration_status().await.unwrap();
         assert!(applied.iter().all(|(_, done)| *done), "{applied:?}");
         assert!(pool.size() >= 1);
+    }
+
+    /// A task beside a server migrates a new SQLite database, but refuses one that is
+    /// partly migrated and leaves it as it was; on PostgreSQL it migrates as a server
+    /// start does.
+    #[tokio::test]
+    async fn a_task_migrates_a_new_sqlite_database_and_refuses_a_partly_migrated_one() {
+        for backend in crate::testing::backends() {
+            let guard = TestDatabase::create(backend).await;
+            let db = Db::connect(&guard.settings).await.unwrap();
+            db.migrate_for_task().await.unwrap();
+            let all_applied = |status: &[(String, bool)]| status.iter().all(|(_, d)| *d);
+            assert!(all_applied(&db.migration_status().await.unwrap()));
+            db.migrate_down(1).await.unwrap();
+            let result = db.migrate_for_task().await;
+            let status = db.migration_status().await.unwrap();
+            match backend {
+                Backend::Sqlite => {
+                    let err = result.unwrap_err().to_string();
+                    assert!(err.contains("lacks 1 migration"), "{err}");
+                    assert!(err.contains("hireql migrate"), "{err}");
+                    assert_eq!(
+                        status.iter().filter(|(_, d)| !*d).count(),
+                        1,
+                        "nothing migrated"
+                    );
+                }
+                Backend::Postgres => {
+                    result.unwrap();
+                    assert!(all_applied(&status));
+                }
+            }
+            // Fully migrated: nothing to do on either.
+            db.migrate_up().await.unwrap();
+            db.migrate_for_task().await.unwrap();
+        }
+    }
+
+    /// Every connection of a pool is set up as its back end needs, whichever serves:
+    /// SQLite enforces foreign keys and writes ahead; PostgreSQL plans each statement for
+    /// its own values (see `connect_inner`).
+    #[tokio::test]
+    async fn every_connection_is_set_up_for_its_back_end() {
+        for backend in crate::testing::backends() {
+            let (_guard, db) = TestDatabase::migrated(backend).await;
+            let checks: &[(&str, &str)] = match backend {
+                Backend::Postgres => &[(
+                    "SELECT current_setting('plan_cache_mode') AS v",
+                    "force_custom_plan",
+                )],
+                Backend::Sqlite => &[
+                    (
+                        "SELECT CAST(foreign_keys AS TEXT) AS v FROM pragma_foreign_keys",
+                        "1",
+                    ),
+                    ("SELECT journal_mode AS v FROM pragma_journal_mode", "wal"),
+                ],
+            };
+            // Three transactions open at once: three connections of the pool answer.
+            let mut open = Vec::new();
+            for _ in 0..3 {
+                open.push(db.connection().begin().await.unwrap());
+            }
+            for txn in &open {
+                for (sql, want) in checks {
+                    let row = txn
+                        .query_one_raw(sea_orm::Statement::from_string(
+                            txn.get_database_backend(),
+                            *sql,
+                        ))
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    let got: String = row.try_get("", "v").unwrap();
+                    assert_eq!(&got, want, "{backend:?}: {sql}");
+                }
+            }
+            for txn in open {
+                txn.rollback().await.unwrap();
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_sqlite_database_is_refused() {
+        let guard = TestDatabase::create(Backend::Sqlite).await;
+        for url in [
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "sqlite://x.db?mode=memory&cache=shared",
+        ] {
+            let settings = DbSettings {
+                url: url.to_owned(),
+                ..guard.settings.clone()
+            };
+            let err = Db::connect(&settings).await.err().unwrap().to_string();
+            assert!(err.contains("in-memory SQLite"), "{url}: {err}");
+        }
     }
 
     /// Connections a pool opened before migrations ran (two here, both writing) would

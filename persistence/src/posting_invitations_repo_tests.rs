@@ -623,7 +623,55 @@ async fn an_answer_waits_for_a_close_in_progress_and_then_fails() {
             .await
             .unwrap();
         let answering = tokio::spawn(async move { repo.answer(&accepted, ada.0).await });
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        match backend {
+            // A statement is seen waiting on the close's transaction.
+            crate::Backend::Postgres => {
+                let closer: i32 = closing
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        sea_orm::DbBackend::Postgres,
+                        "SELECT pg_backend_pid() AS pid",
+                    ))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .try_get("", "pid")
+                    .unwrap();
+                let watcher = Db::connect(&guard.settings).await.unwrap();
+                let waiting = sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    format!(
+                        "SELECT COUNT(*) AS n FROM pg_stat_activity \
+                         WHERE {closer} = ANY(pg_blocking_pids(pid))"
+                    ),
+                );
+                let started = std::time::Instant::now();
+                loop {
+                    let row = watcher
+                        .connection()
+                        .query_one_raw(waiting.clone())
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    if row.try_get::<i64>("", "n").unwrap() > 0 {
+                        break;
+                    }
+                    assert!(
+                        !answering.is_finished(),
+                        "{backend:?}: the answer did not wait for the close"
+                    );
+                    assert!(
+                        started.elapsed() < std::time::Duration::from_secs(10),
+                        "{backend:?}: the answer never waited on the close"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                watcher.close().await.ok();
+            }
+            // SQLite's one writer: the answer waits for the write lock (busy timeout).
+            crate::Backend::Sqlite => {
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            }
+        }
         assert!(
             !answering.is_finished(),
             "{backend:?}: the answer did not wait for the close"

@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use domain::pagination::{Page, PageRequest};
 use domain::postings::{
     BudgetKind, ExperienceLevel, HireType, PostingFilter, PostingHit, PostingId, PostingIndex,
-    Workplace,
+    RANKED_MATCHES, Workplace,
 };
 use domain::profiles::{ResultOrder, TalentCursor};
 use domain::{DomainError, DomainResult};
@@ -21,13 +21,23 @@ use crate::search_sql::{
 #[derive(Clone)]
 pub struct SeaPostingIndex {
     pub(crate) db: DatabaseConnection,
+    /// How many of the newest matches relevance ranks ([`RANKED_MATCHES`]).
+    ranked: u64,
 }
 
 impl SeaPostingIndex {
     pub fn new(db: &crate::Db) -> Self {
         Self {
             db: db.connection().clone(),
+            ranked: RANKED_MATCHES,
         }
+    }
+
+    /// Ranks only the newest `ranked` matches (tests page across the end of them).
+    #[cfg(test)]
+    pub(crate) fn ranking(mut self, ranked: u64) -> Self {
+        self.ranked = ranked.max(1);
+        self
     }
 }
 
@@ -53,6 +63,8 @@ fn from_where(sql: &mut Sql, filter: &PostingFilter, now: DateTime<Utc>) -> Opti
     POSTINGS.from(sql, query.is_some());
     // The same condition the search indexes are partial on, word for word.
     sql.push(" WHERE p.status = 'OPEN' AND p.visibility = 'PUBLIC'");
+    // Set on publishing; said here so no order meets a null publication time.
+    sql.push(" AND p.published_at IS NOT NULL");
     let now_v = sql.bind(now);
     sql.push(&format!(
         " AND (p.deadline IS NULL OR p.deadline > {now_v})"
@@ -146,7 +158,8 @@ fn from_where(sql: &mut Sql, filter: &PostingFilter, now: DateTime<Utc>) -> Opti
     tsquery
 }
 
-/// The statement for one page: exactly what `search` runs.
+/// The statement for one page: exactly what `search` runs (relevance ranking the
+/// newest [`RANKED_MATCHES`]).
 pub fn search_statement(
     backend: DbBackend,
     filter: &PostingFilter,
@@ -154,26 +167,31 @@ pub fn search_statement(
     page: &PageRequest<TalentCursor>,
     now: DateTime<Utc>,
 ) -> Statement {
-    let mut inner = Sql::new(backend);
-    let tsquery = from_where(&mut inner, filter, now);
-    let (keys, descending) = match (order, backend) {
-        (ResultOrder::Rank, DbBackend::Postgres) => (
-            vec![Key::ordered(
-                &format!(
-                    "-(ts_rank(p.search_vector, to_tsquery('english', {}))::float8)",
-                    tsquery.unwrap_or_default()
-                ),
-                "k_rank",
-            )],
-            false,
-        ),
-        (ResultOrder::Rank, _) => (
-            vec![Key::ordered("bm25(postings_fts, 10.0, 8.0, 1.0)", "k_rank")],
-            false,
-        ),
+    statement(backend, filter, order, page, now, RANKED_MATCHES)
+}
+
+fn statement(
+    backend: DbBackend,
+    filter: &PostingFilter,
+    order: ResultOrder,
+    page: &PageRequest<TalentCursor>,
+    now: DateTime<Utc>,
+    ranked: u64,
+) -> Statement {
+    let (keys, descending) = match order {
+        ResultOrder::Rank => {
+            return ranked_statement(
+                backend,
+                filter,
+                page.after(),
+                page.fetch_limit(),
+                now,
+                ranked,
+            );
+        }
         // Highest budget first within a currency; currencies in reverse code order (any
         // fixed order would do: amounts in different currencies are never compared).
-        (ResultOrder::Rate, _) => (
+        ResultOrder::Rate => (
             vec![
                 Key::fixed("1", "k_has"),
                 Key::ordered("p.budget_currency", "k_currency"),
@@ -181,18 +199,120 @@ pub fn search_statement(
             ],
             true,
         ),
-        (ResultOrder::Newest | ResultOrder::Rating, _) => {
+        ResultOrder::Newest | ResultOrder::Rating => {
             (vec![Key::ordered("p.published_at", "k_published")], true)
         }
     };
+    let mut inner = Sql::new(backend);
+    from_where(&mut inner, filter, now);
     let after = page.after().and_then(cursor_values);
     keyset(inner, "p.id", &keys, descending, after, page.fetch_limit())
+}
+
+/// A page in relevance order: the newest `ranked` matches by rank (best first, then by
+/// ID), then the older matches newest first. A cursor in the ranked part is a `Rank`
+/// one; past it, a `Newest` one (only older matches follow). Columns: `k_tier` (0
+/// ranked, 1 older), `id`, `k_rank` (null past the ranked part), `k_published`.
+///
+/// Reads at most `ranked` matches to rank, found newest first through the publication
+/// index (or, for a rare word, through the full-text index), and `limit` older ones.
+fn ranked_statement(
+    backend: DbBackend,
+    filter: &PostingFilter,
+    after: Option<&TalentCursor>,
+    limit: u64,
+    now: DateTime<Utc>,
+    ranked: u64,
+) -> Statement {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let ranked = i64::try_from(ranked).unwrap_or(i64::MAX);
+    if let Some(TalentCursor::Newest { at, id }) = after {
+        let mut sql = Sql::new(backend);
+        let bound = format!("({}, {})", sql.bind(*at), sql.bind(*id));
+        sql.push("SELECT o.* FROM (");
+        older_matches(&mut sql, filter, now, &bound, limit);
+        sql.push(") o ORDER BY o.k_published DESC, o.id DESC");
+        return sql.statement();
+    }
+    let mut inner = Sql::new(backend);
+    let tsquery = from_where(&mut inner, filter, now);
+    // PostgreSQL ranks only the candidates, outside the statement that finds them;
+    // SQLite's bm25 is read where the full-text table is matched.
+    let (carried, rank) = match backend {
+        DbBackend::Postgres => (
+            "p.search_vector AS k_sv".to_owned(),
+            format!(
+                "-(ts_rank(c.k_sv, to_tsquery('english', {}))::float8)",
+                tsquery.unwrap_or_default()
+            ),
+        ),
+        _ => (
+            "bm25(postings_fts, 10.0, 8.0, 1.0) AS k_rank".to_owned(),
+            "c.k_rank".to_owned(),
+        ),
+    };
+    let n = inner.bind(ranked);
+    let mut sql = Sql {
+        backend,
+        text: format!(
+            "WITH c AS MATERIALIZED (SELECT p.id AS id, p.published_at AS k_published, \
+             {carried}{} ORDER BY p.published_at DESC, p.id DESC LIMIT {n}) \
+             SELECT u.* FROM (SELECT t.* FROM (SELECT r.* FROM (SELECT 0 AS k_tier, c.id AS id, \
+             {rank} AS k_rank, c.k_published AS k_published FROM c) r",
+            inner.text
+        ),
+        values: inner.values,
+    };
+    if let Some(TalentCursor::Rank { rank, id }) = after {
+        let (r, i) = (sql.bind(*rank), sql.bind(*id));
+        sql.push(&format!(" WHERE (r.k_rank, r.id) > ({r}, {i})"));
+    }
+    let l = sql.bind(limit);
+    sql.push(&format!(
+        " ORDER BY r.k_rank, r.id LIMIT {l}) t UNION ALL SELECT o.* FROM ("
+    ));
+    // Older than the oldest candidate: nothing when the candidates are every match.
+    older_matches(
+        &mut sql,
+        filter,
+        now,
+        "(SELECT c.k_published, c.id FROM c ORDER BY c.k_published, c.id LIMIT 1)",
+        limit,
+    );
+    sql.push(&format!(
+        ") o) u ORDER BY u.k_tier, u.k_rank, CASE WHEN u.k_tier = 0 THEN u.id END, \
+         u.k_published DESC, u.id DESC LIMIT {l}"
+    ));
+    sql.statement()
+}
+
+/// `SELECT 1 AS k_tier, ...` of matches published before `bound` (a row value of
+/// publication time and ID), newest first, at most `limit` (bound as a placeholder).
+fn older_matches(
+    sql: &mut Sql,
+    filter: &PostingFilter,
+    now: DateTime<Utc>,
+    bound: &str,
+    limit: i64,
+) {
+    let null_rank = match sql.backend {
+        DbBackend::Postgres => "NULL::float8",
+        _ => "NULL",
+    };
+    sql.push(&format!(
+        "SELECT 1 AS k_tier, p.id AS id, {null_rank} AS k_rank, p.published_at AS k_published"
+    ));
+    from_where(sql, filter, now);
+    let l = sql.bind(limit);
+    sql.push(&format!(
+        " AND (p.published_at, p.id) < {bound} \
+         ORDER BY p.published_at DESC, p.id DESC LIMIT {l}"
+    ));
 }
 
 /// The key values of a posting cursor: every key, then the ID.
 fn cursor_values(cursor: &TalentCursor) -> Option<Vec<Value>> {
     match cursor {
-        TalentCursor::Rank { rank, id } => Some(vec![Value::from(*rank), Value::from(*id)]),
         TalentCursor::Newest { at, id } => Some(vec![Value::from(*at), Value::from(*id)]),
         TalentCursor::Rate {
             currency,
@@ -205,13 +325,19 @@ fn cursor_values(cursor: &TalentCursor) -> Option<Vec<Value>> {
             Value::from(*minor),
             Value::from(*id),
         ]),
-        TalentCursor::Rating { .. } => None,
+        // Relevance pages are not keyset pages (see `ranked_statement`).
+        TalentCursor::Rank { .. } | TalentCursor::Rating { .. } => None,
     }
 }
 
 fn read_cursor(order: ResultOrder, row: &QueryResult) -> Result<TalentCursor, sea_orm::DbErr> {
     let id: Uuid = row.try_get("", "id")?;
     Ok(match order {
+        // Past the ranked matches, the older ones follow newest first.
+        ResultOrder::Rank if row.try_get::<i32>("", "k_tier")? == 1 => TalentCursor::Newest {
+            at: row.try_get("", "k_published")?,
+            id,
+        },
         ResultOrder::Rank => TalentCursor::Rank {
             rank: row.try_get("", "k_rank")?,
             id,
@@ -325,24 +451,25 @@ impl PostingIndex for SeaPostingIndex {
         page: &PageRequest<TalentCursor>,
         now: DateTime<Utc>,
     ) -> DomainResult<Page<PostingHit>> {
-        let consistent = matches!(
-            (order, page.after()),
-            (ResultOrder::Rank, None | Some(TalentCursor::Rank { .. }))
-                | (ResultOrder::Rate, None | Some(TalentCursor::Rate { .. }))
-                | (
-                    ResultOrder::Newest,
-                    None | Some(TalentCursor::Newest { .. })
-                )
-        );
+        let consistent = match (order, page.after()) {
+            (
+                ResultOrder::Rank,
+                None | Some(TalentCursor::Rank { .. } | TalentCursor::Newest { .. }),
+            ) => filter.text.is_some(),
+            (ResultOrder::Rate, None | Some(TalentCursor::Rate { .. }))
+            | (ResultOrder::Newest, None | Some(TalentCursor::Newest { .. })) => true,
+            _ => false,
+        };
         if !consistent {
             return Err(DomainError::internal(
-                "postings order by relevance, budget or publication, with a cursor of that order",
+                "postings order by relevance (with text), budget or publication, with a cursor \
+                 of that order",
             ));
         }
         run_page(
             &self.db,
             page,
-            |backend| search_statement(backend, filter, order, page, now),
+            |backend| statement(backend, filter, order, page, now, self.ranked),
             |row| {
                 let cursor = read_cursor(order, row)?;
                 Ok(PostingHit {
@@ -384,7 +511,7 @@ mod tests {
                 .unwrap();
             db.connection().execute_unprepared("ANALYZE").await.unwrap();
             let conn = db.connection();
-            let index = SeaPostingIndex { db: conn.clone() };
+            let index = SeaPostingIndex::new(&db);
             let now = Utc::now();
             let page = PageRequest::new(Some(20), None).unwrap();
             for (name, filter, order) in typical_searches() {
@@ -396,7 +523,20 @@ mod tests {
                 );
                 let last = first.items.last().unwrap().cursor.clone();
                 let next = PageRequest::new(Some(20), Some(last)).unwrap();
-                for (which, request) in [("first page", &page), ("next page", &next)] {
+                // Relevance: also a page of the older matches, past the ranked ones.
+                let past = PageRequest::new(
+                    Some(20),
+                    Some(TalentCursor::Newest {
+                        at: now - TimeDelta::days(30),
+                        id: Uuid::max(),
+                    }),
+                )
+                .unwrap();
+                let mut requests = vec![("first page", &page), ("next page", &next)];
+                if order == ResultOrder::Rank {
+                    requests.push(("past the ranked", &past));
+                }
+                for (which, request) in requests {
                     let statement =
                         search_statement(conn.get_database_backend(), &filter, order, request, now);
                     let plan = explain(conn, statement).await.unwrap();
@@ -425,6 +565,114 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// Relevance ranks the newest matches and then lists the older ones newest first:
+    /// paging through (pages of 5 and of 7, to and across the end of the 25 ranked)
+    /// reaches every match once, through the search service and its cursors.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn relevance_ranks_the_newest_matches_then_lists_the_older_ones() {
+        use domain::postings::{PostingSearch, PostingSearchService, PostingSort};
+        use std::sync::Arc;
+        const RANKED: usize = 25;
+        for backend in backends() {
+            let (_guard, db) = TestDatabase::migrated(backend).await;
+            crate::seed_postings::seed_postings(&db, 600, 11, &|_| {})
+                .await
+                .unwrap();
+            let index = SeaPostingIndex::new(&db).ranking(RANKED as u64);
+            let service = PostingSearchService::new(
+                Arc::new(index.clone()),
+                Arc::new(crate::SeaTaxonomyRepository::new(&db)),
+            );
+            let now = Utc::now();
+            let search = || PostingSearch {
+                text: Some("api".into()),
+                ..PostingSearch::default()
+            };
+            let filter = service.validate(search()).await.unwrap();
+            // Every match, newest first: what the ranked part is taken from.
+            let mut newest: Vec<PostingId> = Vec::new();
+            let mut page = PageRequest::new(Some(100), None).unwrap();
+            loop {
+                let found = index
+                    .search(&filter, ResultOrder::Newest, &page, now)
+                    .await
+                    .unwrap();
+                newest.extend(found.items.iter().map(|h| h.id));
+                match found.items.last() {
+                    Some(last) if found.has_next_page => {
+                        page = PageRequest::new(Some(100), Some(last.cursor.clone())).unwrap();
+                    }
+                    _ => break,
+                }
+            }
+            assert!(newest.len() > RANKED + 20, "{backend:?}: {}", newest.len());
+            // Pages of 5 end exactly where the ranked matches do; pages of 7 cross it.
+            for size in [5, 7] {
+                let mut hits: Vec<PostingHit> = Vec::new();
+                let mut after: Option<String> = None;
+                loop {
+                    let page = service
+                        .run(
+                            filter.clone(),
+                            PostingSort::Relevance,
+                            Some(size),
+                            after.as_deref(),
+                            now,
+                        )
+                        .await
+                        .unwrap_or_else(|_| panic!("{backend:?}: a page after {after:?}"));
+                    after = page.page.items.last().map(|h| page.cursor(h));
+                    hits.extend(page.page.items.iter().cloned());
+                    if !page.page.has_next_page {
+                        break;
+                    }
+                }
+                let ids: Vec<PostingId> = hits.iter().map(|h| h.id).collect();
+                assert_eq!(ids.len(), newest.len(), "{backend:?}: every match once");
+                let (ranked, older) = ids.split_at(RANKED);
+                assert_eq!(
+                    older,
+                    &newest[RANKED..],
+                    "{backend:?}: older ones newest first"
+                );
+                let mut ranked_sorted = ranked.to_vec();
+                let mut newest_sorted = newest[..RANKED].to_vec();
+                ranked_sorted.sort_by_key(|p| p.0);
+                newest_sorted.sort_by_key(|p| p.0);
+                assert_eq!(
+                    ranked_sorted, newest_sorted,
+                    "{backend:?}: the newest are ranked"
+                );
+                let ranks: Vec<f64> = hits[..RANKED]
+                    .iter()
+                    .map(|h| match h.cursor {
+                        TalentCursor::Rank { rank, .. } => rank,
+                        ref other => panic!("{backend:?}: {other:?} among the ranked"),
+                    })
+                    .collect();
+                assert!(
+                    ranks.windows(2).all(|w| w[0] <= w[1]),
+                    "{backend:?}: best first: {ranks:?}"
+                );
+                assert!(
+                    ranks.windows(2).any(|w| w[0] < w[1]),
+                    "{backend:?}: ranks that differ: {ranks:?}"
+                );
+                assert!(
+                    hits[RANKED..]
+                        .iter()
+                        .all(|h| matches!(h.cursor, TalentCursor::Newest { .. })),
+                    "{backend:?}"
+                );
+            }
+            assert_eq!(
+                index.count(&filter, now).await.unwrap(),
+                newest.len() as u64,
+                "{backend:?}"
+            );
         }
     }
 }

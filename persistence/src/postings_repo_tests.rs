@@ -927,6 +927,18 @@ async fn two_concurrent_expiry_runs_close_and_warn_each_posting_exactly_once() {
 #[tokio::test]
 async fn the_database_keeps_each_postings_proposal_count() {
     use crate::entities::proposal;
+    // A proposal row as the proposals feature will write one.
+    let submitted = |id: Uuid, posting: PostingId, freelancer: UserId| proposal::ActiveModel {
+        id: Set(id),
+        posting_id: Set(posting.0),
+        freelancer_id: Set(freelancer.0),
+        agency_id: Set(None),
+        status: Set("SUBMITTED".into()),
+        bid_amount_minor: Set(40_000),
+        bid_currency: Set("USD".into()),
+        created_at: Set(Utc::now()),
+        updated_at: Set(Utc::now()),
+    };
     use sea_orm::{ColumnTrait, QueryFilter};
     for backend in backends() {
         let (guard, db) = TestDatabase::migrated(backend).await;
@@ -935,12 +947,12 @@ async fn the_database_keeps_each_postings_proposal_count() {
         let budget = Budget::Fixed(usd(50_000));
         let first = repo.create(&full_posting(ada, budget)).await.unwrap();
         let second = repo.create(&full_posting(ada, budget)).await.unwrap();
+        let first_id = uuid_literal(backend, first.id.0);
         let counts = || async {
             let a = guard
                 .count(&format!(
-                    "SELECT CAST(proposal_count AS BIGINT) FROM postings WHERE title = '{}' \
-                     ORDER BY id LIMIT 1",
-                    first.title
+                    "SELECT CAST(proposal_count AS BIGINT) FROM postings WHERE id = {}",
+                    first_id
                 ))
                 .await;
             let total = guard
@@ -953,20 +965,10 @@ async fn the_database_keeps_each_postings_proposal_count() {
             let freelancer = client(&db, name).await;
             let id = Uuid::now_v7();
             ids.push(id);
-            proposal::Entity::insert(proposal::ActiveModel {
-                id: Set(id),
-                posting_id: Set(first.id.0),
-                freelancer_id: Set(freelancer.0),
-                agency_id: Set(None),
-                status: Set("SUBMITTED".into()),
-                bid_amount_minor: Set(40_000),
-                bid_currency: Set("USD".into()),
-                created_at: Set(Utc::now()),
-                updated_at: Set(Utc::now()),
-            })
-            .exec_without_returning(db.connection())
-            .await
-            .unwrap();
+            proposal::Entity::insert(submitted(id, first.id, freelancer))
+                .exec_without_returning(db.connection())
+                .await
+                .unwrap();
         }
         assert_eq!(counts().await, (3, 3), "{backend:?}: three written");
         // A change of state (withdrawn ones still count) leaves the count alone.
@@ -998,6 +1000,53 @@ async fn the_database_keeps_each_postings_proposal_count() {
             .await
             .unwrap();
         assert_eq!(counts().await, (1, 2), "{backend:?}: one deleted");
+        // Statements of many rows: two written at once, then every proposal swapped
+        // between the two postings in one update.
+        let mut more = Vec::new();
+        for name in ["ed", "fa"] {
+            let freelancer = client(&db, name).await;
+            more.push(submitted(Uuid::now_v7(), second.id, freelancer));
+        }
+        proposal::Entity::insert_many(more)
+            .exec_without_returning(db.connection())
+            .await
+            .unwrap();
+        assert_eq!(counts().await, (1, 4), "{backend:?}: two written at once");
+        let swap = sea_orm::sea_query::CaseStatement::new()
+            .case(proposal::Column::PostingId.eq(first.id.0), second.id.0)
+            .finally(first.id.0);
+        proposal::Entity::update_many()
+            .col_expr(proposal::Column::PostingId, swap.into())
+            .exec(db.connection())
+            .await
+            .unwrap();
+        assert_eq!(
+            counts().await,
+            (3, 4),
+            "{backend:?}: swapped in one statement"
+        );
+        // The triggers of the migration before (000018 down) count as well.
+        db.migrate_down(1).await.unwrap();
+        let freelancer = client(&db, "gu").await;
+        proposal::Entity::insert(submitted(Uuid::now_v7(), first.id, freelancer))
+            .exec_without_returning(db.connection())
+            .await
+            .unwrap();
+        assert_eq!(
+            counts().await,
+            (4, 5),
+            "{backend:?}: counted after going down"
+        );
+        db.migrate_up().await.unwrap();
+        // Emptied at once (PostgreSQL: TRUNCATE, which no row trigger sees).
+        let empty = match backend {
+            Backend::Postgres => "TRUNCATE proposals CASCADE",
+            _ => "DELETE FROM proposals",
+        };
+        sea_orm::ConnectionTrait::execute_unprepared(db.connection(), empty)
+            .await
+            .unwrap();
+        assert_eq!(counts().await, (0, 0), "{backend:?}: {empty}");
     }
 }
 

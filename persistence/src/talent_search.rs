@@ -433,9 +433,25 @@ pub fn full_scans(plan: &[String]) -> Vec<String> {
         "client_profiles",
         "proposals",
     ];
+    // SQLite: the statement's own materialized results and subqueries ("MATERIALIZE c",
+    // "CO-ROUTINE u"), bounded by their LIMITs, are scanned whole: not tables.
+    let normal = |line: &str| line.trim_start_matches([' ', '-', '>']).trim().to_owned();
+    let own: Vec<String> = plan
+        .iter()
+        .filter_map(|line| {
+            let l = normal(line);
+            l.strip_prefix("MATERIALIZE ")
+                .or_else(|| l.strip_prefix("CO-ROUTINE "))
+                .map(|name| format!("SCAN {name}"))
+        })
+        .collect();
     plan.iter()
         .filter(|line| {
-            let l = line.trim_start_matches([' ', '-', '>']).trim();
+            let l = normal(line);
+            let l = l.as_str();
+            if own.iter().any(|o| l == o) {
+                return false;
+            }
             // PostgreSQL: "Seq Scan on freelancer_profiles p", "Parallel Seq Scan on ...".
             TABLES.iter().any(|t| l.contains(&format!("Seq Scan on {t} ")) || l.ends_with(&format!("Seq Scan on {t}")))
                 // SQLite: "SCAN p" (no index); "SCAN p USING INDEX ..." walks an index.
@@ -552,6 +568,17 @@ mod tests {
             "SEARCH u USING INDEX sqlite_autoindex_users_1 (id=?)".to_owned(),
         ];
         assert_eq!(full_scans(&sqlite), vec!["SCAN p".to_owned()]);
+        // The statement's own bounded results are not tables; a table of the same
+        // statement still is.
+        let own = vec![
+            "CO-ROUTINE u".to_owned(),
+            "MATERIALIZE c".to_owned(),
+            "SCAN postings_fts VIRTUAL TABLE INDEX 0:M3".to_owned(),
+            "SCAN c".to_owned(),
+            "SCAN u".to_owned(),
+            "SCAN p".to_owned(),
+        ];
+        assert_eq!(full_scans(&own), vec!["SCAN p".to_owned()]);
     }
 
     #[test]

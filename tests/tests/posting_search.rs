@@ -372,13 +372,23 @@ async fn postings_are_found_by_every_filter_and_sorted_three_ways() {
 async fn pages_follow_each_other_and_cursors_belong_to_their_search() {
     for setup in setups() {
         let app = populated(&setup).await;
-        for sort in ["NEWEST", "BUDGET", "RELEVANCE"] {
-            let whole = titles(&app, json!(null), sort).await;
+        // RELEVANCE without text runs as NEWEST; with text it ranks.
+        for (sort, filter) in [
+            ("NEWEST", json!(null)),
+            ("BUDGET", json!(null)),
+            ("RELEVANCE", json!(null)),
+            ("RELEVANCE", json!({ "text": "api" })),
+        ] {
+            let whole = titles(&app, filter.clone(), sort).await;
+            assert!(whole.len() > 1, "{sort} {filter}: more than a page");
             let mut seen = Vec::new();
             let mut after: Option<String> = None;
             loop {
                 let data = app
-                    .query(SEARCH, json!({ "s": sort, "first": 1, "after": after }))
+                    .query(
+                        SEARCH,
+                        json!({ "f": filter, "s": sort, "first": 1, "after": after }),
+                    )
                     .await;
                 let conn = &data["postings"];
                 for e in conn["edges"].as_array().unwrap() {
@@ -389,7 +399,7 @@ async fn pages_follow_each_other_and_cursors_belong_to_their_search() {
                 }
                 after = conn["pageInfo"]["endCursor"].as_str().map(str::to_owned);
             }
-            assert_eq!(seen, whole, "{sort}");
+            assert_eq!(seen, whole, "{sort} {filter}");
         }
         let data = app
             .query(SEARCH, json!({ "s": "NEWEST", "first": 1 }))

@@ -300,6 +300,11 @@ async fn a_posting_goes_from_draft_to_closed_with_versions_and_history() {
             body["errors"][0]["extensions"]["code"], "FORBIDDEN",
             "{body}"
         );
+        let body = app.gql(None, HISTORY, json!({ "id": id })).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+            "{body}"
+        );
 
         // Closed is final.
         for (mutation, vars) in [

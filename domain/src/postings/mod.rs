@@ -45,5 +45,6 @@ pub use saved::{
 pub use search::{
     BudgetRange, BudgetRangeInput, MAX_POSTED_WITHIN_DAYS, MAX_PROPOSALS_FEWER_THAN, PostingFilter,
     PostingHit, PostingIndex, PostingPage, PostingSearch, PostingSearchService, PostingSort,
+    RANKED_MATCHES,
 };
 pub use service::{EXPIRY_BATCH, ExpiryRun, PostingService};

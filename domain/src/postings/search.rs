@@ -116,6 +116,12 @@ pub struct PostingFilter {
     pub not_by: Option<UserId>,
 }
 
+/// Relevance (`ResultOrder::Rank`) ranks this many of the newest matches of a text
+/// search; older matches follow them, newest first. Ranking every match of a broad word
+/// would read every one of them (a third of a million postings for "api" in the
+/// benchmark).
+pub const RANKED_MATCHES: u64 = 1_000;
+
 /// One result: the posting and its position in the list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostingHit {
@@ -125,6 +131,9 @@ pub struct PostingHit {
 
 /// Runs posting searches over public open postings, with full-text indexes. `now` is
 /// when the search runs (for "posted within" and deadlines).
+///
+/// `ResultOrder::Rank` (given only with text) ranks the newest [`RANKED_MATCHES`]
+/// matches; the older matches follow newest first, and a cursor there is a `Newest` one.
 #[async_trait]
 pub trait PostingIndex: Send + Sync {
     async fn search(
@@ -330,7 +339,14 @@ impl PostingSearchService {
     ) -> Result<PostingPage, TalentSearchError> {
         let order = sort.order(filter.text.is_some());
         let fingerprint = fingerprint_of(&format!("posting|{filter:?}|{order:?}"));
-        let request = crate::profiles::page_request(order, &fingerprint, first, after)?;
+        // Relevance pages past the ranked matches go on newest first, with cursors of
+        // that order (see `PostingIndex::search`).
+        let request = match crate::profiles::page_request(order, &fingerprint, first, after) {
+            Err(TalentSearchError::InvalidCursor) if order == ResultOrder::Rank => {
+                crate::profiles::page_request(ResultOrder::Newest, &fingerprint, first, after)?
+            }
+            request => request?,
+        };
         let page = self.index.search(&filter, order, &request, now).await?;
         Ok(PostingPage {
             page,

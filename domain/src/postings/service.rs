@@ -322,6 +322,16 @@ impl PostingService {
         Ok(all.remove(&id).unwrap_or_default())
     }
 
+    /// Whether the actor may read the history of a posting they already see: its client
+    /// and admins; `UNAUTHENTICATED` for the anonymous, `FORBIDDEN` for other users.
+    pub fn reads_history(actor: &Actor, posting: &Posting) -> DomainResult<()> {
+        match actor {
+            Actor::Anonymous => Err(DomainError::Unauthenticated),
+            _ if policy::sees_history(actor, posting) => Ok(()),
+            _ => Err(DomainError::Forbidden),
+        }
+    }
+
     /// The histories of many postings at once (for a page of them), each oldest first:
     /// one read of the postings to check them, one of their revisions. Postings the
     /// actor may not see the history of (see [`policy::sees_history`]) are left out, as

@@ -825,4 +825,133 @@ async fn histories_of_many_postings_are_their_owners_and_admins_only() {
         svc.histories(&Actor::Anonymous, &ids).await,
         Err(DomainError::Unauthenticated)
     ));
+    // The check a posting already read goes through (`Posting.history`): the same rule,
+    // with the error to answer.
+    assert!(PostingService::reads_history(&owner, &mine).is_ok());
+    assert!(PostingService::reads_history(&admin, &mine).is_ok());
+    assert!(matches!(
+        PostingService::reads_history(&other, &mine),
+        Err(DomainError::Forbidden)
+    ));
+    assert!(matches!(
+        PostingService::reads_history(&freelancer, &mine),
+        Err(DomainError::Forbidden)
+    ));
+    assert!(matches!(
+        PostingService::reads_history(&Actor::Anonymous, &mine),
+        Err(DomainError::Unauthenticated)
+    ));
+}
+
+/// Answers every search with one hit at `give`, and records the order and cursor each
+/// search was asked for.
+struct Cursors {
+    give: crate::profiles::TalentCursor,
+    asked: Mutex<
+        Vec<(
+            crate::profiles::ResultOrder,
+            Option<crate::profiles::TalentCursor>,
+        )>,
+    >,
+}
+
+#[async_trait]
+impl PostingIndex for Cursors {
+    async fn search(
+        &self,
+        _: &PostingFilter,
+        order: crate::profiles::ResultOrder,
+        page: &PageRequest<crate::profiles::TalentCursor>,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> DomainResult<Page<PostingHit>> {
+        self.asked
+            .lock()
+            .unwrap()
+            .push((order, page.after().cloned()));
+        Ok(Page {
+            items: vec![PostingHit {
+                id: PostingId(self.give.id()),
+                cursor: self.give.clone(),
+            }],
+            has_next_page: true,
+        })
+    }
+
+    async fn count(
+        &self,
+        _: &PostingFilter,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> DomainResult<u64> {
+        Ok(1)
+    }
+}
+
+/// Relevance pages go on past the ranked matches with cursors of publication order: such
+/// a cursor, issued by this search, is taken back and handed to the index; the same kind
+/// of cursor from another search, or a budget cursor, is an invalid cursor.
+#[tokio::test]
+async fn relevance_pages_go_on_past_the_ranked_matches_with_newest_cursors() {
+    use crate::profiles::{ResultOrder, TalentCursor, TalentSearchError};
+    let newest = TalentCursor::Newest {
+        at: chrono::Utc::now(),
+        id: Uuid::now_v7(),
+    };
+    let service = |give: TalentCursor| {
+        let index = Arc::new(Cursors {
+            give,
+            asked: Mutex::new(Vec::new()),
+        });
+        (
+            PostingSearchService::new(index.clone(), Arc::new(Skills)),
+            index,
+        )
+    };
+    let (svc, index) = service(newest.clone());
+    let now = chrono::Utc::now();
+    let filter = svc
+        .validate(PostingSearch {
+            text: Some("api".into()),
+            ..PostingSearch::default()
+        })
+        .await
+        .unwrap();
+    let run = |sort: PostingSort, after: Option<String>| {
+        let svc = &svc;
+        let filter = filter.clone();
+        async move {
+            svc.run(filter, sort, Some(5), after.as_deref(), now)
+                .await
+                .map(|p| p.cursor(&p.page.items[0]))
+        }
+    };
+    let after = run(PostingSort::Relevance, None).await.ok().unwrap();
+    assert!(run(PostingSort::Relevance, Some(after)).await.is_ok());
+    assert_eq!(
+        index.asked.lock().unwrap().last(),
+        Some(&(ResultOrder::Rank, Some(newest)))
+    );
+    // A NEWEST search of the same filter is another search.
+    let of_newest = run(PostingSort::Newest, None).await.ok().unwrap();
+    assert!(matches!(
+        run(PostingSort::Relevance, Some(of_newest)).await,
+        Err(TalentSearchError::InvalidCursor)
+    ));
+    // A budget cursor, even one a relevance search of this filter issued.
+    let (svc, _) = service(TalentCursor::Rate {
+        has_rate: true,
+        currency: "USD".into(),
+        minor: 5_000,
+        id: Uuid::now_v7(),
+    });
+    let page = svc
+        .run(filter.clone(), PostingSort::Relevance, Some(5), None, now)
+        .await
+        .ok()
+        .unwrap();
+    let rate = page.cursor(&page.page.items[0]);
+    assert!(matches!(
+        svc.run(filter, PostingSort::Relevance, Some(5), Some(&rate), now)
+            .await,
+        Err(TalentSearchError::InvalidCursor)
+    ));
 }

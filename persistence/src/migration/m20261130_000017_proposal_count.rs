@@ -14,7 +14,7 @@ pub struct Migration;
 const RECOUNT: &str = "UPDATE postings SET proposal_count = \
      (SELECT COUNT(*) FROM proposals WHERE proposals.posting_id = postings.id)";
 
-const POSTGRES: &[&str] = &[
+pub(super) const POSTGRES: &[&str] = &[
     "CREATE FUNCTION postings_count_proposals() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN
         IF TG_OP IN ('UPDATE', 'DELETE') THEN

@@ -1,6 +1,6 @@
 //! Schema migrations. One migration per file (`DeriveMigrationName` names it after the
-//! file); each runs unchanged on PostgreSQL and SQLite. Applied migrations never change:
-//! a fix is a new migration.
+//! file); each runs unchanged on PostgreSQL and SQLite (000018 changes PostgreSQL only).
+//! Applied migrations never change: a fix is a new migration.
 
 use sea_orm_migration::prelude::*;
 
@@ -21,6 +21,7 @@ mod m20261129_000014_posting_board;
 mod m20261129_000015_posting_invitations;
 mod m20261129_000016_saved_searches;
 mod m20261130_000017_proposal_count;
+mod m20261130_000018_proposal_count_per_statement;
 mod seed_data;
 
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000015_posting_invitations::Migration),
             Box::new(m20261129_000016_saved_searches::Migration),
             Box::new(m20261130_000017_proposal_count::Migration),
+            Box::new(m20261130_000018_proposal_count_per_statement::Migration),
         ]
     }
 }

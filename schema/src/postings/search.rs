@@ -74,8 +74,9 @@ pub struct PostingFilter {
 /// The order of posting results; ties are broken by posting ID so pages are stable.
 #[derive(Enum, Copy, Clone, PartialEq, Eq, Default)]
 pub enum PostingSort {
-    /// Best text match first (title and skills weigh more than the description); without
-    /// `filter.text`, as NEWEST.
+    /// Best text match first (title and skills weigh more than the description) among
+    /// the 1,000 most recently published matches; older matches follow, most recent
+    /// first. Without `filter.text`, as NEWEST.
     #[default]
     Relevance,
     /// Most recently published first.

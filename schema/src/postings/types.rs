@@ -3,7 +3,6 @@
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::postings::{self as p, PostingEvent as Event};
-use domain::{Actor, DomainError};
 
 use super::loaders::posting_loaders;
 use crate::context::{actor, services};
@@ -541,15 +540,7 @@ impl Posting {
     /// 20 revisions.
     #[graphql(complexity = "HISTORY_COMPLEXITY * child_complexity + 1")]
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<PostingRevision>> {
-        let actor = actor(ctx);
-        if !p::policy::sees_history(actor, &self.0) {
-            return Err(if matches!(actor, Actor::Anonymous) {
-                DomainError::Unauthenticated
-            } else {
-                DomainError::Forbidden
-            })
-            .gql(ctx);
-        }
+        p::PostingService::reads_history(actor(ctx), &self.0).gql(ctx)?;
         // Revisions written after this version was read belong to a later one.
         let revisions: Vec<p::Revision> = posting_loaders(ctx)?
             .history
