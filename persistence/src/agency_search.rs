@@ -97,6 +97,8 @@ pub fn search_statement(
 fn cursor_values(cursor: &TalentCursor) -> Option<Vec<Value>> {
     match cursor {
         TalentCursor::Rank { rank, id } => Some(vec![Value::from(*rank), Value::from(*id)]),
+        // Posting relevance only.
+        TalentCursor::RankWithin { .. } => None,
         TalentCursor::Newest { at, id } => Some(vec![Value::from(*at), Value::from(*id)]),
         TalentCursor::Rate { .. } | TalentCursor::Rating { .. } => None,
     }

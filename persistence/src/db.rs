@@ -230,6 +230,8 @@ impl Db {
     /// applied) is migrated, but one that is partly migrated is refused: changing its
     /// schema under a server that runs on it would break the server's connections (see
     /// [`Db`]); `hireql migrate` with no server running, or a server start, migrates it.
+    /// Two that start at once on a new file both migrate it: SQLite's write lock orders
+    /// them, and the second may fail on tables the first made (run it again).
     pub async fn migrate_for_task(&self) -> Result<(), DbErr> {
         if self.backend == Backend::Postgres {
             return self.migrate_up().await;

@@ -20,6 +20,7 @@ mod posting_invitations_repo;
 #[cfg(test)]
 mod posting_invitations_repo_tests;
 mod posting_lists;
+mod posting_relevance;
 mod posting_rows;
 pub mod posting_search;
 mod posting_snapshot;

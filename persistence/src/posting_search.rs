@@ -55,7 +55,11 @@ const POSTINGS: FullText = FullText {
 
 /// `FROM ... WHERE ...` for searchable postings matching `filter` at `now`; on
 /// PostgreSQL returns the text query's placeholder for the rank.
-fn from_where(sql: &mut Sql, filter: &PostingFilter, now: DateTime<Utc>) -> Option<String> {
+pub(crate) fn from_where(
+    sql: &mut Sql,
+    filter: &PostingFilter,
+    now: DateTime<Utc>,
+) -> Option<String> {
     let query = filter
         .text
         .as_ref()
@@ -180,7 +184,7 @@ fn statement(
 ) -> Statement {
     let (keys, descending) = match order {
         ResultOrder::Rank => {
-            return ranked_statement(
+            return crate::posting_relevance::ranked_statement(
                 backend,
                 filter,
                 page.after(),
@@ -209,107 +213,6 @@ fn statement(
     keyset(inner, "p.id", &keys, descending, after, page.fetch_limit())
 }
 
-/// A page in relevance order: the newest `ranked` matches by rank (best first, then by
-/// ID), then the older matches newest first. A cursor in the ranked part is a `Rank`
-/// one; past it, a `Newest` one (only older matches follow). Columns: `k_tier` (0
-/// ranked, 1 older), `id`, `k_rank` (null past the ranked part), `k_published`.
-///
-/// Reads at most `ranked` matches to rank, found newest first through the publication
-/// index (or, for a rare word, through the full-text index), and `limit` older ones.
-fn ranked_statement(
-    backend: DbBackend,
-    filter: &PostingFilter,
-    after: Option<&TalentCursor>,
-    limit: u64,
-    now: DateTime<Utc>,
-    ranked: u64,
-) -> Statement {
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let ranked = i64::try_from(ranked).unwrap_or(i64::MAX);
-    if let Some(TalentCursor::Newest { at, id }) = after {
-        let mut sql = Sql::new(backend);
-        let bound = format!("({}, {})", sql.bind(*at), sql.bind(*id));
-        sql.push("SELECT o.* FROM (");
-        older_matches(&mut sql, filter, now, &bound, limit);
-        sql.push(") o ORDER BY o.k_published DESC, o.id DESC");
-        return sql.statement();
-    }
-    let mut inner = Sql::new(backend);
-    let tsquery = from_where(&mut inner, filter, now);
-    // PostgreSQL ranks only the candidates, outside the statement that finds them;
-    // SQLite's bm25 is read where the full-text table is matched.
-    let (carried, rank) = match backend {
-        DbBackend::Postgres => (
-            "p.search_vector AS k_sv".to_owned(),
-            format!(
-                "-(ts_rank(c.k_sv, to_tsquery('english', {}))::float8)",
-                tsquery.unwrap_or_default()
-            ),
-        ),
-        _ => (
-            "bm25(postings_fts, 10.0, 8.0, 1.0) AS k_rank".to_owned(),
-            "c.k_rank".to_owned(),
-        ),
-    };
-    let n = inner.bind(ranked);
-    let mut sql = Sql {
-        backend,
-        text: format!(
-            "WITH c AS MATERIALIZED (SELECT p.id AS id, p.published_at AS k_published, \
-             {carried}{} ORDER BY p.published_at DESC, p.id DESC LIMIT {n}) \
-             SELECT u.* FROM (SELECT t.* FROM (SELECT r.* FROM (SELECT 0 AS k_tier, c.id AS id, \
-             {rank} AS k_rank, c.k_published AS k_published FROM c) r",
-            inner.text
-        ),
-        values: inner.values,
-    };
-    if let Some(TalentCursor::Rank { rank, id }) = after {
-        let (r, i) = (sql.bind(*rank), sql.bind(*id));
-        sql.push(&format!(" WHERE (r.k_rank, r.id) > ({r}, {i})"));
-    }
-    let l = sql.bind(limit);
-    sql.push(&format!(
-        " ORDER BY r.k_rank, r.id LIMIT {l}) t UNION ALL SELECT o.* FROM ("
-    ));
-    // Older than the oldest candidate: nothing when the candidates are every match.
-    older_matches(
-        &mut sql,
-        filter,
-        now,
-        "(SELECT c.k_published, c.id FROM c ORDER BY c.k_published, c.id LIMIT 1)",
-        limit,
-    );
-    sql.push(&format!(
-        ") o) u ORDER BY u.k_tier, u.k_rank, CASE WHEN u.k_tier = 0 THEN u.id END, \
-         u.k_published DESC, u.id DESC LIMIT {l}"
-    ));
-    sql.statement()
-}
-
-/// `SELECT 1 AS k_tier, ...` of matches published before `bound` (a row value of
-/// publication time and ID), newest first, at most `limit` (bound as a placeholder).
-fn older_matches(
-    sql: &mut Sql,
-    filter: &PostingFilter,
-    now: DateTime<Utc>,
-    bound: &str,
-    limit: i64,
-) {
-    let null_rank = match sql.backend {
-        DbBackend::Postgres => "NULL::float8",
-        _ => "NULL",
-    };
-    sql.push(&format!(
-        "SELECT 1 AS k_tier, p.id AS id, {null_rank} AS k_rank, p.published_at AS k_published"
-    ));
-    from_where(sql, filter, now);
-    let l = sql.bind(limit);
-    sql.push(&format!(
-        " AND (p.published_at, p.id) < {bound} \
-         ORDER BY p.published_at DESC, p.id DESC LIMIT {l}"
-    ));
-}
-
 /// The key values of a posting cursor: every key, then the ID.
 fn cursor_values(cursor: &TalentCursor) -> Option<Vec<Value>> {
     match cursor {
@@ -326,7 +229,9 @@ fn cursor_values(cursor: &TalentCursor) -> Option<Vec<Value>> {
             Value::from(*id),
         ]),
         // Relevance pages are not keyset pages (see `ranked_statement`).
-        TalentCursor::Rank { .. } | TalentCursor::Rating { .. } => None,
+        TalentCursor::Rank { .. }
+        | TalentCursor::RankWithin { .. }
+        | TalentCursor::Rating { .. } => None,
     }
 }
 
@@ -338,9 +243,11 @@ fn read_cursor(order: ResultOrder, row: &QueryResult) -> Result<TalentCursor, se
             at: row.try_get("", "k_published")?,
             id,
         },
-        ResultOrder::Rank => TalentCursor::Rank {
+        ResultOrder::Rank => TalentCursor::RankWithin {
             rank: row.try_get("", "k_rank")?,
             id,
+            from: row.try_get("", "k_from")?,
+            from_id: row.try_get("", "k_from_id")?,
         },
         ResultOrder::Rate => TalentCursor::Rate {
             has_rate: true,
@@ -454,7 +361,12 @@ impl PostingIndex for SeaPostingIndex {
         let consistent = match (order, page.after()) {
             (
                 ResultOrder::Rank,
-                None | Some(TalentCursor::Rank { .. } | TalentCursor::Newest { .. }),
+                None
+                | Some(
+                    TalentCursor::Rank { .. }
+                    | TalentCursor::RankWithin { .. }
+                    | TalentCursor::Newest { .. },
+                ),
             ) => filter.text.is_some(),
             (ResultOrder::Rate, None | Some(TalentCursor::Rate { .. }))
             | (ResultOrder::Newest, None | Some(TalentCursor::Newest { .. })) => true,
@@ -490,189 +402,5 @@ impl PostingIndex for SeaPostingIndex {
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    use crate::talent_search::{explain, full_scans};
-    use crate::testing::{TestDatabase, backends};
-    use sea_orm::ConnectionTrait;
-
-    /// On 50,000 seeded postings every typical search runs on indexes, never reading a
-    /// whole table of postings, their skills or countries, or clients; and pages follow
-    /// each other without skipping or repeating. (The benchmark does the same on a
-    /// million, `hireql bench postings`.)
-    #[tokio::test(flavor = "multi_thread")]
-    async fn typical_searches_use_indexes_on_50k_postings() {
-        for backend in backends() {
-            let (_guard, db) = TestDatabase::migrated(backend).await;
-            crate::seed_postings::seed_postings(&db, 50_000, 7, &|_| {})
-                .await
-                .unwrap();
-            db.connection().execute_unprepared("ANALYZE").await.unwrap();
-            let conn = db.connection();
-            let index = SeaPostingIndex::new(&db);
-            let now = Utc::now();
-            let page = PageRequest::new(Some(20), None).unwrap();
-            for (name, filter, order) in typical_searches() {
-                let first = index.search(&filter, order, &page, now).await.unwrap();
-                assert_eq!(
-                    first.items.len(),
-                    20,
-                    "{backend:?} {name}: a full first page"
-                );
-                let last = first.items.last().unwrap().cursor.clone();
-                let next = PageRequest::new(Some(20), Some(last)).unwrap();
-                // Relevance: also a page of the older matches, past the ranked ones.
-                let past = PageRequest::new(
-                    Some(20),
-                    Some(TalentCursor::Newest {
-                        at: now - TimeDelta::days(30),
-                        id: Uuid::max(),
-                    }),
-                )
-                .unwrap();
-                let mut requests = vec![("first page", &page), ("next page", &next)];
-                if order == ResultOrder::Rank {
-                    requests.push(("past the ranked", &past));
-                }
-                for (which, request) in requests {
-                    let statement =
-                        search_statement(conn.get_database_backend(), &filter, order, request, now);
-                    let plan = explain(conn, statement).await.unwrap();
-                    println!("{backend:?} {name}, {which}:\n{}\n", plan.join("\n"));
-                    assert!(
-                        full_scans(&plan).is_empty(),
-                        "{backend:?} {name}, {which}: full scan in\n{}",
-                        plan.join("\n")
-                    );
-                }
-                let second = index.search(&filter, order, &next, now).await.unwrap();
-                let forty = PageRequest::new(Some(40), None).unwrap();
-                let both = index.search(&filter, order, &forty, now).await.unwrap();
-                let ids = |hits: &[PostingHit]| hits.iter().map(|h| h.id).collect::<Vec<_>>();
-                assert_eq!(
-                    [ids(&first.items), ids(&second.items)].concat(),
-                    ids(&both.items),
-                    "{backend:?} {name}: pages skip or repeat"
-                );
-                // Counting agrees with paging through.
-                if !both.has_next_page {
-                    assert_eq!(
-                        index.count(&filter, now).await.unwrap(),
-                        both.items.len() as u64,
-                        "{backend:?} {name}"
-                    );
-                }
-            }
-        }
-    }
-
-    /// Relevance ranks the newest matches and then lists the older ones newest first:
-    /// paging through (pages of 5 and of 7, to and across the end of the 25 ranked)
-    /// reaches every match once, through the search service and its cursors.
-    #[tokio::test(flavor = "multi_thread")]
-    async fn relevance_ranks_the_newest_matches_then_lists_the_older_ones() {
-        use domain::postings::{PostingSearch, PostingSearchService, PostingSort};
-        use std::sync::Arc;
-        const RANKED: usize = 25;
-        for backend in backends() {
-            let (_guard, db) = TestDatabase::migrated(backend).await;
-            crate::seed_postings::seed_postings(&db, 600, 11, &|_| {})
-                .await
-                .unwrap();
-            let index = SeaPostingIndex::new(&db).ranking(RANKED as u64);
-            let service = PostingSearchService::new(
-                Arc::new(index.clone()),
-                Arc::new(crate::SeaTaxonomyRepository::new(&db)),
-            );
-            let now = Utc::now();
-            let search = || PostingSearch {
-                text: Some("api".into()),
-                ..PostingSearch::default()
-            };
-            let filter = service.validate(search()).await.unwrap();
-            // Every match, newest first: what the ranked part is taken from.
-            let mut newest: Vec<PostingId> = Vec::new();
-            let mut page = PageRequest::new(Some(100), None).unwrap();
-            loop {
-                let found = index
-                    .search(&filter, ResultOrder::Newest, &page, now)
-                    .await
-                    .unwrap();
-                newest.extend(found.items.iter().map(|h| h.id));
-                match found.items.last() {
-                    Some(last) if found.has_next_page => {
-                        page = PageRequest::new(Some(100), Some(last.cursor.clone())).unwrap();
-                    }
-                    _ => break,
-                }
-            }
-            assert!(newest.len() > RANKED + 20, "{backend:?}: {}", newest.len());
-            // Pages of 5 end exactly where the ranked matches do; pages of 7 cross it.
-            for size in [5, 7] {
-                let mut hits: Vec<PostingHit> = Vec::new();
-                let mut after: Option<String> = None;
-                loop {
-                    let page = service
-                        .run(
-                            filter.clone(),
-                            PostingSort::Relevance,
-                            Some(size),
-                            after.as_deref(),
-                            now,
-                        )
-                        .await
-                        .unwrap_or_else(|_| panic!("{backend:?}: a page after {after:?}"));
-                    after = page.page.items.last().map(|h| page.cursor(h));
-                    hits.extend(page.page.items.iter().cloned());
-                    if !page.page.has_next_page {
-                        break;
-                    }
-                }
-                let ids: Vec<PostingId> = hits.iter().map(|h| h.id).collect();
-                assert_eq!(ids.len(), newest.len(), "{backend:?}: every match once");
-                let (ranked, older) = ids.split_at(RANKED);
-                assert_eq!(
-                    older,
-                    &newest[RANKED..],
-                    "{backend:?}: older ones newest first"
-                );
-                let mut ranked_sorted = ranked.to_vec();
-                let mut newest_sorted = newest[..RANKED].to_vec();
-                ranked_sorted.sort_by_key(|p| p.0);
-                newest_sorted.sort_by_key(|p| p.0);
-                assert_eq!(
-                    ranked_sorted, newest_sorted,
-                    "{backend:?}: the newest are ranked"
-                );
-                let ranks: Vec<f64> = hits[..RANKED]
-                    .iter()
-                    .map(|h| match h.cursor {
-                        TalentCursor::Rank { rank, .. } => rank,
-                        ref other => panic!("{backend:?}: {other:?} among the ranked"),
-                    })
-                    .collect();
-                assert!(
-                    ranks.windows(2).all(|w| w[0] <= w[1]),
-                    "{backend:?}: best first: {ranks:?}"
-                );
-                assert!(
-                    ranks.windows(2).any(|w| w[0] < w[1]),
-                    "{backend:?}: ranks that differ: {ranks:?}"
-                );
-                assert!(
-                    hits[RANKED..]
-                        .iter()
-                        .all(|h| matches!(h.cursor, TalentCursor::Newest { .. })),
-                    "{backend:?}"
-                );
-            }
-            assert_eq!(
-                index.count(&filter, now).await.unwrap(),
-                newest.len() as u64,
-                "{backend:?}"
-            );
-        }
-    }
-}
+#[path = "posting_search_tests.rs"]
+mod tests;

@@ -87,7 +87,9 @@ fn keys(
 /// The values of a cursor, in key order, then the ID.
 fn cursor_values(cursor: &TalentCursor) -> Vec<Value> {
     match cursor {
-        TalentCursor::Rank { rank, id } => vec![(*rank).into(), (*id).into()],
+        TalentCursor::Rank { rank, id } | TalentCursor::RankWithin { rank, id, .. } => {
+            vec![(*rank).into(), (*id).into()]
+        }
         TalentCursor::Rate {
             has_rate,
             currency,
@@ -434,7 +436,8 @@ pub fn full_scans(plan: &[String]) -> Vec<String> {
         "proposals",
     ];
     // SQLite: the statement's own materialized results and subqueries ("MATERIALIZE c",
-    // "CO-ROUTINE u"), bounded by their LIMITs, are scanned whole: not tables.
+    // "CO-ROUTINE u"), bounded by their LIMITs, and a row of constants are scanned
+    // whole: not tables.
     let normal = |line: &str| line.trim_start_matches([' ', '-', '>']).trim().to_owned();
     let own: Vec<String> = plan
         .iter()
@@ -449,7 +452,7 @@ pub fn full_scans(plan: &[String]) -> Vec<String> {
         .filter(|line| {
             let l = normal(line);
             let l = l.as_str();
-            if own.iter().any(|o| l == o) {
+            if own.iter().any(|o| l == o) || l == "SCAN CONSTANT ROW" {
                 return false;
             }
             // PostgreSQL: "Seq Scan on freelancer_profiles p", "Parallel Seq Scan on ...".
@@ -575,6 +578,7 @@ mod tests {
             "MATERIALIZE c".to_owned(),
             "SCAN postings_fts VIRTUAL TABLE INDEX 0:M3".to_owned(),
             "SCAN c".to_owned(),
+            "SCAN CONSTANT ROW".to_owned(),
             "SCAN u".to_owned(),
             "SCAN p".to_owned(),
         ];

@@ -133,7 +133,8 @@ pub struct PostingHit {
 /// when the search runs (for "posted within" and deadlines).
 ///
 /// `ResultOrder::Rank` (given only with text) ranks the newest [`RANKED_MATCHES`]
-/// matches; the older matches follow newest first, and a cursor there is a `Newest` one.
+/// matches, a set the first page fixes and its `RankWithin` cursors keep; the older
+/// matches follow newest first, and a cursor there is a `Newest` one.
 #[async_trait]
 pub trait PostingIndex: Send + Sync {
     async fn search(
@@ -339,11 +340,19 @@ impl PostingSearchService {
     ) -> Result<PostingPage, TalentSearchError> {
         let order = sort.order(filter.text.is_some());
         let fingerprint = fingerprint_of(&format!("posting|{filter:?}|{order:?}"));
-        // Relevance pages past the ranked matches go on newest first, with cursors of
-        // that order (see `PostingIndex::search`).
+        // Relevance cursors keep the ranked set (`RankWithin`); past it, pages go on
+        // newest first, with cursors of that order (see `PostingIndex::search`).
         let request = match crate::profiles::page_request(order, &fingerprint, first, after) {
             Err(TalentSearchError::InvalidCursor) if order == ResultOrder::Rank => {
-                crate::profiles::page_request(ResultOrder::Newest, &fingerprint, first, after)?
+                match after.and_then(|key| TalentCursor::parse_ranked(&fingerprint, key)) {
+                    Some(ranked) => PageRequest::new(first, Some(ranked))?,
+                    None => crate::profiles::page_request(
+                        ResultOrder::Newest,
+                        &fingerprint,
+                        first,
+                        after,
+                    )?,
+                }
             }
             request => request?,
         };

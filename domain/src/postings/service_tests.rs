@@ -930,6 +930,41 @@ async fn relevance_pages_go_on_past_the_ranked_matches_with_newest_cursors() {
         index.asked.lock().unwrap().last(),
         Some(&(ResultOrder::Rank, Some(newest)))
     );
+    // A cursor of the ranked set is read back whole, by posting relevance only.
+    let ranked = TalentCursor::RankWithin {
+        rank: -0.25,
+        id: Uuid::now_v7(),
+        from: chrono::Utc::now() - chrono::TimeDelta::days(3),
+        from_id: Uuid::now_v7(),
+    };
+    let (ranked_svc, ranked_index) = service(ranked.clone());
+    let page = ranked_svc
+        .run(filter.clone(), PostingSort::Relevance, Some(5), None, now)
+        .await
+        .ok()
+        .unwrap();
+    let key = page.cursor(&page.page.items[0]);
+    assert!(
+        ranked_svc
+            .run(
+                filter.clone(),
+                PostingSort::Relevance,
+                Some(5),
+                Some(&key),
+                now
+            )
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        ranked_index.asked.lock().unwrap().last(),
+        Some(&(ResultOrder::Rank, Some(ranked)))
+    );
+    let (fingerprint, _) = key.split_once('|').unwrap();
+    assert_eq!(
+        TalentCursor::parse(ResultOrder::Rank, fingerprint, &key),
+        None
+    );
     // A NEWEST search of the same filter is another search.
     let of_newest = run(PostingSort::Newest, None).await.ok().unwrap();
     assert!(matches!(

@@ -130,6 +130,15 @@ pub enum TalentCursor {
         at: DateTime<Utc>,
         id: Uuid,
     },
+    /// Text relevance within a set of results fixed by the first page (posting search
+    /// ranks its newest matches): the rank and ID, and the set's oldest member, by
+    /// publication time and ID. Read back by [`TalentCursor::parse_ranked`] only.
+    RankWithin {
+        rank: f64,
+        id: Uuid,
+        from: DateTime<Utc>,
+        from_id: Uuid,
+    },
 }
 
 /// A short, stable digest of what a search asks (filter and order): cursors carry it, so
@@ -153,6 +162,7 @@ impl TalentCursor {
     pub fn id(&self) -> Uuid {
         match self {
             TalentCursor::Rank { id, .. }
+            | TalentCursor::RankWithin { id, .. }
             | TalentCursor::Rate { id, .. }
             | TalentCursor::Rating { id, .. }
             | TalentCursor::Newest { id, .. } => *id,
@@ -163,6 +173,15 @@ impl TalentCursor {
     pub fn encode(&self, fingerprint: &str) -> String {
         let key = match self {
             TalentCursor::Rank { rank, id } => format!("rank|{rank}|{id}"),
+            TalentCursor::RankWithin {
+                rank,
+                id,
+                from,
+                from_id,
+            } => format!(
+                "ranked|{rank}|{id}|{}|{from_id}",
+                from.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+            ),
             TalentCursor::Rate {
                 has_rate,
                 currency,
@@ -182,6 +201,23 @@ impl TalentCursor {
             }
         };
         format!("{fingerprint}|{key}")
+    }
+
+    /// Reads a [`TalentCursor::RankWithin`] of the search with this fingerprint; `None`
+    /// for anything else. Only searches that issue them (posting relevance) call it, so
+    /// no other search ever receives one.
+    pub fn parse_ranked(fingerprint: &str, key: &str) -> Option<Self> {
+        let key = key.strip_prefix(fingerprint)?.strip_prefix('|')?;
+        let parts: Vec<&str> = key.split('|').collect();
+        let ["ranked", rank, id, from, from_id] = parts.as_slice() else {
+            return None;
+        };
+        Some(TalentCursor::RankWithin {
+            rank: rank.parse::<f64>().ok().filter(|f| f.is_finite())?,
+            id: Uuid::parse_str(id).ok()?,
+            from: DateTime::parse_from_rfc3339(from).ok()?.with_timezone(&Utc),
+            from_id: Uuid::parse_str(from_id).ok()?,
+        })
     }
 
     /// Reads a cursor of the search with this fingerprint and order; `None` for anything
