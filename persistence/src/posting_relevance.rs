@@ -12,16 +12,16 @@ use crate::search_sql::Sql;
 /// A page in relevance order: the newest `ranked` matches by rank (best first, then by
 /// ID), then the older matches newest first. The first page fixes the ranked set: its
 /// rows carry the set's oldest member (`k_from`, `k_from_id`), which their cursors
-/// (`RankWithin`) keep, so later pages rank the same set (plus postings published since)
-/// and start the older matches at the same place, whatever closes meanwhile. Past the
+/// (`RankWithin`) keep, so later pages rank the same set, less what closed, plus
+/// postings published since while the set has room (at most `ranked` in all: the rest
+/// of them are not shown), and start the older matches at the same place. Past the
 /// ranked set a cursor is a `Newest` one. A `Rank` cursor without the set (as issued
 /// before it was kept) chooses the set again. Columns: `k_tier` (0 ranked, 1 older),
 /// `id`, `k_rank` (null past the ranked set), `k_published`, `k_from`, `k_from_id`
 /// (null past it).
 ///
-/// Reads at most `ranked` matches to rank (and those published since the first page),
-/// found newest first through the publication index (or, for a rare word, through the
-/// full-text index), and `limit` older ones.
+/// Reads at most `ranked` matches to rank, found through the publication index (or, for
+/// a rare word, through the full-text index), and `limit` older ones.
 pub(crate) fn ranked_statement(
     backend: DbBackend,
     filter: &PostingFilter,
@@ -57,24 +57,30 @@ pub(crate) fn ranked_statement(
             "c.k_rank".to_owned(),
         ),
     };
-    // The ranked set `c` and its oldest member `b`.
-    let (set, oldest) = match after {
+    // The ranked set `c`, its oldest member `b`, and where the older matches start.
+    // On later pages the set is read up from the member the first page found oldest,
+    // at most `ranked` of them (so a forged cursor reads no more than a first page):
+    // the members still open, then postings published since, while there is room.
+    let n = inner.bind(ranked);
+    let (set, oldest, older_start) = match after {
         Some(TalentCursor::RankWithin { from, from_id, .. }) => {
             let (at, id) = (inner.bind(*from), inner.bind(*from_id));
             (
-                format!(" AND (p.published_at, p.id) >= ({at}, {id})"),
+                format!(
+                    " AND (p.published_at, p.id) >= ({at}, {id}) \
+                     ORDER BY p.published_at, p.id LIMIT {n}"
+                ),
                 format!("SELECT {at} AS k_from, {id} AS k_from_id"),
+                format!("({at}, {id})"),
             )
         }
-        _ => {
-            let n = inner.bind(ranked);
-            (
-                format!(" ORDER BY p.published_at DESC, p.id DESC LIMIT {n}"),
-                "SELECT c.k_published AS k_from, c.id AS k_from_id FROM c \
-                 ORDER BY c.k_published, c.id LIMIT 1"
-                    .to_owned(),
-            )
-        }
+        _ => (
+            format!(" ORDER BY p.published_at DESC, p.id DESC LIMIT {n}"),
+            "SELECT c.k_published AS k_from, c.id AS k_from_id FROM c \
+             ORDER BY c.k_published, c.id LIMIT 1"
+                .to_owned(),
+            "(SELECT b.k_from, b.k_from_id FROM b)".to_owned(),
+        ),
     };
     let mut sql = Sql {
         backend,
@@ -98,13 +104,7 @@ pub(crate) fn ranked_statement(
         " ORDER BY r.k_rank, r.id LIMIT {l}) t UNION ALL SELECT o.* FROM ("
     ));
     // Older than the set's oldest member: nothing when the set is every match.
-    older_matches(
-        &mut sql,
-        filter,
-        now,
-        "(SELECT b.k_from, b.k_from_id FROM b)",
-        limit,
-    );
+    older_matches(&mut sql, filter, now, &older_start, limit);
     sql.push(&format!(
         ") o) u ORDER BY u.k_tier, u.k_rank, CASE WHEN u.k_tier = 0 THEN u.id END, \
          u.k_published DESC, u.id DESC LIMIT {l}"

@@ -228,7 +228,7 @@ fn cursor_values(cursor: &TalentCursor) -> Option<Vec<Value>> {
             Value::from(*minor),
             Value::from(*id),
         ]),
-        // Relevance pages are not keyset pages (see `ranked_statement`).
+        // Relevance pages are not keyset pages (see `crate::posting_relevance::ranked_statement`).
         TalentCursor::Rank { .. }
         | TalentCursor::RankWithin { .. }
         | TalentCursor::Rating { .. } => None,

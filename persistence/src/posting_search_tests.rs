@@ -200,28 +200,42 @@ async fn relevance_ranks_the_newest_matches_then_lists_the_older_ones() {
                 "{backend:?}"
             );
         }
-        // A ranked posting not shown yet closes after the first page.
+        // Between the first page and the next: a ranked posting not shown yet and the
+        // set's oldest member close, and an older match is published again (as a new
+        // posting would be).
         let first = service
             .run(filter.clone(), PostingSort::Relevance, Some(5), None, now)
             .await
             .ok()
             .unwrap();
         let shown: Vec<PostingId> = first.page.items.iter().map(|h| h.id).collect();
-        let closing = *newest[..RANKED]
+        let mut closing: Vec<PostingId> = newest[..RANKED - 1]
             .iter()
-            .find(|id| !shown.contains(id))
-            .unwrap();
-        let literal = match backend {
-            crate::Backend::Postgres => format!("'{}'", closing.0),
-            crate::Backend::Sqlite => format!("X'{}'", closing.0.simple()),
-        };
-        db.connection()
-            .execute_unprepared(&format!(
-                "UPDATE postings SET status = 'CLOSED', close_reason = 'CANCELLED' \
-                 WHERE id = {literal}"
-            ))
-            .await
-            .unwrap();
+            .copied()
+            .filter(|id| !shown.contains(id))
+            .take(1)
+            .collect();
+        if !shown.contains(&newest[RANKED - 1]) {
+            closing.push(newest[RANKED - 1]);
+        }
+        let republished = newest[RANKED + 3];
+        {
+            use crate::entities::posting;
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            posting::Entity::update_many()
+                .col_expr(posting::Column::Status, "CLOSED".into())
+                .col_expr(posting::Column::CloseReason, "CANCELLED".into())
+                .filter(posting::Column::Id.is_in(closing.iter().map(|c| c.0)))
+                .exec(db.connection())
+                .await
+                .unwrap();
+            posting::Entity::update_many()
+                .col_expr(posting::Column::PublishedAt, Utc::now().into())
+                .filter(posting::Column::Id.eq(republished.0))
+                .exec(db.connection())
+                .await
+                .unwrap();
+        }
         let after = first.page.items.last().map(|h| first.cursor(h));
         let rest = relevance_pages(&service, &filter, 5, after, now).await;
         let ids: Vec<PostingId> = shown
@@ -229,21 +243,62 @@ async fn relevance_ranks_the_newest_matches_then_lists_the_older_ones() {
             .copied()
             .chain(rest.iter().map(|h| h.id))
             .collect();
-        let (ranked, older) = ids.split_at(RANKED - 1);
         assert_eq!(
-            older,
-            &newest[RANKED..],
+            sorted(&ids).windows(2).filter(|w| w[0] == w[1]).count(),
+            0,
+            "{backend:?}: none twice"
+        );
+        let older_now: Vec<PostingId> = newest[RANKED..]
+            .iter()
+            .copied()
+            .filter(|id| *id != republished)
+            .collect();
+        let (ranked, older) = ids.split_at(ids.len() - older_now.len());
+        assert_eq!(
+            older, older_now,
             "{backend:?}: the older ones start where they did"
         );
+        let ranked_before: Vec<PostingId> = ranked
+            .iter()
+            .copied()
+            .filter(|id| *id != republished)
+            .collect();
         let still: Vec<PostingId> = newest[..RANKED]
             .iter()
             .copied()
-            .filter(|id| *id != closing)
+            .filter(|id| !closing.contains(id))
             .collect();
         assert_eq!(
-            sorted(ranked),
+            sorted(&ranked_before),
             sorted(&still),
-            "{backend:?}: the same ranked set, less the closed one"
+            "{backend:?}: the same ranked set, less the closed ones"
+        );
+        // A forged cursor whose set starts at the dawn of time ranks no more than a first
+        // page would.
+        let forged = PageRequest::new(
+            Some(100),
+            Some(TalentCursor::RankWithin {
+                rank: -1e300,
+                id: Uuid::nil(),
+                from: DateTime::<Utc>::UNIX_EPOCH,
+                from_id: Uuid::nil(),
+            }),
+        )
+        .unwrap();
+        let page = index
+            .search(&filter, ResultOrder::Rank, &forged, now)
+            .await
+            .unwrap();
+        let ranked_rows = page
+            .items
+            .iter()
+            .filter(|h| matches!(h.cursor, TalentCursor::RankWithin { .. }))
+            .count();
+        assert_eq!(
+            ranked_rows,
+            RANKED,
+            "{backend:?}: {} rows",
+            page.items.len()
         );
     }
 }

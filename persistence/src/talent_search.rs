@@ -266,6 +266,11 @@ impl TalentIndex for SeaTalentIndex {
         order: ResultOrder,
         page: &PageRequest<TalentCursor>,
     ) -> DomainResult<Page<TalentHit>> {
+        if matches!(page.after(), Some(TalentCursor::RankWithin { .. })) {
+            return Err(domain::DomainError::internal(
+                "talent search issues no cursor of a ranked set",
+            ));
+        }
         run_page(
             &self.db,
             page,

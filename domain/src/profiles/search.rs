@@ -708,4 +708,41 @@ mod tests {
             None
         );
     }
+
+    #[test]
+    fn ranked_set_cursors_round_trip_and_nothing_else_is_read_as_one() {
+        let (id, from_id) = (Uuid::now_v7(), Uuid::now_v7());
+        let from = DateTime::parse_from_rfc3339("2026-11-02T09:00:00.000001Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let cursor = TalentCursor::RankWithin {
+            rank: -0.061_234_567_890_123_4,
+            id,
+            from,
+            from_id,
+        };
+        let key = cursor.encode("f");
+        assert_eq!(TalentCursor::parse_ranked("f", &key), Some(cursor));
+        // Only by `parse_ranked`: no order reads it.
+        for order in [
+            ResultOrder::Rank,
+            ResultOrder::Rate,
+            ResultOrder::Rating,
+            ResultOrder::Newest,
+        ] {
+            assert_eq!(TalentCursor::parse(order, "f", &key), None);
+        }
+        let at = "2026-11-02T09:00:00.000001Z";
+        for bad in [
+            format!("g|ranked|-0.5|{id}|{at}|{from_id}"),
+            format!("f|ranked|NaN|{id}|{at}|{from_id}"),
+            format!("f|ranked|inf|{id}|{at}|{from_id}"),
+            format!("f|ranked|-0.5|{id}|yesterday|{from_id}"),
+            format!("f|ranked|-0.5|{id}|{at}|{from_id}|more"),
+            format!("f|ranked|-0.5|{id}|{at}|x"),
+            format!("f|rank|-0.5|{id}"),
+        ] {
+            assert_eq!(TalentCursor::parse_ranked("f", &bad), None, "{bad}");
+        }
+    }
 }
