@@ -3,7 +3,7 @@
 
 use super::*;
 
-use crate::talent_search::{explain, full_scans};
+use crate::talent_search::{assert_no_full_scan, explain};
 use crate::testing::{TestDatabase, backends};
 use sea_orm::ConnectionTrait;
 
@@ -49,12 +49,7 @@ async fn typical_searches_use_indexes_on_50k_postings() {
                 let statement =
                     search_statement(conn.get_database_backend(), &filter, order, request, now);
                 let plan = explain(conn, statement).await.unwrap();
-                println!("{backend:?} {name}, {which}:\n{}\n", plan.join("\n"));
-                assert!(
-                    full_scans(&plan).is_empty(),
-                    "{backend:?} {name}, {which}: full scan in\n{}",
-                    plan.join("\n")
-                );
+                assert_no_full_scan(&format!("{backend:?} {name}, {which}"), &plan);
             }
             let second = index.search(&filter, order, &next, now).await.unwrap();
             let forty = PageRequest::new(Some(40), None).unwrap();

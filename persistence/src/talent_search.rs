@@ -426,6 +426,17 @@ pub async fn explain_indexed(
 
 /// The plan lines that read a whole table of profiles (or their skills or languages)
 /// row by row: what an indexed search must not do.
+/// Tests: prints the plan of `label` and fails when it reads a whole table.
+#[cfg(test)]
+pub(crate) fn assert_no_full_scan(label: &str, plan: &[String]) {
+    println!("{label}:\n{}\n", plan.join("\n"));
+    assert!(
+        full_scans(plan).is_empty(),
+        "{label}: full scan in\n{}",
+        plan.join("\n")
+    );
+}
+
 pub fn full_scans(plan: &[String]) -> Vec<String> {
     const TABLES: &[&str] = &[
         "users",
@@ -506,12 +517,7 @@ mod tests {
                     let statement =
                         search_statement(conn.get_database_backend(), &filter, order, request);
                     let plan = explain(conn, statement).await.unwrap();
-                    println!("{backend:?} {name}, {which}:\n{}\n", plan.join("\n"));
-                    assert!(
-                        full_scans(&plan).is_empty(),
-                        "{backend:?} {name}, {which}: full scan in\n{}",
-                        plan.join("\n")
-                    );
+                    assert_no_full_scan(&format!("{backend:?} {name}, {which}"), &plan);
                 }
                 // Two pages of 20 are exactly one page of 40: no row skipped or repeated.
                 let second = index.search(&filter, order, &next).await.unwrap();
@@ -546,12 +552,7 @@ mod tests {
                         request,
                     );
                     let plan = explain_indexed(conn, statement).await.unwrap();
-                    println!("{backend:?} {name}, {which}:\n{}\n", plan.join("\n"));
-                    assert!(
-                        full_scans(&plan).is_empty(),
-                        "{backend:?} {name}, {which}: full scan in\n{}",
-                        plan.join("\n")
-                    );
+                    assert_no_full_scan(&format!("{backend:?} {name}, {which}"), &plan);
                 }
             }
         }
