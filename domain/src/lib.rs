@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod pagination;
 pub mod postings;
 pub mod profiles;
+pub mod proposals;
 pub mod taxonomy;
 pub mod text;
 
