@@ -81,7 +81,7 @@ pub const MAX_DEADLINE_DAYS: i64 = 365;
 /// to the currency's hourly cap; fixed amounts and yearly salaries up to 200 times it
 /// (about 2 million US dollars), and never above 2^31 - 1 (what the API's `Int` carries):
 /// sanity bounds against typos, not business rules.
-fn cap(kind: BudgetKind, currency: Currency) -> i64 {
+pub(crate) fn cap(kind: BudgetKind, currency: Currency) -> i64 {
     let hourly = currency.max_hourly_minor();
     let cap = match kind {
         BudgetKind::Hourly => hourly,

@@ -21,6 +21,7 @@ mod service_tests;
 pub use board::{
     BidStats, PostingBoardRepository, PostingBoardService, PostingStats, ProposalCounts,
 };
+pub(crate) use input::cap as budget_cap;
 pub use input::{
     BudgetInput, BudgetKind, MAX_DEADLINE_DAYS, PostingInput, QuestionInput, RequiredSkillInput,
 };

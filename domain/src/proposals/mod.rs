@@ -1,10 +1,15 @@
 //! Proposals: what a freelancer (or an agency, for one of its members) submits to a
 //! posting, and how the client's side evaluates it. This module grows with the proposals
-//! issue; for now it holds the life cycle and
-//! the evaluation pipeline.
+//! issue; for now it holds the life cycle,
+//! the evaluation pipeline and the checks of a submission.
 
 mod lifecycle;
 mod pipeline;
+mod submission;
 
 pub use lifecycle::{ProposalEvent, ProposalStatus, StageId, transition};
 pub use pipeline::{MAX_STAGE_NAME, MAX_STAGES, Pipeline, Stage, StageKind};
+pub use submission::{
+    Answer, AnswerInput, AnswerValue, COVER_LETTER, MAX_DURATION_DAYS, MAX_MILESTONES, Milestone,
+    MilestoneInput, ProposalInput, ProposalTerms, check as check_submission,
+};
