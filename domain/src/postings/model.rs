@@ -185,6 +185,12 @@ pub struct Posting {
 }
 
 impl Posting {
+    /// Whether the posting takes proposals at `now`: OPEN, with its deadline (if any)
+    /// ahead. Who may propose (invitations for INVITE_ONLY) is the policy's question.
+    pub fn takes_proposals_at(&self, now: DateTime<Utc>) -> bool {
+        self.status.accepts_proposals() && self.deadline.is_none_or(|d| d > now)
+    }
+
     /// An empty draft of `client`'s, created at `now` (input fills it in).
     pub fn blank(id: PostingId, client: UserId, now: DateTime<Utc>) -> Self {
         Posting {

@@ -145,7 +145,7 @@ pub fn may_propose(actor: &Actor, posting: &Posting, invited: bool) -> bool {
 pub fn may_propose_at(actor: &Actor, posting: &Posting, invited: bool, now: DateTime<Utc>) -> bool {
     let freelancer = actor.has_role(Role::Freelancer);
     let not_own = actor.user_id() != Some(posting.client_id);
-    let open = posting.status.accepts_proposals() && posting.deadline.is_none_or(|d| d > now);
+    let open = posting.takes_proposals_at(now);
     let admitted = match posting.visibility {
         PostingVisibility::Public => true,
         PostingVisibility::InviteOnly => invited,

@@ -7,8 +7,9 @@
 //!   not listed counts nothing. A posting with no required skills gives the 60 points.
 //! - **Bid, 25 points.** A bid within the budget (at most its top: the fixed amount, the
 //!   top of the hourly or salary range) gets 25; above it, 25 × top / bid (a bid 25%
-//!   over the top gets 20). A bid in another currency than the budget's gets 0 (they
-//!   are never compared).
+//!   over the top gets 20). A bid in another currency or of another kind than the
+//!   budget's (the posting's budget changed after the bid) gets 0: they are never
+//!   compared.
 //! - **Reputation, 15 points.** The average rating (1 to 5), smoothed towards 3.5 as if
 //!   by five more reviews of 3.5 (so two 5-star reviews do not outrank fifty 4.8s), then
 //!   mapped from 1..5 onto 0..15. No reviews at all gives the prior: 3.5, 9.4 points.
@@ -18,7 +19,7 @@
 //! counts in part).
 
 use crate::money::Money;
-use crate::postings::{Budget, RequiredSkill};
+use crate::postings::{Budget, BudgetKind, RequiredSkill};
 use crate::profiles::ProfileSkill;
 use crate::taxonomy::SkillId;
 
@@ -47,13 +48,13 @@ pub struct Match {
     pub missing_skills: Vec<SkillId>,
 }
 
-/// The match of a freelancer with `skills` and `reputation`, bidding `bid`, with a
-/// posting that requires `required` within `budget`.
+/// The match of a freelancer with `skills` and `reputation`, bidding `bid` (of
+/// `bid_kind`), with a posting that requires `required` within `budget`.
 pub fn match_of(
     required: &[RequiredSkill],
     budget: Option<&Budget>,
     skills: &[ProfileSkill],
-    bid: Money,
+    bid: (BudgetKind, Money),
     reputation: Reputation,
 ) -> Match {
     let mut matched = Vec::new();
@@ -86,10 +87,13 @@ pub fn match_of(
     }
 }
 
-fn bid_points(budget: Option<&Budget>, bid: Money) -> f64 {
+fn bid_points(budget: Option<&Budget>, (kind, bid): (BudgetKind, Money)) -> f64 {
     let Some(budget) = budget else {
         return 0.0;
     };
+    if super::submission::bid_kind(budget) != kind {
+        return 0.0;
+    }
     let top = match budget {
         Budget::Fixed(amount) => *amount,
         Budget::Hourly { max, .. } | Budget::YearlySalary { max, .. } => *max,
@@ -163,7 +167,7 @@ mod tests {
             &[need(1, Some(4)), need(2, None)],
             Some(&fixed()),
             &[has(1, 5), has(2, 1), has(3, 5)],
-            usd(90_000),
+            (BudgetKind::Fixed, usd(90_000)),
             Reputation {
                 rating_avg: Some(5.0),
                 reviews: 1_000,
@@ -180,9 +184,15 @@ mod tests {
         let unknown = Reputation::default();
         // No reviews: the prior, 3.5, is 9.375 points.
         let base = |required: &[RequiredSkill], skills: &[ProfileSkill], bid: i64| {
-            match_of(required, Some(&fixed()), skills, usd(bid), unknown)
+            match_of(
+                required,
+                Some(&fixed()),
+                skills,
+                (BudgetKind::Fixed, usd(bid)),
+                unknown,
+            )
         };
-        // Half the skills, one at half its minimum level: 60 × (1 + 0.5) / 3 = 30.
+        // Two of three skills, one at half its minimum level: 60 × (1 + 0.5) / 3 = 30.
         let m = base(
             &[need(1, None), need(2, Some(4)), need(3, None)],
             &[has(1, 3), has(2, 2)],
@@ -199,10 +209,13 @@ mod tests {
             &[],
             Some(&fixed()),
             &[],
-            Money {
-                amount_minor: 1,
-                currency: Currency::parse("EUR").unwrap(),
-            },
+            (
+                BudgetKind::Fixed,
+                Money {
+                    amount_minor: 1,
+                    currency: Currency::parse("EUR").unwrap(),
+                },
+            ),
             unknown,
         );
         assert_eq!(eur.score, (60.0_f64 + 9.375).round() as u8);
@@ -220,17 +233,83 @@ mod tests {
     }
 
     #[test]
-    fn hourly_and_salary_budgets_are_judged_by_their_top() {
+    fn hourly_and_salary_budgets_are_judged_by_their_top_and_kind() {
         let hourly = Budget::Hourly {
             min: usd(5_000),
             max: usd(8_000),
         };
-        for (bid, points) in [(4_000, 25.0), (8_000, 25.0), (10_000, 20.0)] {
+        let salary = Budget::YearlySalary {
+            min: usd(9_000_000),
+            max: usd(12_000_000),
+        };
+        let cases = [
+            (&hourly, BudgetKind::Hourly, 4_000, 25.0),
+            (&hourly, BudgetKind::Hourly, 8_000, 25.0),
+            (&hourly, BudgetKind::Hourly, 10_000, 20.0),
+            (&salary, BudgetKind::YearlySalary, 12_000_000, 25.0),
+            (&salary, BudgetKind::YearlySalary, 15_000_000, 20.0),
+            // The posting's budget changed kind after the bid: not compared.
+            (&salary, BudgetKind::Hourly, 8_000, 0.0),
+            (&hourly, BudgetKind::Fixed, 8_000, 0.0),
+        ];
+        for (budget, kind, bid, points) in cases {
+            let got = bid_points(Some(budget), (kind, usd(bid)));
             assert!(
-                (bid_points(Some(&hourly), usd(bid)) - points).abs() < 1e-9,
-                "{bid}"
+                (got - points).abs() < 1e-9,
+                "{budget:?} {kind:?} {bid}: {got}"
             );
         }
-        assert_eq!(bid_points(None, usd(1)), 0.0);
+        assert_eq!(bid_points(None, (BudgetKind::Fixed, usd(1))), 0.0);
+    }
+
+    /// More of what the formula rewards never lowers the score: a skill added, a level
+    /// raised, a lower bid, one more 5-star review.
+    #[test]
+    fn the_score_never_drops_for_a_better_candidate() {
+        let required = [need(1, Some(3)), need(2, Some(4)), need(3, None)];
+        let score = |skills: &[ProfileSkill], bid: i64, reviews: u32| {
+            match_of(
+                &required,
+                Some(&fixed()),
+                skills,
+                (BudgetKind::Fixed, usd(bid)),
+                Reputation {
+                    rating_avg: Some(4.0),
+                    reviews,
+                },
+            )
+            .score
+        };
+        let skill_sets = [
+            vec![],
+            vec![has(1, 1)],
+            vec![has(1, 3)],
+            vec![has(1, 3), has(2, 2)],
+            vec![has(1, 3), has(2, 4)],
+            vec![has(1, 3), has(2, 4), has(3, 1)],
+        ];
+        let bids = [300_000, 200_000, 150_000, 100_000, 50_000];
+        // Rows: more skills; columns: lower bids. Each row and column never drops.
+        let grid: Vec<Vec<u8>> = skill_sets
+            .iter()
+            .map(|skills| bids.iter().map(|bid| score(skills, *bid, 10)).collect())
+            .collect();
+        for (r, row) in grid.iter().enumerate() {
+            assert!(row.windows(2).all(|w| w[0] <= w[1]), "row {r}: {row:?}");
+            if r > 0 {
+                assert!(
+                    row.iter().zip(&grid[r - 1]).all(|(a, b)| a >= b),
+                    "{grid:?}"
+                );
+            }
+        }
+        assert!(grid[5][4] > grid[0][0], "{grid:?}");
+        let five_star = |reviews: u32| {
+            reputation_points(Reputation {
+                rating_avg: Some(5.0),
+                reviews,
+            })
+        };
+        assert!((0..50).all(|n| five_star(n + 1) >= five_star(n)));
     }
 }

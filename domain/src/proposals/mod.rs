@@ -8,7 +8,7 @@ mod matching;
 mod pipeline;
 mod submission;
 
-pub use lifecycle::{ProposalEvent, ProposalStatus, StageId, transition};
+pub use lifecycle::{ProposalEvent, ProposalStatus, StageId, may_edit, reason, transition};
 pub use matching::{Match, Reputation, match_of};
 pub use pipeline::{MAX_STAGE_NAME, MAX_STAGES, Pipeline, Stage, StageKind};
 pub use submission::{

@@ -115,6 +115,12 @@ impl Pipeline {
         self.stages.iter().find(|s| s.id == id)
     }
 
+    /// The stage a proposal is moved to must be one of this pipeline's: `NOT_FOUND` on
+    /// `stageId` otherwise.
+    pub fn require(&self, id: StageId) -> DomainResult<&Stage> {
+        self.index_of(id).map(|i| &self.stages[i])
+    }
+
     /// Adds a stage at `position` (0 first; the end when `None` or past it).
     pub fn add(
         &mut self,
@@ -125,9 +131,12 @@ impl Pipeline {
     ) -> DomainResult<()> {
         if self.stages.len() >= MAX_STAGES {
             return Err(DomainError::invalid_state_at(
-                &["input"],
+                &[],
                 format!("a pipeline has at most {MAX_STAGES} stages"),
             ));
+        }
+        if self.stage(id).is_some() {
+            return Err(DomainError::internal("a new stage with the ID of another"));
         }
         let name = self.checked_name(name, None)?;
         let at = position.unwrap_or(self.stages.len()).min(self.stages.len());
@@ -151,7 +160,7 @@ impl Pipeline {
         have.sort();
         if given != have {
             return Err(DomainError::validation(
-                &["input", "stageIds"],
+                &["stageIds"],
                 "name every stage of the pipeline once",
             ));
         }
@@ -165,13 +174,13 @@ impl Pipeline {
         let index = self.index_of(id)?;
         if in_stage > 0 {
             return Err(DomainError::invalid_state_at(
-                &["input", "stageId"],
+                &["stageId"],
                 format!("the stage holds {in_stage} proposal(s): move them to another stage first"),
             ));
         }
         if self.stages.len() == 1 {
             return Err(DomainError::invalid_state_at(
-                &["input", "stageId"],
+                &["stageId"],
                 "a pipeline keeps at least one stage",
             ));
         }
@@ -189,7 +198,7 @@ impl Pipeline {
     /// `name` as one line, unique among the stages other than `except`.
     fn checked_name(&self, name: &str, except: Option<StageId>) -> DomainResult<String> {
         let name = single_line(name, 1, MAX_STAGE_NAME)
-            .map_err(|m| DomainError::validation(&["input", "name"], m))?;
+            .map_err(|m| DomainError::validation(&["name"], m))?;
         let key = name.to_lowercase();
         if self
             .stages
@@ -197,7 +206,7 @@ impl Pipeline {
             .any(|s| Some(s.id) != except && s.name.to_lowercase() == key)
         {
             return Err(DomainError::Conflict(vec![FieldError::new(
-                &["input", "name"],
+                &["name"],
                 crate::error::ErrorCode::Conflict,
                 "another stage has this name",
             )]));
@@ -282,68 +291,65 @@ mod tests {
         assert_eq!(p.stages().last().unwrap().id, last);
     }
 
-    /// A refused change and its code and field.
-    type Case = (DomainResult<()>, (ErrorCode, Vec<&'static str>));
-
     #[test]
     fn bad_changes_are_refused_on_their_field_and_change_nothing() {
         let mut p = template();
         let before = p.clone();
         let first = p.stages()[0].id;
         let second = p.stages()[1].id;
-        let cases: Vec<Case> = vec![
+        type Change = Box<dyn Fn(&mut Pipeline) -> DomainResult<()>>;
+        let cases: Vec<(Change, (ErrorCode, Vec<&str>))> = vec![
             (
-                p.clone().add(
-                    StageId(Uuid::from_u128(7)),
-                    StageKind::Custom,
-                    "screening",
-                    None,
-                ),
-                (ErrorCode::Conflict, vec!["input", "name"]),
+                Box::new(|p| {
+                    p.add(
+                        StageId(Uuid::from_u128(7)),
+                        StageKind::Custom,
+                        "screening",
+                        None,
+                    )
+                }),
+                (ErrorCode::Conflict, vec!["name"]),
             ),
             (
-                p.clone().rename(second, "Screening"),
-                (ErrorCode::Conflict, vec!["input", "name"]),
+                Box::new(move |p| p.rename(second, "Screening")),
+                (ErrorCode::Conflict, vec!["name"]),
             ),
             (
-                p.clone().rename(first, "   "),
-                (ErrorCode::Validation, vec!["input", "name"]),
+                Box::new(move |p| p.rename(first, "   ")),
+                (ErrorCode::Validation, vec!["name"]),
             ),
             (
-                p.clone().rename(first, &"x".repeat(MAX_STAGE_NAME + 1)),
-                (ErrorCode::Validation, vec!["input", "name"]),
+                Box::new(move |p| p.rename(first, &"x".repeat(MAX_STAGE_NAME + 1))),
+                (ErrorCode::Validation, vec!["name"]),
             ),
             (
-                p.clone().rename(StageId(Uuid::nil()), "Fine"),
+                Box::new(|p| p.rename(StageId(Uuid::nil()), "Fine")),
                 (ErrorCode::NotFound, vec!["stageId"]),
             ),
             (
-                p.clone().reorder(&[first, second]),
-                (ErrorCode::Validation, vec!["input", "stageIds"]),
+                Box::new(|p| p.require(StageId(Uuid::nil())).map(|_| ())),
+                (ErrorCode::NotFound, vec!["stageId"]),
             ),
             (
-                p.clone().reorder(&[first; 6]),
-                (ErrorCode::Validation, vec!["input", "stageIds"]),
+                Box::new(move |p| p.reorder(&[first, second])),
+                (ErrorCode::Validation, vec!["stageIds"]),
             ),
             (
-                p.clone().remove(first, 3),
-                (ErrorCode::InvalidState, vec!["input", "stageId"]),
+                Box::new(move |p| p.reorder(&[first; 6])),
+                (ErrorCode::Validation, vec!["stageIds"]),
+            ),
+            (
+                Box::new(move |p| p.remove(first, 3)),
+                (ErrorCode::InvalidState, vec!["stageId"]),
             ),
         ];
-        for (i, (result, (code, field))) in cases.into_iter().enumerate() {
-            let err = result.unwrap_err();
-            let (got_code, got_field) = code_at(&err);
-            assert_eq!(
-                (got_code, got_field),
-                (code, field.iter().map(|f| (*f).to_owned()).collect()),
-                "case {i}: {err}"
-            );
+        for (i, (change, (code, field))) in cases.into_iter().enumerate() {
+            let err = change(&mut p).unwrap_err();
+            let want: Vec<String> = field.iter().map(|f| (*f).to_owned()).collect();
+            assert_eq!(code_at(&err), (code, want), "case {i}: {err}");
+            assert_eq!(p, before, "case {i} changed the pipeline");
         }
-        // Every refusal above ran on a copy; a refused change on the pipeline itself
-        // leaves it as it was.
-        assert!(p.remove(first, 1).is_err());
-        assert!(p.rename(second, "Screening").is_err());
-        assert_eq!(p, before);
+        assert!(p.require(first).is_ok());
     }
 
     #[test]
@@ -361,7 +367,7 @@ mod tests {
         let full = p.add(StageId(Uuid::nil()), StageKind::Custom, "One more", None);
         assert_eq!(
             code_at(&full.unwrap_err()),
-            (ErrorCode::InvalidState, vec!["input".to_owned()])
+            (ErrorCode::InvalidState, Vec::<String>::new())
         );
         assert_eq!(p.stages().len(), MAX_STAGES);
         let mut one = Pipeline::from_stored(vec![p.stages()[0].clone()]);

@@ -2,15 +2,23 @@
 //! problem is reported at once under `input`, and nothing is written unless all is well.
 //!
 //! - The cover letter is 50 to 5,000 characters.
-//! - The bid is in the posting's currency and of its budget's kind: a fixed amount for a
-//!   fixed-price posting, an hourly rate for an hourly one, a yearly salary for a salaried
-//!   role; positive and within the same sanity bounds as budgets.
-//! - The estimated duration is 1 to 1,095 days.
+//! - The bid is in the posting's currency and is read in its budget's kind, which is
+//!   stored with it: a fixed amount for a fixed-price posting, an hourly rate for an
+//!   hourly one, and for a salaried role (full time) the yearly salary the candidate
+//!   asks (the product names fixed and hourly bids; a job seeker's ask is the salaried
+//!   role's equivalent, and its offer is the contracts feature's question). Positive and
+//!   within the same sanity bounds as budgets.
+//! - The estimated duration, 1 to 1,095 days, is required for fixed-price and hourly
+//!   work and optional for a salaried role.
 //! - Every screening question is answered once, in its kind: text (1 to 2,000
-//!   characters), yes or no, or an http(s) link.
-//! - A milestone plan (fixed price only) has 1 to 20 milestones, each with a title and an
-//!   amount, adding up to the bid exactly.
-//! - The posting accepts proposals (OPEN) and its deadline, if any, is ahead.
+//!   characters), yes or no, or an http(s) link; an answer that fills another kind's
+//!   field is refused. Each answer keeps the question's prompt as it was, so editing the
+//!   posting's questions later never changes what was answered.
+//! - A milestone plan (fixed price only) has 1 to 20 milestones, each with a title of 1
+//!   to 120 characters and a positive amount, adding up to the bid exactly.
+//! - The posting takes proposals (OPEN, deadline ahead: [`Posting::takes_proposals_at`]).
+//!   Who may submit (a freelancer; an agency owner for a member; an invitation for an
+//!   INVITE_ONLY posting) is the policy's question, not this check's.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -50,7 +58,7 @@ pub struct MilestoneInput {
 pub struct ProposalInput {
     pub cover_letter: String,
     pub bid: MoneyInput,
-    pub duration_days: i32,
+    pub duration_days: Option<i32>,
     pub answers: Vec<AnswerInput>,
     pub milestones: Vec<MilestoneInput>,
 }
@@ -66,6 +74,8 @@ pub enum AnswerValue {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     pub question_id: Uuid,
+    /// The question as it was asked.
+    pub prompt: String,
     pub value: AnswerValue,
 }
 
@@ -80,14 +90,16 @@ pub struct Milestone {
 pub struct ProposalTerms {
     pub cover_letter: String,
     pub bid: Money,
-    pub duration_days: i32,
+    /// What the bid is: the kind of the posting's budget when it was made.
+    pub bid_kind: BudgetKind,
+    pub duration_days: Option<i32>,
     /// In the posting's question order.
     pub answers: Vec<Answer>,
     pub milestones: Vec<Milestone>,
 }
 
 /// The kind of bid a posting's budget asks for.
-fn bid_kind(budget: &Budget) -> BudgetKind {
+pub fn bid_kind(budget: &Budget) -> BudgetKind {
     match budget {
         Budget::Fixed(_) => BudgetKind::Fixed,
         Budget::Hourly { .. } => BudgetKind::Hourly,
@@ -103,17 +115,13 @@ pub fn check(
     input: &ProposalInput,
     now: DateTime<Utc>,
 ) -> DomainResult<ProposalTerms> {
-    if !posting.status.accepts_proposals() {
-        return Err(DomainError::invalid_state_at(
-            &["input", "postingId"],
-            format!("a {} posting does not take proposals", posting.status.key()),
-        ));
-    }
-    if posting.deadline.is_some_and(|d| d <= now) {
-        return Err(DomainError::invalid_state_at(
-            &["input", "postingId"],
-            "the posting's deadline for proposals has passed",
-        ));
+    if !posting.takes_proposals_at(now) {
+        let why = if posting.status.accepts_proposals() {
+            "the posting's deadline for proposals has passed".to_owned()
+        } else {
+            format!("a {} posting does not take proposals", posting.status.key())
+        };
+        return Err(DomainError::invalid_state_at(&["postingId"], why));
     }
     // Publishing checks that a posting is complete: an open one has a budget.
     let Some(budget) = &posting.budget else {
@@ -121,14 +129,23 @@ pub fn check(
     };
     let mut errors = Vec::new();
     let cover_letter = multi_line(&input.cover_letter, COVER_LETTER.0, COVER_LETTER.1)
-        .map_err(|m| errors.push(FieldError::validation(&["input", "coverLetter"], m)))
+        .map_err(|m| errors.push(FieldError::validation(&["coverLetter"], m)))
         .ok();
     let bid = check_bid(&mut errors, budget, &input.bid);
-    if !(1..=MAX_DURATION_DAYS).contains(&input.duration_days) {
-        errors.push(FieldError::validation(
-            &["input", "durationDays"],
-            format!("must be between 1 and {MAX_DURATION_DAYS} days"),
-        ));
+    match input.duration_days {
+        Some(days) if !(1..=MAX_DURATION_DAYS).contains(&days) => {
+            errors.push(FieldError::validation(
+                &["durationDays"],
+                format!("must be between 1 and {MAX_DURATION_DAYS} days"),
+            ));
+        }
+        None if !matches!(budget, Budget::YearlySalary { .. }) => {
+            errors.push(FieldError::validation(
+                &["durationDays"],
+                "estimate how many days the work takes",
+            ));
+        }
+        _ => {}
     }
     let answers = check_answers(&mut errors, posting, &input.answers);
     let milestones = check_milestones(&mut errors, budget, bid, &input.milestones);
@@ -136,6 +153,7 @@ pub fn check(
         (Some(cover_letter), Some(bid), true) => Ok(ProposalTerms {
             cover_letter,
             bid,
+            bid_kind: bid_kind(budget),
             duration_days: input.duration_days,
             answers,
             milestones,
@@ -150,7 +168,7 @@ fn check_bid(errors: &mut Vec<FieldError>, budget: &Budget, input: &MoneyInput) 
         Ok(c) if c == wanted => {}
         Ok(_) | Err(_) => {
             errors.push(FieldError::validation(
-                &["input", "bid", "currency"],
+                &["bid", "currency"],
                 format!("bid in the posting's currency, {}", wanted.code()),
             ));
             return None;
@@ -159,7 +177,7 @@ fn check_bid(errors: &mut Vec<FieldError>, budget: &Budget, input: &MoneyInput) 
     let max = crate::postings::budget_cap(bid_kind(budget), wanted);
     if !(1..=max).contains(&input.amount_minor) {
         errors.push(FieldError::validation(
-            &["input", "bid", "amountMinor"],
+            &["bid", "amountMinor"],
             format!(
                 "must be between 1 and {max} minor units of {}",
                 wanted.code()
@@ -180,7 +198,7 @@ fn check_answers(
 ) -> Vec<Answer> {
     let mut answers = Vec::new();
     for (i, given) in input.iter().enumerate() {
-        let at = ["input", "answers", &i.to_string(), "questionId"];
+        let at = ["answers", &i.to_string(), "questionId"];
         if !posting.questions.iter().any(|q| q.id == given.question_id) {
             errors.push(FieldError::new(
                 &at,
@@ -200,41 +218,57 @@ fn check_answers(
     for question in &posting.questions {
         let Some(i) = input.iter().position(|a| a.question_id == question.id) else {
             errors.push(FieldError::validation(
-                &["input", "answers"],
+                &["answers"],
                 format!("answer the question \"{}\"", question.prompt),
             ));
             continue;
         };
         let given = &input[i];
         let index = i.to_string();
-        let value = match question.kind {
-            QuestionKind::Text => match &given.text {
-                Some(text) => multi_line(text, 1, 2_000)
-                    .map(AnswerValue::Text)
-                    .map_err(|m| ("text", m)),
-                None => Err(("text", "a text question takes a text answer".to_owned())),
-            },
-            QuestionKind::YesNo => given
-                .yes
-                .map(AnswerValue::YesNo)
-                .ok_or(("yes", "a yes or no question takes yes or no".to_owned())),
-            QuestionKind::Link => match &given.link {
-                Some(link) => web_url(link.trim())
-                    .map(|()| AnswerValue::Link(link.trim().to_owned()))
-                    .map_err(|m| ("link", m)),
-                None => Err(("link", "a link question takes a link".to_owned())),
-            },
+        // The field of the question's kind, and no other.
+        let (field, filled) = match question.kind {
+            QuestionKind::Text => ("text", given.text.is_some()),
+            QuestionKind::YesNo => ("yes", given.yes.is_some()),
+            QuestionKind::Link => ("link", given.link.is_some()),
+        };
+        let others = [
+            ("text", given.text.is_some()),
+            ("yes", given.yes.is_some()),
+            ("link", given.link.is_some()),
+        ];
+        if let Some((other, _)) = others.iter().find(|(name, set)| *set && *name != field) {
+            errors.push(FieldError::validation(
+                &["answers", &index, other],
+                format!("the question takes a {field} answer"),
+            ));
+            continue;
+        }
+        if !filled {
+            errors.push(FieldError::validation(
+                &["answers", &index, field],
+                format!("the question takes a {field} answer"),
+            ));
+            continue;
+        }
+        let value = match (question.kind, &given.text, given.yes, &given.link) {
+            (QuestionKind::Text, Some(text), _, _) => {
+                multi_line(text, 1, 2_000).map(AnswerValue::Text)
+            }
+            (QuestionKind::YesNo, _, Some(yes), _) => Ok(AnswerValue::YesNo(yes)),
+            (QuestionKind::Link, _, _, Some(link)) => {
+                let link = link.trim();
+                web_url(link).map(|()| AnswerValue::Link(link.to_owned()))
+            }
+            _ => Err("the question takes another kind of answer".to_owned()),
         };
         match value {
             Ok(value) => answers.push(Answer {
                 question_id: question.id,
+                prompt: question.prompt.clone(),
                 value,
             }),
-            Err((leaf, message)) => {
-                errors.push(FieldError::validation(
-                    &["input", "answers", &index, leaf],
-                    message,
-                ));
+            Err(message) => {
+                errors.push(FieldError::validation(&["answers", &index, field], message));
             }
         }
     }
@@ -252,14 +286,14 @@ fn check_milestones(
     }
     if !matches!(budget, Budget::Fixed(_)) {
         errors.push(FieldError::validation(
-            &["input", "milestones"],
+            &["milestones"],
             "milestones are for fixed-price postings",
         ));
         return Vec::new();
     }
     if input.len() > MAX_MILESTONES {
         errors.push(FieldError::validation(
-            &["input", "milestones"],
+            &["milestones"],
             format!("at most {MAX_MILESTONES} milestones"),
         ));
         return Vec::new();
@@ -268,22 +302,30 @@ fn check_milestones(
     let mut milestones = Vec::new();
     for (i, m) in input.iter().enumerate() {
         let index = i.to_string();
-        match single_line(&m.title, 1, 120) {
-            Ok(title) if m.amount_minor >= 1 => milestones.push(Milestone {
+        let title = single_line(&m.title, 1, 120)
+            .map_err(|message| {
+                errors.push(FieldError::validation(
+                    &["milestones", &index, "title"],
+                    message,
+                ));
+            })
+            .ok();
+        if m.amount_minor < 1 {
+            errors.push(FieldError::validation(
+                &["milestones", &index, "amountMinor"],
+                "must be positive",
+            ));
+        }
+        if let Some(title) = title
+            && m.amount_minor >= 1
+        {
+            milestones.push(Milestone {
                 title,
                 amount: Money {
                     amount_minor: m.amount_minor,
                     currency,
                 },
-            }),
-            Ok(_) => errors.push(FieldError::validation(
-                &["input", "milestones", &index, "amountMinor"],
-                "must be positive",
-            )),
-            Err(message) => errors.push(FieldError::validation(
-                &["input", "milestones", &index, "title"],
-                message,
-            )),
+            });
         }
     }
     let total: i64 = input
@@ -295,7 +337,7 @@ fn check_milestones(
         && total != bid.amount_minor
     {
         errors.push(FieldError::validation(
-            &["input", "milestones"],
+            &["milestones"],
             format!(
                 "the milestones add up to {total} minor units; the bid is {}",
                 bid.amount_minor

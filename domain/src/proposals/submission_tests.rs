@@ -46,7 +46,7 @@ fn input() -> ProposalInput {
             amount_minor: 450_000,
             currency: "USD".into(),
         },
-        duration_days: 30,
+        duration_days: Some(30),
         answers: vec![
             AnswerInput {
                 question_id: LINK,
@@ -93,21 +93,25 @@ fn a_complete_proposal_is_kept_in_the_postings_terms() {
     let now = Utc::now();
     let terms = check(&posting(now), &input(), now).unwrap();
     assert_eq!(terms.bid, usd(450_000));
-    assert_eq!(terms.duration_days, 30);
+    assert_eq!(terms.duration_days, Some(30));
+    assert_eq!(terms.bid_kind, BudgetKind::Fixed);
     // Answers in the posting's question order, each in its kind.
     assert_eq!(
         terms.answers,
         [
             Answer {
                 question_id: TEXT,
+                prompt: format!("Question {TEXT}"),
                 value: AnswerValue::Text("Axum and SQLx, mostly.".into())
             },
             Answer {
                 question_id: YES,
+                prompt: format!("Question {YES}"),
                 value: AnswerValue::YesNo(true)
             },
             Answer {
                 question_id: LINK,
+                prompt: format!("Question {LINK}"),
                 value: AnswerValue::Link("https://example.org/sample".into())
             },
         ]
@@ -122,7 +126,7 @@ fn every_problem_is_reported_on_its_field_at_once() {
     let mut bad = input();
     bad.cover_letter = "Hire me.".into();
     bad.bid.currency = "EUR".into();
-    bad.duration_days = 0;
+    bad.duration_days = Some(0);
     bad.answers = vec![
         AnswerInput {
             question_id: TEXT,
@@ -146,20 +150,22 @@ fn every_problem_is_reported_on_its_field_at_once() {
         },
     ];
     bad.milestones[0].title = " ".into();
+    bad.milestones[0].amount_minor = 0;
     let got = problems(check(&posting(now), &bad, now).unwrap_err());
     let v = ErrorCode::Validation;
     assert_eq!(
         got,
         [
-            (v, "input.coverLetter".to_owned()),
-            (v, "input.bid.currency".to_owned()),
-            (v, "input.durationDays".to_owned()),
-            (ErrorCode::NotFound, "input.answers.1.questionId".to_owned()),
-            (v, "input.answers.3.questionId".to_owned()),
-            (v, "input.answers.0.text".to_owned()),
-            (v, "input.answers".to_owned()),
-            (v, "input.answers.2.link".to_owned()),
-            (v, "input.milestones.0.title".to_owned()),
+            (v, "coverLetter".to_owned()),
+            (v, "bid.currency".to_owned()),
+            (v, "durationDays".to_owned()),
+            (ErrorCode::NotFound, "answers.1.questionId".to_owned()),
+            (v, "answers.3.questionId".to_owned()),
+            (v, "answers.0.yes".to_owned()),
+            (v, "answers".to_owned()),
+            (v, "answers.2.link".to_owned()),
+            (v, "milestones.0.title".to_owned()),
+            (v, "milestones.0.amountMinor".to_owned()),
         ]
     );
 }
@@ -174,17 +180,17 @@ fn bids_follow_the_budget_and_milestones_add_up_to_the_bid() {
         (
             Budget::Fixed(usd(500_000)),
             |i| i.bid.amount_minor = 0,
-            vec!["input.bid.amountMinor"],
+            vec!["bid.amountMinor"],
         ),
         (
             Budget::Fixed(usd(500_000)),
             |i| i.milestones[1].amount_minor = 1,
-            vec!["input.milestones"],
+            vec!["milestones"],
         ),
         (
             Budget::Fixed(usd(500_000)),
             |i| i.milestones[1].amount_minor = -5,
-            vec!["input.milestones.1.amountMinor"],
+            vec!["milestones.1.amountMinor"],
         ),
         (
             Budget::Fixed(usd(500_000)),
@@ -196,7 +202,7 @@ fn bids_follow_the_budget_and_milestones_add_up_to_the_bid() {
                     })
                     .collect()
             },
-            vec!["input.milestones"],
+            vec!["milestones"],
         ),
         (
             Budget::Hourly {
@@ -204,7 +210,7 @@ fn bids_follow_the_budget_and_milestones_add_up_to_the_bid() {
                 max: usd(9_000),
             },
             |i| i.bid.amount_minor = 8_000,
-            vec!["input.milestones"],
+            vec!["milestones"],
         ),
         (
             Budget::Hourly {
@@ -216,7 +222,7 @@ fn bids_follow_the_budget_and_milestones_add_up_to_the_bid() {
                 i.bid.amount_minor = 2_000_000;
                 i.milestones.clear();
             },
-            vec!["input.bid.amountMinor"],
+            vec!["bid.amountMinor"],
         ),
     ];
     for (budget, change, want) in cases {
@@ -255,7 +261,7 @@ fn only_an_open_posting_before_its_deadline_takes_proposals() {
         let err = check(&p, &input(), now).unwrap_err();
         assert_eq!(
             problems(err),
-            [(ErrorCode::InvalidState, "input.postingId".to_owned())],
+            [(ErrorCode::InvalidState, "postingId".to_owned())],
             "{status:?}"
         );
     }
@@ -263,8 +269,34 @@ fn only_an_open_posting_before_its_deadline_takes_proposals() {
     p.deadline = Some(now - TimeDelta::seconds(1));
     assert_eq!(
         problems(check(&p, &input(), now).unwrap_err()),
-        [(ErrorCode::InvalidState, "input.postingId".to_owned())]
+        [(ErrorCode::InvalidState, "postingId".to_owned())]
     );
     p.deadline = Some(now + TimeDelta::days(1));
     assert!(check(&p, &input(), now).is_ok());
+}
+
+#[test]
+fn a_salaried_role_takes_a_yearly_ask_without_a_duration_and_other_work_needs_one() {
+    let now = Utc::now();
+    let mut p = posting(now);
+    p.budget = Some(Budget::YearlySalary {
+        min: usd(9_000_000),
+        max: usd(12_000_000),
+    });
+    let mut i = input();
+    i.bid.amount_minor = 11_000_000;
+    i.milestones.clear();
+    i.duration_days = None;
+    let terms = check(&p, &i, now).unwrap();
+    assert_eq!(
+        (terms.bid_kind, terms.bid, terms.duration_days),
+        (BudgetKind::YearlySalary, usd(11_000_000), None)
+    );
+    // Fixed price without an estimate: refused on the field.
+    let mut i = input();
+    i.duration_days = None;
+    assert_eq!(
+        problems(check(&posting(now), &i, now).unwrap_err()),
+        [(ErrorCode::Validation, "durationDays".to_owned())]
+    );
 }
