@@ -1,11 +1,13 @@
 //! Proposals: what a freelancer (or an agency, for one of its members) submits to a
 //! posting, and how the client's side evaluates it. This module grows with the proposals
 //! issue; for now it holds the life cycle,
-//! the evaluation pipeline, the checks of a submission and the match score.
+//! the evaluation pipeline, who may submit, the checks of a submission and the match
+//! score.
 
 mod lifecycle;
 mod matching;
 mod pipeline;
+pub mod policy;
 mod submission;
 
 pub use lifecycle::{ProposalEvent, ProposalStatus, StageId, may_edit, reason, transition};
