@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use domain::agencies::AgencyIndex;
 use domain::pagination::PageRequest;
+use domain::postings::PostingIndex;
 use domain::profiles::{TalentCursor, TalentIndex};
 use indicatif::{ProgressBar, ProgressStyle};
 use persistence::talent_search::{
@@ -72,7 +73,6 @@ pub async fn seed(
 /// and whether either plan reads a whole table. Fails when one does on 10,000 postings
 /// or more.
 pub async fn postings(settings: &Settings, runs: usize) -> Result<(), Failure> {
-    use domain::postings::PostingIndex;
     let db = Db::connect(&settings.db_settings()).await?;
     let conn = db.connection();
     let backend = conn.get_database_backend();
@@ -87,7 +87,6 @@ pub async fn postings(settings: &Settings, runs: usize) -> Result<(), Failure> {
         .unwrap_or(0);
     let services = Application::services(settings).await?;
     let index = persistence::SeaPostingIndex::new(&db);
-    let actor = domain::Actor::Anonymous;
     println!("{total} postings on {backend:?}; {runs} runs per search and page\n");
     println!(
         "{:<62} {:>8} {:>8} {:>8} {:>8}  plan",
@@ -99,27 +98,23 @@ pub async fn postings(settings: &Settings, runs: usize) -> Result<(), Failure> {
         let first = PageRequest::<TalentCursor>::new(Some(20), None)?;
         let page = index.search(&filter, order, &first, now).await?;
         let next = PageRequest::new(Some(20), page.items.last().map(|h| h.cursor.clone()))?;
+        let page_bench = PageBench {
+            conn,
+            index: &index,
+            services: &services,
+            filter: &filter,
+            order,
+            now,
+            runs,
+        };
         let mut full = Vec::new();
-        for request in [&first, &next] {
-            let statement = persistence::posting_search::search_statement(
-                backend, &filter, order, request, now,
-            );
-            full.extend(full_scans(&explain(conn, statement).await?));
-        }
-        scans += full.len();
         let mut timings = Vec::new();
         for request in [&first, &next] {
-            let mut times = Vec::with_capacity(runs);
-            for _ in 0..runs {
-                let started = Instant::now();
-                let hits = index.search(&filter, order, request, now).await?;
-                let ids: Vec<_> = hits.items.iter().map(|h| h.id).collect();
-                services.postings.by_ids(&actor, &ids).await?;
-                times.push(started.elapsed());
-            }
-            times.sort();
+            let (scanned, times) = page_bench.measure(request).await?;
+            full.extend(scanned);
             timings.push(times);
         }
+        scans += full.len();
         print_row(name, &timings, &full, page.has_next_page);
         // Relevance: also a page of the older matches, after the ranked ones.
         if order == domain::profiles::ResultOrder::Rank {
@@ -140,20 +135,8 @@ pub async fn postings(settings: &Settings, runs: usize) -> Result<(), Failure> {
             };
             if let Some(cursor) = past {
                 let request = PageRequest::new(Some(20), Some(cursor))?;
-                let statement = persistence::posting_search::search_statement(
-                    backend, &filter, order, &request, now,
-                );
-                let full = full_scans(&explain(conn, statement).await?);
+                let (full, times) = page_bench.measure(&request).await?;
                 scans += full.len();
-                let mut times = Vec::with_capacity(runs);
-                for _ in 0..runs {
-                    let started = Instant::now();
-                    let hits = index.search(&filter, order, &request, now).await?;
-                    let ids: Vec<_> = hits.items.iter().map(|h| h.id).collect();
-                    services.postings.by_ids(&actor, &ids).await?;
-                    times.push(started.elapsed());
-                }
-                times.sort();
                 print_row(
                     "  ... a page past the ranked matches",
                     &[times],
@@ -173,6 +156,50 @@ pub async fn postings(settings: &Settings, runs: usize) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// One posting search to time page by page.
+struct PageBench<'a> {
+    conn: &'a sea_orm::DatabaseConnection,
+    index: &'a persistence::SeaPostingIndex,
+    services: &'a domain::Services,
+    filter: &'a domain::postings::PostingFilter,
+    order: domain::profiles::ResultOrder,
+    now: chrono::DateTime<chrono::Utc>,
+    runs: usize,
+}
+
+impl PageBench<'_> {
+    /// The plan lines of the page that read a whole table, and `runs` sorted timings of
+    /// it, each loading the page's postings as a request would.
+    async fn measure(
+        &self,
+        request: &PageRequest<TalentCursor>,
+    ) -> Result<(Vec<String>, Vec<Duration>), Failure> {
+        let backend = self.conn.get_database_backend();
+        let statement = persistence::posting_search::search_statement(
+            backend,
+            self.filter,
+            self.order,
+            request,
+            self.now,
+        );
+        let full = full_scans(&explain(self.conn, statement).await?);
+        let actor = domain::Actor::Anonymous;
+        let mut times = Vec::with_capacity(self.runs);
+        for _ in 0..self.runs {
+            let started = Instant::now();
+            let hits = self
+                .index
+                .search(self.filter, self.order, request, self.now)
+                .await?;
+            let ids: Vec<_> = hits.items.iter().map(|h| h.id).collect();
+            self.services.postings.by_ids(&actor, &ids).await?;
+            times.push(started.elapsed());
+        }
+        times.sort();
+        Ok((full, times))
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
