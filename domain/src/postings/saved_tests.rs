@@ -407,25 +407,43 @@ async fn alerts_ask_for_new_postings_not_by_the_user_and_move_the_watermark() {
     assert_eq!(memory.record_matches(&saved, &[], now).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn a_backlog_beyond_the_cap_is_notified_over_several_runs_and_none_is_lost() {
+/// Ada's saved "Rust" search, its watermark moved to the returned start, with the
+/// service, its storage and the index.
+async fn watched() -> (SavedSearchService, Arc<Memory>, Arc<Index>, DateTime<Utc>) {
     let (svc, memory, index) = service();
-    let ada = user(1);
-    let saved = svc.create(&ada, "Rust", rust()).await.unwrap();
+    let saved = svc.create(&user(1), "Rust", rust()).await.unwrap();
     let start = saved.checked_until + TimeDelta::seconds(1);
     memory.searches.lock().unwrap()[0].checked_until = start;
+    (svc, memory, index, start)
+}
+
+/// Publishes `count` postings the search matches, by another client, the i-th at
+/// `at(i)`; their times and IDs.
+fn publish(
+    index: &Index,
+    count: usize,
+    at: impl Fn(i64) -> DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, PostingId)> {
     let client = UserId(Uuid::from_u128(9));
+    let mut postings = index.postings.lock().unwrap();
+    (0..i64::try_from(count).unwrap())
+        .map(|i| {
+            let id = PostingId(Uuid::now_v7());
+            postings.push((id, at(i), client));
+            (at(i), id)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_backlog_beyond_the_cap_is_notified_over_several_runs_and_none_is_lost() {
+    let (svc, memory, index, start) = watched().await;
     // A day without the job: 1,300 matching postings, one a minute or so.
     let total = ALERT_CAP * 2 + 300;
-    let mut all = Vec::new();
-    {
-        let mut postings = index.postings.lock().unwrap();
-        for i in 0..i64::try_from(total).unwrap() {
-            let id = PostingId(Uuid::now_v7());
-            all.push(id);
-            postings.push((id, start + TimeDelta::seconds(66 * i + 1), client));
-        }
-    }
+    let all: Vec<PostingId> = publish(&index, total, |i| start + TimeDelta::seconds(66 * i + 1))
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
     let now = start + TimeDelta::days(1);
     let mut runs = Vec::new();
     let mut notified = 0;
@@ -535,22 +553,10 @@ async fn changing_the_filter_restarts_alerts_from_now() {
 
 #[tokio::test]
 async fn a_burst_beyond_the_cap_within_one_second_alerts_on_its_newest() {
-    let (svc, memory, index) = service();
-    let ada = user(1);
-    let saved = svc.create(&ada, "Rust", rust()).await.unwrap();
-    let start = saved.checked_until + TimeDelta::seconds(1);
-    memory.searches.lock().unwrap()[0].checked_until = start;
-    let client = UserId(Uuid::from_u128(9));
-    let mut burst = Vec::new();
-    {
-        let mut postings = index.postings.lock().unwrap();
-        for i in 0..i64::try_from(ALERT_CAP + 100).unwrap() {
-            let at = start + TimeDelta::milliseconds(100) + TimeDelta::microseconds(i);
-            let id = PostingId(Uuid::now_v7());
-            burst.push((at, id));
-            postings.push((id, at, client));
-        }
-    }
+    let (svc, memory, index, start) = watched().await;
+    let mut burst = publish(&index, ALERT_CAP + 100, |i| {
+        start + TimeDelta::milliseconds(100) + TimeDelta::microseconds(i)
+    });
     let now = start + TimeDelta::minutes(10);
     let first = svc.run_alerts(now).await.unwrap();
     assert_eq!((first.notified as usize, first.behind), (ALERT_CAP, 1));
