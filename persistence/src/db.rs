@@ -427,7 +427,7 @@ mod tests {
     /// `UPDATE`, the statement a reloaded SQLite schema refuses) goes through.
     #[tokio::test]
     async fn connections_opened_before_the_migrations_never_serve_after_them() {
-        use domain::postings::{PostingRepository, Revision};
+        use domain::postings::PostingRepository;
         let guard = TestDatabase::create(Backend::Sqlite).await;
         let db = Db::connect(&guard.settings).await.unwrap();
         db.migrate_up().await.unwrap();
@@ -457,19 +457,7 @@ mod tests {
             after.category_id = Some(domain::taxonomy::CategoryId(crate::migration::category_id(
                 category,
             )));
-            let revision = Revision {
-                posting_id: current.id,
-                version: current.version,
-                at: chrono::Utc::now(),
-                actor: Some(client),
-                event: None,
-                before: current.clone(),
-            };
-            current = repo
-                .save(&after, current.version, Some(&revision))
-                .await
-                .unwrap()
-                .unwrap();
+            current = crate::postings_repo_tests::save_edit(&repo, &current, &after, client).await;
         }
         assert_eq!(current.title, "Lead Rust engineer");
     }

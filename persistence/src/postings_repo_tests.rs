@@ -26,6 +26,28 @@ use crate::postings_repo::{idle_open_query, unwarned_idle_open_query};
 use crate::testing::{TestDatabase, backends};
 use crate::{Backend, Db, SeaNotificationRepository, SeaPostingRepository};
 
+/// Saves `after` as `actor`'s edit of `before` (the version it was read at), with its
+/// revision: the posting as stored.
+pub(crate) async fn save_edit(
+    repo: &SeaPostingRepository,
+    before: &Posting,
+    after: &Posting,
+    actor: UserId,
+) -> Posting {
+    let revision = Revision {
+        posting_id: before.id,
+        version: before.version,
+        at: Utc::now(),
+        actor: Some(actor),
+        event: None,
+        before: before.clone(),
+    };
+    repo.save(after, before.version, Some(&revision))
+        .await
+        .unwrap()
+        .expect("the version it was read at is current")
+}
+
 /// A signed-up client.
 pub(crate) async fn client(db: &Db, name: &str) -> UserId {
     let now = Utc::now();
@@ -1095,19 +1117,7 @@ async fn questions_that_stay_keep_their_rows_across_edits() {
             },
             added.clone(),
         ];
-        let revision = Revision {
-            posting_id: v1.id,
-            version: v1.version,
-            at: Utc::now(),
-            actor: Some(ada),
-            event: None,
-            before: v1.clone(),
-        };
-        let v2 = repo
-            .save(&after, v1.version, Some(&revision))
-            .await
-            .unwrap()
-            .unwrap();
+        let v2 = save_edit(&repo, &v1, &after, ada).await;
         let stored = repo.by_ids(&[v1.id]).await.unwrap().remove(0);
         assert_eq!(stored.questions, v2.questions, "{backend:?}");
         assert_eq!(stored.questions[0].id, kept.id);
@@ -1126,18 +1136,7 @@ async fn questions_that_stay_keep_their_rows_across_edits() {
         guard.execute("DELETE FROM answers").await;
         let mut none = v2.clone();
         none.questions.clear();
-        let revision = Revision {
-            posting_id: v2.id,
-            version: v2.version,
-            at: Utc::now(),
-            actor: Some(ada),
-            event: None,
-            before: v2.clone(),
-        };
-        repo.save(&none, v2.version, Some(&revision))
-            .await
-            .unwrap()
-            .unwrap();
+        save_edit(&repo, &v2, &none, ada).await;
         assert_eq!(
             guard.count("SELECT COUNT(*) FROM posting_questions").await,
             0,
