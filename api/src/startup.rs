@@ -97,6 +97,7 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
             posting_index: Arc::new(SeaPostingIndex::new(db)),
             posting_board: Arc::new(SeaPostingBoard::new(db, postings)),
             saved_searches: Arc::new(SeaSavedSearchRepository::new(db)),
+            proposals: Arc::new(persistence::SeaProposalRepository::new(db)),
             notifications: Arc::new(SeaNotificationRepository::new(db)),
             code_host,
         },

@@ -35,6 +35,7 @@ pub struct Services {
     pub posting_search: postings::PostingSearchService,
     pub posting_board: postings::PostingBoardService,
     pub saved_searches: postings::SavedSearchService,
+    pub proposals: proposals::ProposalService,
     pub notifications: notifications::NotificationService,
 }
 
@@ -60,6 +61,8 @@ pub struct Ports {
     pub posting_board: Arc<dyn postings::PostingBoardRepository>,
     /// Saved posting searches and their alerts' watermarks.
     pub saved_searches: Arc<dyn postings::SavedSearchRepository>,
+    /// Proposals, their histories and the postings' pipelines.
+    pub proposals: Arc<dyn proposals::ProposalRepository>,
     pub notifications: Arc<dyn notifications::NotificationRepository>,
     /// Where public repositories are imported from; `None` turns the import off.
     pub code_host: Option<Arc<dyn profiles::CodeHost>>,
@@ -77,7 +80,15 @@ impl Services {
             ports.posting_invitations.clone(),
             ports.taxonomy.clone(),
         );
+        let proposals = proposals::ProposalService::new(
+            ports.proposals,
+            postings.clone(),
+            ports.posting_invitations.clone(),
+            ports.agencies.clone(),
+            ports.profiles.clone(),
+        );
         Self {
+            proposals,
             clients: profiles::ClientProfileService::new(ports.clients),
             talent: profiles::TalentSearchService::new(ports.talent, ports.taxonomy.clone()),
             agency_search: agencies::AgencySearchService::new(

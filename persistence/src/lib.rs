@@ -14,6 +14,7 @@ pub mod entities;
 mod errors;
 pub mod migration;
 mod notifications_repo;
+mod pipelines_repo;
 mod portfolio_repo;
 pub mod posting_board;
 mod posting_invitations_repo;
@@ -28,6 +29,10 @@ mod postings_repo;
 #[cfg(test)]
 pub(crate) mod postings_repo_tests;
 mod profiles_repo;
+mod proposal_rows;
+mod proposals_repo;
+#[cfg(test)]
+mod proposals_repo_tests;
 mod saved_searches_repo;
 #[cfg(test)]
 mod saved_searches_repo_tests;
@@ -53,6 +58,7 @@ pub use posting_invitations_repo::SeaPostingInvitationRepository;
 pub use posting_search::SeaPostingIndex;
 pub use postings_repo::SeaPostingRepository;
 pub use profiles_repo::SeaProfileRepository;
+pub use proposals_repo::SeaProposalRepository;
 pub use saved_searches_repo::SeaSavedSearchRepository;
 pub use sign_in_repo::SeaSignInRepository;
 pub use talent_search::SeaTalentIndex;

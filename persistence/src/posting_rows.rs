@@ -257,6 +257,7 @@ pub(crate) fn row(p: &Posting, skills_text: Option<String>) -> DomainResult<post
         countries_key: Set(countries_key(&p.location.countries)),
         proposal_count: NotSet,
         invite_count: NotSet,
+        pipeline_version: NotSet,
     })
 }
 

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use domain::notifications::{Notification, NotificationId, NotificationKind};
-use domain::postings::{Posting, PostingId, PostingRepository, Revision};
+use domain::postings::{
+    Posting, PostingEvent, PostingId, PostingRepository, PostingStatus, Revision,
+};
 use domain::{DomainResult, UserId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -184,18 +186,26 @@ impl PostingRepository for SeaPostingRepository {
         } else {
             None
         };
+        let revision_event = revision.and_then(|r| r.event);
+        let revision_before = revision.map(|r| r.before.last_activity_at);
+        let revision_actor = revision.and_then(|r| r.actor);
         let revision = revision.map(revision_row).transpose()?;
         let txn = crate::db::begin_write(&self.db).await.map_err(internal)?;
         // The compare-and-set comes first: on PostgreSQL it locks the row, so a concurrent
         // save waits and then finds the version moved on; on SQLite the write lock is
         // already held.
-        let updated = posting::Entity::update_many()
+        let mut update = posting::Entity::update_many()
             .set(row(&next, text)?)
             .filter(posting::Column::Id.eq(next.id.0))
-            .filter(posting::Column::Version.eq(expected))
-            .exec(&txn)
-            .await
-            .map_err(internal)?;
+            .filter(posting::Column::Version.eq(expected));
+        if let Some(r) = revision_event
+            .filter(|e| *e == PostingEvent::Expire)
+            .and(revision_before)
+        {
+            // Activity that does not move the version (a proposal) spares a posting.
+            update = update.filter(posting::Column::LastActivityAt.eq(at_rest(r)));
+        }
+        let updated = update.exec(&txn).await.map_err(internal)?;
         if updated.rows_affected == 0 {
             txn.rollback().await.map_err(internal)?;
             return Ok(None);
@@ -207,6 +217,15 @@ impl PostingRepository for SeaPostingRepository {
                 .exec_without_returning(&txn)
                 .await
                 .map_err(internal)?;
+        }
+        if matches!(next.status, PostingStatus::Closed(_)) {
+            crate::proposals_repo::close_open_proposals(
+                &txn,
+                next.id,
+                next.updated_at,
+                revision_actor,
+            )
+            .await?;
         }
         txn.commit().await.map_err(internal)?;
         Ok(Some(next))

@@ -311,6 +311,18 @@ impl ProfileRepository for SeaProfileRepository {
         Ok(self.assemble(rows).await?.into_iter().next())
     }
 
+    async fn by_users(&self, users: &[UserId]) -> DomainResult<Vec<FreelancerProfile>> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = freelancer_profile::Entity::find()
+            .filter(freelancer_profile::Column::UserId.is_in(users.iter().map(|u| u.0)))
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        self.assemble(rows).await
+    }
+
     async fn skills(
         &self,
         ids: &[ProfileId],

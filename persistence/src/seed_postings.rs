@@ -15,6 +15,10 @@ use uuid::Uuid;
 use crate::entities::{client_profile, posting, posting_country, posting_skill, proposal, user};
 use crate::migration::{CATEGORIES, SKILLS, category_id, skill_id};
 
+/// The cover letter of every seeded proposal.
+const SEED_COVER_LETTER: &str = "I have built and run services like this one for years and can start next week; \
+     my profile lists similar work.";
+
 /// Postings written per transaction.
 pub const BATCH: usize = 500;
 /// Each seeded client owns about this many postings.
@@ -320,6 +324,7 @@ pub async fn seed_postings(
                 // Counted by the database as the proposals below are written.
                 proposal_count: Set(0),
                 invite_count: Set(0),
+                pipeline_version: Set(0),
             });
             if let Some(published) = published {
                 // Skewed towards few (the lesser of two draws): about one in seven gets
@@ -350,6 +355,16 @@ pub async fn seed_postings(
                         bid_currency: Set(currency.into()),
                         created_at: Set(at),
                         updated_at: Set(at),
+                        submitted_by: Set(Some(*freelancer)),
+                        bid_kind: Set(kind.into()),
+                        cover_letter: Set(SEED_COVER_LETTER.into()),
+                        duration_days: Set(
+                            (kind != "YEARLY_SALARY").then(|| rng.random_range(3..120))
+                        ),
+                        status_reason: Set(None),
+                        first_viewed_at: Set((state != "SUBMITTED").then_some(at)),
+                        match_score: Set(rng.random_range(20..=100)),
+                        version: Set(1),
                     });
                 }
             }

@@ -23,11 +23,14 @@ impl RequestContext {
             crate::agencies::loaders::AgencyLoaders::new(services.clone(), self.actor.clone());
         let postings =
             crate::postings::loaders::PostingLoaders::new(services.clone(), self.actor.clone());
+        let proposals =
+            crate::proposals::loaders::ProposalLoaders::new(services.clone(), self.actor.clone());
         request
             .data(loaders)
             .data(profiles)
             .data(agencies)
             .data(postings)
+            .data(proposals)
             .data(self)
     }
 
@@ -44,6 +47,10 @@ impl RequestContext {
             self.actor.clone(),
         ));
         data.insert(crate::postings::loaders::PostingLoaders::new(
+            services.clone(),
+            self.actor.clone(),
+        ));
+        data.insert(crate::proposals::loaders::ProposalLoaders::new(
             services.clone(),
             self.actor.clone(),
         ));

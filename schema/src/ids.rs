@@ -25,10 +25,14 @@ pub enum NodeKind {
     SavedSearch,
     Notification,
     PostingInvitation,
+    Proposal,
+    PipelineStage,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 14] = [
+    const ALL: [NodeKind; 16] = [
+        NodeKind::Proposal,
+        NodeKind::PipelineStage,
         NodeKind::Posting,
         NodeKind::SavedSearch,
         NodeKind::Notification,
@@ -61,6 +65,8 @@ impl NodeKind {
             NodeKind::SavedSearch => "SavedSearch",
             NodeKind::Notification => "Notification",
             NodeKind::PostingInvitation => "PostingInvitation",
+            NodeKind::Proposal => "Proposal",
+            NodeKind::PipelineStage => "PipelineStage",
         }
     }
 }

@@ -15,6 +15,7 @@ mod node;
 mod notifications;
 mod postings;
 mod profiles;
+mod proposals;
 mod subscription;
 mod taxonomy;
 
@@ -39,6 +40,7 @@ pub struct Query(
     profiles::query::ProfileQuery,
     profiles::client::ClientProfileQuery,
     profiles::search::TalentQuery,
+    proposals::query::ProposalQuery,
     taxonomy::TaxonomyQuery,
 );
 
@@ -54,6 +56,8 @@ pub struct Mutation(
     profiles::mutation::ProfileMutation,
     profiles::portfolio::PortfolioMutation,
     profiles::client::ClientProfileMutation,
+    proposals::mutation::ProposalMutation,
+    proposals::pipeline::PipelineMutation,
     taxonomy::TaxonomyMutation,
 );
 

@@ -25,6 +25,7 @@ pub enum Node {
     Posting(crate::postings::types::Posting),
     SavedSearch(crate::postings::saved::SavedSearch),
     PostingInvitation(crate::postings::invitations::PostingInvitation),
+    Proposal(crate::proposals::types::Proposal),
 }
 
 const MAX_NODES: usize = 100;
@@ -91,11 +92,13 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
             .map(|s| Node::SavedSearch(crate::postings::saved::SavedSearch(s))),
         // Portfolio items and employment entries are reached through their profile;
         // notifications through `viewer.notifications`.
+        // Pipeline stages are reached through their posting's `pipeline`.
         NodeKind::User
         | NodeKind::Session
         | NodeKind::PortfolioItem
         | NodeKind::Employment
-        | NodeKind::Notification => None,
+        | NodeKind::Notification
+        | NodeKind::PipelineStage => None,
         // Seen by the client, the invitee (an invited agency's members) and admins.
         NodeKind::PostingInvitation => crate::postings::loaders::posting_loaders(ctx)?
             .invitation
@@ -103,6 +106,14 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
             .await
             .map_err(|e| load_error(ctx, e))?
             .map(|i| Node::PostingInvitation(crate::postings::invitations::PostingInvitation(i))),
+        // Seen by the freelancer's side and the posting's client; fetching it as the
+        // client records that they viewed it.
+        NodeKind::Proposal => crate::proposals::loaders::proposal_loaders(ctx)?
+            .proposal
+            .load_one(domain::proposals::ProposalId(uuid))
+            .await
+            .map_err(|e| load_error(ctx, e))?
+            .map(|p| Node::Proposal(crate::proposals::types::Proposal::new(p))),
     })
 }
 

@@ -109,6 +109,12 @@ impl PostingService {
         self.repo.create(&posting).await
     }
 
+    /// Postings by ID as stored, whoever asks: for services that decide visibility
+    /// themselves (a proposal's parties see its posting's terms).
+    pub(crate) async fn stored(&self, ids: &[PostingId]) -> DomainResult<Vec<Posting>> {
+        self.repo.by_ids(ids).await
+    }
+
     pub(crate) async fn fetch(&self, id: PostingId) -> DomainResult<Posting> {
         self.repo
             .by_ids(&[id])

@@ -20,6 +20,8 @@ pub trait ProfileRepository: Send + Sync {
     async fn save(&self, profile: &FreelancerProfile) -> DomainResult<Option<FreelancerProfile>>;
     async fn by_ids(&self, ids: &[ProfileId]) -> DomainResult<Vec<FreelancerProfile>>;
     async fn by_user(&self, user: UserId) -> DomainResult<Option<FreelancerProfile>>;
+    /// The profiles of many users (those who have one), for loaders.
+    async fn by_users(&self, users: &[UserId]) -> DomainResult<Vec<FreelancerProfile>>;
     /// The skills of many profiles, for loaders.
     async fn skills(
         &self,

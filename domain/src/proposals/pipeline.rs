@@ -17,6 +17,12 @@ pub const MAX_STAGES: usize = 20;
 /// How long a stage name may be, in characters.
 pub const MAX_STAGE_NAME: usize = 60;
 
+/// The ID of a template stage of `posting`: a name-based UUID (version 5) of the
+/// posting's ID and the stage's kind.
+pub fn template_stage_id(posting: crate::postings::PostingId, kind: StageKind) -> StageId {
+    StageId(uuid::Uuid::new_v5(&posting.0, kind.key().as_bytes()))
+}
+
 /// What a stage is for: what it records (interviews, coding tasks) follows from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StageKind {
@@ -99,6 +105,17 @@ impl Pipeline {
                 })
                 .collect(),
         }
+    }
+
+    /// The template as a posting that never changed its pipeline has it: each stage's
+    /// ID is [`template_stage_id`] of the posting and the stage's kind, so it is the same
+    /// before and after the pipeline is first stored.
+    pub fn template_for(posting: crate::postings::PostingId) -> Self {
+        let mut kinds = StageKind::TEMPLATE.iter().map(|(kind, _)| *kind);
+        Self::from_template(|| {
+            let kind = kinds.next().unwrap_or(StageKind::Custom);
+            template_stage_id(posting, kind)
+        })
     }
 
     /// A pipeline as stored (trusted: storage only holds pipelines this type built).

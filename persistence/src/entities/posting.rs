@@ -57,6 +57,8 @@ pub struct Model {
     pub proposal_count: i32,
     /// Maintained by the invitations feature, never by posting saves.
     pub invite_count: i32,
+    /// Moves with every stored change of the pipeline; 0 while it is the template.
+    pub pipeline_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

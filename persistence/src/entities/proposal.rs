@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A freelancer's (or their agency's) proposal on a posting: the first columns, which the
-/// posting board counts and summarises; the proposals feature adds the rest.
+/// A freelancer's (or their agency's) proposal on a posting. Its answers, milestones,
+/// stage and history are tables of their own.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "proposals")]
 pub struct Model {
@@ -15,6 +15,18 @@ pub struct Model {
     /// The bid in minor units of `bid_currency` (the posting's currency).
     pub bid_amount_minor: i64,
     pub bid_currency: String,
+    /// Who submitted it: the freelancer, or their agency's owner.
+    pub submitted_by: Option<Uuid>,
+    /// `FIXED`, `HOURLY` or `YEARLY_SALARY`: the kind of the posting's budget then.
+    pub bid_kind: String,
+    pub cover_letter: String,
+    pub duration_days: Option<i32>,
+    /// Why it was declined or withdrawn.
+    pub status_reason: Option<String>,
+    pub first_viewed_at: Option<ChronoDateTimeUtc>,
+    /// 0 to 100, for sorting by match.
+    pub match_score: i16,
+    pub version: i64,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

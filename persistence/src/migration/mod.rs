@@ -22,6 +22,7 @@ mod m20261129_000015_posting_invitations;
 mod m20261129_000016_saved_searches;
 mod m20261130_000017_proposal_count;
 mod m20261130_000018_proposal_count_per_statement;
+mod m20261130_000019_proposals;
 mod seed_data;
 
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000016_saved_searches::Migration),
             Box::new(m20261130_000017_proposal_count::Migration),
             Box::new(m20261130_000018_proposal_count_per_statement::Migration),
+            Box::new(m20261130_000019_proposals::Migration),
         ]
     }
 }

@@ -187,6 +187,19 @@ impl Viewer {
         crate::postings::invitations::of_viewer(ctx, statuses, first, after).await
     }
 
+    /// Your proposals, newest first: those that count for you and those you submitted
+    /// for your agency's members.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn proposals(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Return the proposals after this cursor (an `endCursor` of this list).")]
+        after: Option<String>,
+    ) -> Result<crate::proposals::query::ViewerProposalConnection> {
+        crate::proposals::query::my_proposals(ctx, first, after).await
+    }
+
     /// Your sessions that still work (browsers and devices signed in), newest first.
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
         let current = ctx

@@ -534,6 +534,15 @@ impl Posting {
         super::invitations::of_posting(ctx, &self.0, first, after).await
     }
 
+    /// The stages of its evaluation pipeline, in order, which its proposals move
+    /// through. Its client only; null for everyone else.
+    async fn pipeline(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<Vec<crate::proposals::pipeline::PipelineStage>>> {
+        crate::proposals::pipeline::pipeline_of(ctx, &self.0).await
+    }
+
     /// Every life-cycle change, and every edit after publishing, oldest first, each with
     /// the posting as it was before: the history of the version read. Its client and
     /// admins only: an error for others. For the query complexity limit it counts as

@@ -1,0 +1,11 @@
+//! Proposals in GraphQL: what freelancers (and agencies, for their members) submit to
+//! postings, the client's evaluation of them through the posting's pipeline, and the
+//! pipeline itself.
+
+pub(crate) mod enums;
+pub(crate) mod inputs;
+pub(crate) mod loaders;
+pub(crate) mod mutation;
+pub(crate) mod pipeline;
+pub(crate) mod query;
+pub(crate) mod types;
