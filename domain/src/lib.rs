@@ -36,6 +36,14 @@ pub struct Services {
     pub posting_board: postings::PostingBoardService,
     pub saved_searches: postings::SavedSearchService,
     pub proposals: proposals::ProposalService,
+    /// Proposals' message threads between their client and freelancer sides.
+    pub messages: proposals::MessageService,
+    /// Referrals of freelancers to postings.
+    pub referrals: proposals::ReferralService,
+    /// Proposals' interviews.
+    pub interviews: proposals::InterviewService,
+    /// Proposals' coding tasks.
+    pub coding_tasks: proposals::CodingTaskService,
     pub notifications: notifications::NotificationService,
 }
 
@@ -63,6 +71,18 @@ pub struct Ports {
     pub saved_searches: Arc<dyn postings::SavedSearchRepository>,
     /// Proposals, their histories and the postings' pipelines.
     pub proposals: Arc<dyn proposals::ProposalRepository>,
+    /// Postings' evaluators.
+    pub evaluators: Arc<dyn proposals::EvaluatorRepository>,
+    /// Scorecards of proposals.
+    pub scorecards: Arc<dyn proposals::ScorecardRepository>,
+    /// Proposals' message threads and their read marks.
+    pub messages: Arc<dyn proposals::MessageRepository>,
+    /// Referrals of freelancers to postings.
+    pub referrals: Arc<dyn proposals::ReferralRepository>,
+    /// Proposals' interviews and who interviews when.
+    pub interviews: Arc<dyn proposals::InterviewRepository>,
+    /// Proposals' coding tasks.
+    pub coding_tasks: Arc<dyn proposals::CodingTaskRepository>,
     pub notifications: Arc<dyn notifications::NotificationRepository>,
     /// Where public repositories are imported from; `None` turns the import off.
     pub code_host: Option<Arc<dyn profiles::CodeHost>>,
@@ -80,15 +100,43 @@ impl Services {
             ports.posting_invitations.clone(),
             ports.taxonomy.clone(),
         );
+        let messages = proposals::MessageService::new(
+            ports.messages,
+            ports.proposals.clone(),
+            postings.clone(),
+            ports.agencies.clone(),
+        );
+        let referrals = proposals::ReferralService::new(
+            ports.referrals,
+            postings.clone(),
+            ports.profiles.clone(),
+        );
         let proposals = proposals::ProposalService::new(
             ports.proposals,
             postings.clone(),
             ports.posting_invitations.clone(),
             ports.agencies.clone(),
             ports.profiles.clone(),
+            (ports.evaluators, ports.scorecards),
+        );
+        let interviews = proposals::InterviewService::new(
+            ports.interviews,
+            proposals.clone(),
+            postings.clone(),
+            ports.agencies.clone(),
+        );
+        let coding_tasks = proposals::CodingTaskService::new(
+            ports.coding_tasks,
+            proposals.clone(),
+            postings.clone(),
+            ports.agencies.clone(),
         );
         Self {
             proposals,
+            messages,
+            referrals,
+            interviews,
+            coding_tasks,
             clients: profiles::ClientProfileService::new(ports.clients),
             talent: profiles::TalentSearchService::new(ports.talent, ports.taxonomy.clone()),
             agency_search: agencies::AgencySearchService::new(

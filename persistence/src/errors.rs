@@ -17,3 +17,13 @@ pub(crate) fn map_db_err(err: DbErr, fields: &[(&str, &str)]) -> DomainError {
 pub(crate) fn internal(err: DbErr) -> DomainError {
     DomainError::internal(err)
 }
+
+/// Whether `err` is a foreign key refusing a write. SQLite reports an `ON DELETE
+/// RESTRICT` refusal with the trigger constraint code (1811), which sea-orm does not
+/// classify, so its message is read too.
+pub(crate) fn is_foreign_key_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_))
+    ) || err.to_string().contains("FOREIGN KEY constraint failed")
+}

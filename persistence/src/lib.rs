@@ -9,11 +9,21 @@ pub mod cache;
 mod cached_sessions;
 mod cached_taxonomy;
 mod client_profiles_repo;
+mod coding_tasks_repo;
+#[cfg(test)]
+mod coding_tasks_repo_tests;
 mod db;
 pub mod entities;
 mod errors;
+mod evaluation_repo;
+#[cfg(test)]
+mod evaluation_repo_tests;
+mod interviews_repo;
+#[cfg(test)]
+mod interviews_repo_tests;
 pub mod migration;
 mod notifications_repo;
+mod pipeline_assessments;
 mod pipelines_repo;
 mod portfolio_repo;
 pub mod posting_board;
@@ -29,10 +39,16 @@ mod postings_repo;
 #[cfg(test)]
 pub(crate) mod postings_repo_tests;
 mod profiles_repo;
+mod proposal_messages_repo;
+#[cfg(test)]
+mod proposal_messages_repo_tests;
 mod proposal_rows;
 mod proposals_repo;
 #[cfg(test)]
 mod proposals_repo_tests;
+mod referrals_repo;
+#[cfg(test)]
+mod referrals_repo_tests;
 mod saved_searches_repo;
 #[cfg(test)]
 mod saved_searches_repo_tests;
@@ -51,14 +67,19 @@ pub use agency_search::SeaAgencyIndex;
 pub use cached_sessions::CachedSessionRepository;
 pub use cached_taxonomy::CachedTaxonomyRepository;
 pub use client_profiles_repo::SeaClientProfileRepository;
+pub use coding_tasks_repo::SeaCodingTaskRepository;
 pub use db::{Backend, Db, DbSettings, StatementCounter};
+pub use evaluation_repo::SeaEvaluationRepository;
+pub use interviews_repo::SeaInterviewRepository;
 pub use notifications_repo::SeaNotificationRepository;
 pub use posting_board::SeaPostingBoard;
 pub use posting_invitations_repo::SeaPostingInvitationRepository;
 pub use posting_search::SeaPostingIndex;
 pub use postings_repo::SeaPostingRepository;
 pub use profiles_repo::SeaProfileRepository;
+pub use proposal_messages_repo::SeaMessageRepository;
 pub use proposals_repo::SeaProposalRepository;
+pub use referrals_repo::SeaReferralRepository;
 pub use saved_searches_repo::SeaSavedSearchRepository;
 pub use sign_in_repo::SeaSignInRepository;
 pub use talent_search::SeaTalentIndex;

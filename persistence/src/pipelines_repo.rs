@@ -14,7 +14,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -128,16 +128,27 @@ pub(crate) async fn save_pipeline(
             txn.rollback().await.map_err(internal)?;
             return Ok(PipelineWrite::StageInUse(held));
         }
+        // Interviews and coding tasks (of any status) keep the stage they were held in.
+        let assessed = crate::pipeline_assessments::count_in_stages(&txn, &gone).await?;
+        if assessed > 0 {
+            txn.rollback().await.map_err(internal)?;
+            return Ok(PipelineWrite::StageHasInterviewsOrTasks(assessed));
+        }
         let removed = pipeline_stage::Entity::delete_many()
             .filter(pipeline_stage::Column::Id.is_in(gone))
             .exec(&txn)
             .await;
         if let Err(e) = removed {
             txn.rollback().await.map_err(internal)?;
-            return match e.sql_err() {
-                // A proposal moved in after the count (PostgreSQL): the key refuses.
-                Some(SqlErr::ForeignKeyConstraintViolation(_)) => Ok(PipelineWrite::StageInUse(1)),
-                _ => Err(internal(e)),
+            return if crate::pipeline_assessments::refused_by_assessment(&e) {
+                // An interview or coding task was added after the count (PostgreSQL).
+                Ok(PipelineWrite::StageHasInterviewsOrTasks(0))
+            } else if crate::errors::is_foreign_key_violation(&e) {
+                // Scorecards (or interviews, coding tasks, a proposal moved in after the
+                // count) name the stage: the keys refuse.
+                Ok(PipelineWrite::StageInUse(0))
+            } else {
+                Err(internal(e))
             };
         }
     }

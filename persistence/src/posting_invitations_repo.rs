@@ -15,7 +15,7 @@ use domain::agencies::AgencyId;
 use domain::notifications::{Notification, NotificationId, NotificationKind};
 use domain::pagination::{Page, PageRequest};
 use domain::postings::{
-    InviteWrite, Invitee, PostingId, PostingInvitation, PostingInvitationId,
+    InviteWrite, InvitedParty, Invitee, PostingId, PostingInvitation, PostingInvitationId,
     PostingInvitationRepository, PostingInvitationStatus,
 };
 use domain::profiles::ProfileId;
@@ -371,6 +371,21 @@ impl PostingInvitationRepository for SeaPostingInvitationRepository {
             .await
             .map_err(internal)?;
         Ok((updated.rows_affected == 1).then_some(stored))
+    }
+
+    async fn admits(&self, posting: PostingId, invitee: InvitedParty) -> DomainResult<bool> {
+        let named = match invitee {
+            InvitedParty::Freelancer(user) => inv::Column::InviteeUserId.eq(user.0),
+            InvitedParty::Agency(agency) => inv::Column::AgencyId.eq(agency.0),
+        };
+        let found = inv::Entity::find()
+            .filter(inv::Column::PostingId.eq(posting.0))
+            .filter(named)
+            .filter(inv::Column::Status.is_in(["PENDING", "ACCEPTED"]))
+            .count(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(found > 0)
     }
 
     async fn invited_to(

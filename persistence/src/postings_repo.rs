@@ -231,6 +231,25 @@ impl PostingRepository for SeaPostingRepository {
         Ok(Some(next))
     }
 
+    async fn clients_of(&self, ids: &[PostingId]) -> DomainResult<HashMap<PostingId, UserId>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<(Uuid, Uuid)> = posting::Entity::find()
+            .select_only()
+            .column(posting::Column::Id)
+            .column(posting::Column::ClientId)
+            .filter(posting::Column::Id.is_in(ids.iter().map(|i| i.0)))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, client)| (PostingId(id), UserId(client)))
+            .collect())
+    }
+
     async fn delete_draft(&self, id: PostingId, expected: i64) -> DomainResult<bool> {
         // One statement; the lists go with the row (ON DELETE CASCADE).
         let deleted = posting::Entity::delete_many()

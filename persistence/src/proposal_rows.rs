@@ -41,13 +41,13 @@ pub(crate) fn row(p: &Proposal) -> proposal::ActiveModel {
         bid_currency: Set(p.terms.bid.currency.code().to_owned()),
         created_at: Set(p.created_at),
         updated_at: Set(p.updated_at),
-        submitted_by: Set(Some(p.submitted_by.0)),
         bid_kind: Set(budget_kind_key(p.terms.bid_kind).to_owned()),
         cover_letter: Set(p.terms.cover_letter.clone()),
         duration_days: Set(p.terms.duration_days),
         status_reason: Set(p.status_reason.clone()),
         first_viewed_at: Set(p.first_viewed_at),
         match_score: Set(i16::from(p.match_score)),
+        scorecard_score: Set(p.scorecard_score),
         version: Set(p.version),
     }
 }
@@ -226,7 +226,6 @@ pub(crate) async fn assemble(
                 posting_id: PostingId(r.posting_id),
                 freelancer_id: UserId(r.freelancer_id),
                 agency_id: r.agency_id.map(AgencyId),
-                submitted_by: UserId(r.submitted_by.unwrap_or(r.freelancer_id)),
                 status,
                 status_reason: r.status_reason,
                 terms: ProposalTerms {
@@ -252,6 +251,7 @@ pub(crate) async fn assemble(
                         .collect(),
                 },
                 match_score: u8::try_from(r.match_score).map_err(|_| corrupt("match score"))?,
+                scorecard_score: r.scorecard_score,
                 version: r.version,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
@@ -261,7 +261,8 @@ pub(crate) async fn assemble(
         .collect()
 }
 
-/// The proposal row's columns a change writes (not its identity or creation).
+/// The proposal row's columns a change writes (not its identity or creation; the first
+/// view only when the change records it, never clearing one).
 pub(crate) fn changed_columns(p: &Proposal, version: i64) -> proposal::ActiveModel {
     proposal::ActiveModel {
         id: NotSet,
@@ -269,8 +270,8 @@ pub(crate) fn changed_columns(p: &Proposal, version: i64) -> proposal::ActiveMod
         freelancer_id: NotSet,
         agency_id: NotSet,
         created_at: NotSet,
-        submitted_by: NotSet,
-        first_viewed_at: NotSet,
+        // Kept by the scorecards' writes alone.
+        scorecard_score: NotSet,
         version: Set(version),
         ..row(p)
     }

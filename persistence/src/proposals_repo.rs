@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::actor::UserId;
+use domain::agencies::AgencyId;
 use domain::pagination::{Page, PageRequest};
 use domain::postings::PostingId;
 use domain::profiles::ProfileSkill;
@@ -66,12 +67,15 @@ async fn write_stage(db: &impl ConnectionTrait, p: &Proposal) -> DomainResult<()
         })
         .exec_without_returning(db)
         .await
-        .map_err(|e| match e.sql_err() {
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => DomainError::invalid_state_at(
-                &["stageId"],
-                "the stage was removed from the pipeline meanwhile",
-            ),
-            _ => internal(e),
+        .map_err(|e| {
+            if crate::errors::is_foreign_key_violation(&e) {
+                DomainError::invalid_state_at(
+                    &["stageId"],
+                    "the stage was removed from the pipeline meanwhile",
+                )
+            } else {
+                internal(e)
+            }
         })?;
     }
     Ok(())
@@ -85,29 +89,26 @@ pub(crate) async fn close_open_proposals(
     at: DateTime<Utc>,
     actor: Option<UserId>,
 ) -> DomainResult<()> {
-    let open: Vec<Uuid> = proposal::Entity::find()
-        .select_only()
-        .column(proposal::Column::Id)
-        .filter(proposal::Column::PostingId.eq(posting.0))
-        .filter(proposal::Column::Status.is_in(OPEN))
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(internal)?;
-    if open.is_empty() {
-        return Ok(());
-    }
-    proposal::Entity::update_many()
+    // One statement decides which were open: a withdrawal or decline that commits
+    // first (PostgreSQL re-reads a row it waited for) is final and left alone.
+    let open: Vec<Uuid> = proposal::Entity::update_many()
         .col_expr(proposal::Column::Status, Expr::value("CLOSED"))
         .col_expr(proposal::Column::UpdatedAt, Expr::value(at))
         .col_expr(
             proposal::Column::Version,
             Expr::col(proposal::Column::Version).add(1),
         )
-        .filter(proposal::Column::Id.is_in(open.clone()))
-        .exec(db)
+        .filter(proposal::Column::PostingId.eq(posting.0))
+        .filter(proposal::Column::Status.is_in(OPEN))
+        .exec_with_returning(db)
         .await
-        .map_err(internal)?;
+        .map_err(internal)?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    if open.is_empty() {
+        return Ok(());
+    }
     proposal_stage::Entity::delete_many()
         .filter(proposal_stage::Column::ProposalId.is_in(open.clone()))
         .exec(db)
@@ -149,6 +150,47 @@ fn of_posting_condition(posting: PostingId, filter: &ProposalFilter) -> Conditio
         );
     }
     c
+}
+
+/// A posting's proposals in `sort` order after `after` (the page's limit is the
+/// caller's).
+pub(crate) fn of_posting_query(
+    posting: PostingId,
+    filter: &ProposalFilter,
+    sort: ProposalSort,
+    after: Option<ProposalCursor>,
+) -> sea_orm::Select<proposal::Entity> {
+    use proposal::Column as C;
+    let mut query = proposal::Entity::find().filter(of_posting_condition(posting, filter));
+    // Keyset: after the cursor's row in the sort's order (its ID breaks ties).
+    // Row values, so the index on (posting, key, id) serves the range.
+    if let Some(after) = after {
+        let past = match after {
+            ProposalCursor::Newest(id) => Expr::col(C::Id).lt(id.0),
+            ProposalCursor::Match { score, id } => {
+                Expr::tuple([Expr::col(C::MatchScore), Expr::col(C::Id)]).lt(Expr::tuple([
+                    Expr::value(i16::from(score)),
+                    Expr::value(id.0),
+                ]))
+            }
+            ProposalCursor::Bid { amount_minor, id } => {
+                Expr::tuple([Expr::col(C::BidAmountMinor), Expr::col(C::Id)])
+                    .gt(Expr::tuple([Expr::value(amount_minor), Expr::value(id.0)]))
+            }
+            ProposalCursor::Score { score, id } => {
+                Expr::tuple([Expr::col(C::ScorecardScore), Expr::col(C::Id)])
+                    .lt(Expr::tuple([Expr::value(score), Expr::value(id.0)]))
+            }
+        };
+        query = query.filter(past);
+    }
+    query = match sort {
+        ProposalSort::Newest => query.order_by_desc(C::Id),
+        ProposalSort::Match => query.order_by_desc(C::MatchScore).order_by_desc(C::Id),
+        ProposalSort::Bid => query.order_by_asc(C::BidAmountMinor).order_by_asc(C::Id),
+        ProposalSort::Score => query.order_by_desc(C::ScorecardScore).order_by_desc(C::Id),
+    };
+    query
 }
 
 #[derive(FromQueryResult)]
@@ -284,35 +326,7 @@ impl ProposalRepository for SeaProposalRepository {
         sort: ProposalSort,
         page: &PageRequest<ProposalCursor>,
     ) -> DomainResult<Page<Proposal>> {
-        use proposal::Column as C;
-        let mut query = proposal::Entity::find().filter(of_posting_condition(posting, filter));
-        // Keyset: after the cursor's row in the sort's order (its ID breaks ties).
-        if let Some(after) = page.after() {
-            let past = match *after {
-                ProposalCursor::Newest(id) => Condition::all().add(C::Id.lt(id.0)),
-                ProposalCursor::Match { score, id } => Condition::any()
-                    .add(C::MatchScore.lt(i16::from(score)))
-                    .add(
-                        Condition::all()
-                            .add(C::MatchScore.eq(i16::from(score)))
-                            .add(C::Id.lt(id.0)),
-                    ),
-                ProposalCursor::Bid { amount_minor, id } => Condition::any()
-                    .add(C::BidAmountMinor.gt(amount_minor))
-                    .add(
-                        Condition::all()
-                            .add(C::BidAmountMinor.eq(amount_minor))
-                            .add(C::Id.gt(id.0)),
-                    ),
-            };
-            query = query.filter(past);
-        }
-        query = match sort {
-            ProposalSort::Newest => query.order_by_desc(C::Id),
-            ProposalSort::Match => query.order_by_desc(C::MatchScore).order_by_desc(C::Id),
-            ProposalSort::Bid => query.order_by_asc(C::BidAmountMinor).order_by_asc(C::Id),
-        };
-        let rows = query
+        let rows = of_posting_query(posting, filter, sort, page.after().copied())
             .limit(page.fetch_limit())
             .all(&self.db)
             .await
@@ -339,13 +353,14 @@ impl ProposalRepository for SeaProposalRepository {
     async fn of_user(
         &self,
         user: UserId,
+        agency: Option<AgencyId>,
         page: &PageRequest<ProposalId>,
     ) -> DomainResult<Page<Proposal>> {
-        let mut query = proposal::Entity::find().filter(
-            Condition::any()
-                .add(proposal::Column::FreelancerId.eq(user.0))
-                .add(proposal::Column::SubmittedBy.eq(user.0)),
-        );
+        let mut mine = Condition::any().add(proposal::Column::FreelancerId.eq(user.0));
+        if let Some(agency) = agency {
+            mine = mine.add(proposal::Column::AgencyId.eq(agency.0));
+        }
+        let mut query = proposal::Entity::find().filter(mine);
         if let Some(after) = page.after() {
             query = query.filter(proposal::Column::Id.lt(after.0));
         }

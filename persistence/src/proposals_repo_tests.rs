@@ -39,7 +39,6 @@ fn proposal(posting: &Posting, freelancer: UserId, bid: i64) -> Proposal {
         posting_id: posting.id,
         freelancer_id: freelancer,
         agency_id: None,
-        submitted_by: freelancer,
         status: ProposalStatus::Submitted,
         status_reason: None,
         terms: ProposalTerms {
@@ -64,6 +63,7 @@ fn proposal(posting: &Posting, freelancer: UserId, bid: i64) -> Proposal {
             ],
         },
         match_score: 50,
+        scorecard_score: 0,
         version: 1,
         created_at: now,
         updated_at: now,
@@ -75,7 +75,7 @@ fn submitted(p: &Proposal) -> ProposalChange {
     ProposalChange {
         proposal_id: p.id,
         at: p.created_at,
-        actor: Some(p.submitted_by),
+        actor: Some(p.freelancer_id),
         kind: ChangeKind::Submitted,
         status: p.status,
         stage_name: None,
@@ -94,6 +94,38 @@ async fn open_posting(db: &Db) -> Posting {
         .create(&posting)
         .await
         .unwrap()
+}
+
+/// A submitted proposal of `freelancer` on `posting` (which asks no questions).
+pub(crate) async fn submitted_proposal(
+    repo: &SeaProposalRepository,
+    posting: &Posting,
+    freelancer: UserId,
+) -> Proposal {
+    let now = Utc::now();
+    let p = Proposal {
+        id: ProposalId(Uuid::now_v7()),
+        posting_id: posting.id,
+        freelancer_id: freelancer,
+        agency_id: None,
+        status: ProposalStatus::Submitted,
+        status_reason: None,
+        terms: ProposalTerms {
+            cover_letter: "I built a payments ledger in Rust and ran it for three years.".into(),
+            bid: usd(100_000),
+            bid_kind: BudgetKind::Fixed,
+            duration_days: Some(30),
+            answers: vec![],
+            milestones: vec![],
+        },
+        match_score: 50,
+        scorecard_score: 0,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        first_viewed_at: None,
+    };
+    submit(repo, &p).await
 }
 
 async fn submit(repo: &SeaProposalRepository, p: &Proposal) -> Proposal {
@@ -165,7 +197,7 @@ async fn a_proposal_reads_back_as_submitted_and_marks_its_posting_active() {
         let stored = submit(&repo, &p).await;
         assert_eq!(stored.terms, p.terms, "{backend:?}");
         assert_eq!(
-            (stored.status, stored.version, stored.submitted_by),
+            (stored.status, stored.version, stored.freelancer_id),
             (ProposalStatus::Submitted, 1, freelancer)
         );
         let after = SeaPostingRepository::new(&db)
@@ -465,10 +497,17 @@ async fn a_postings_proposals_page_in_every_sort_and_a_users_newest_first() {
                 ProposalSort::Bid => v.sort_by(|a, b| {
                     (a.terms.bid.amount_minor, a.id).cmp(&(b.terms.bid.amount_minor, b.id))
                 }),
+                // No cards: every score is 0, so newest first.
+                ProposalSort::Score => v.sort_by_key(|p| std::cmp::Reverse(p.id)),
             }
             v.into_iter().map(|p| p.id).collect()
         };
-        for sort in [ProposalSort::Newest, ProposalSort::Match, ProposalSort::Bid] {
+        for sort in [
+            ProposalSort::Newest,
+            ProposalSort::Match,
+            ProposalSort::Bid,
+            ProposalSort::Score,
+        ] {
             let mut seen = Vec::new();
             let mut after = None;
             loop {
@@ -530,7 +569,11 @@ async fn a_postings_proposals_page_in_every_sort_and_a_users_newest_first() {
             5
         );
         let mine = repo
-            .of_user(all[3].freelancer_id, &PageRequest::new(None, None).unwrap())
+            .of_user(
+                all[3].freelancer_id,
+                None,
+                &PageRequest::new(None, None).unwrap(),
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -538,5 +581,128 @@ async fn a_postings_proposals_page_in_every_sort_and_a_users_newest_first() {
             vec![all[3].id],
             "{backend:?}"
         );
+    }
+}
+
+/// Withdrawals racing with the posting's close: each proposal ends either withdrawn or
+/// closed, its history ending with the one final change that won, never both.
+#[tokio::test]
+async fn a_close_racing_with_withdrawals_leaves_final_states_final() {
+    for backend in backends() {
+        let (_guard, db) = TestDatabase::migrated(backend).await;
+        let postings = SeaPostingRepository::new(&db);
+        let repo = SeaProposalRepository::new(&db);
+        let posting = open_posting(&db).await;
+        let mut all = Vec::new();
+        for i in 0..8 {
+            let freelancer = client(&db, &format!("f{i}")).await;
+            all.push(submit(&repo, &proposal(&posting, freelancer, 1_000 + i)).await);
+        }
+        let withdrawals: Vec<_> = all
+            .iter()
+            .map(|p| {
+                let repo = repo.clone();
+                let withdrawn = Proposal {
+                    status: ProposalStatus::Withdrawn,
+                    status_reason: Some("Booked elsewhere.".into()),
+                    ..p.clone()
+                };
+                let change = ProposalChange {
+                    kind: ChangeKind::Withdrawn,
+                    status: ProposalStatus::Withdrawn,
+                    reason: withdrawn.status_reason.clone(),
+                    ..submitted(p)
+                };
+                tokio::spawn(async move { repo.save(&withdrawn, 1, &change, false).await })
+            })
+            .collect();
+        let closed = Posting {
+            status: PostingStatus::Closed(CloseReason::Filled),
+            updated_at: Utc::now(),
+            ..posting.clone()
+        };
+        let revision = Revision {
+            posting_id: posting.id,
+            version: posting.version,
+            at: Utc::now(),
+            actor: Some(posting.client_id),
+            event: Some(PostingEvent::Close(CloseReason::Filled)),
+            before: posting.clone(),
+        };
+        postings
+            .save(&closed, posting.version, Some(&revision))
+            .await
+            .unwrap()
+            .expect("nothing else edits the posting");
+        for w in withdrawals {
+            w.await.unwrap().unwrap();
+        }
+        let ids: Vec<ProposalId> = all.iter().map(|p| p.id).collect();
+        let histories = repo.histories(&ids).await.unwrap();
+        for p in repo.by_ids(&ids).await.unwrap() {
+            let kinds: Vec<ChangeKind> = histories[&p.id].iter().map(|c| c.kind).collect();
+            let finals = kinds
+                .iter()
+                .filter(|k| matches!(k, ChangeKind::Withdrawn | ChangeKind::Closed))
+                .count();
+            assert_eq!(finals, 1, "{backend:?}: {kinds:?}");
+            let last = histories[&p.id].last().unwrap();
+            assert_eq!(last.status, p.status, "{backend:?}: {kinds:?}");
+            assert!(
+                matches!(p.status, ProposalStatus::Withdrawn | ProposalStatus::Closed),
+                "{backend:?}: {:?}",
+                p.status
+            );
+        }
+    }
+}
+
+/// Every sort of a posting's proposals, first page and after a cursor, is read in
+/// index order: no full scan and no sort of the rows.
+#[tokio::test]
+async fn every_sort_of_a_postings_proposals_reads_an_index_in_order() {
+    use sea_orm::{QuerySelect, QueryTrait};
+    for backend in backends() {
+        let (_guard, db) = TestDatabase::migrated(backend).await;
+        let posting = open_posting(&db).await;
+        let id = ProposalId(Uuid::now_v7());
+        for (sort, after) in [
+            (ProposalSort::Newest, ProposalCursor::Newest(id)),
+            (ProposalSort::Match, ProposalCursor::Match { score: 50, id }),
+            (
+                ProposalSort::Bid,
+                ProposalCursor::Bid {
+                    amount_minor: 5_000,
+                    id,
+                },
+            ),
+            (
+                ProposalSort::Score,
+                ProposalCursor::Score { score: 300, id },
+            ),
+        ] {
+            for after in [None, Some(after)] {
+                let statement = crate::proposals_repo::of_posting_query(
+                    posting.id,
+                    &ProposalFilter::default(),
+                    sort,
+                    after,
+                )
+                .limit(21)
+                .build(db.connection().get_database_backend());
+                let plan = crate::talent_search::explain_indexed(db.connection(), statement)
+                    .await
+                    .unwrap();
+                let label = format!("{backend:?} {sort:?} after {after:?}");
+                crate::talent_search::assert_no_full_scan(&label, &plan);
+                assert!(
+                    !plan
+                        .iter()
+                        .any(|l| l.trim_start().starts_with("Sort") || l.contains("TEMP B-TREE")),
+                    "{label}: the rows are sorted, not read in order:\n{}",
+                    plan.join("\n")
+                );
+            }
+        }
     }
 }

@@ -355,7 +355,6 @@ pub async fn seed_postings(
                         bid_currency: Set(currency.into()),
                         created_at: Set(at),
                         updated_at: Set(at),
-                        submitted_by: Set(Some(*freelancer)),
                         bid_kind: Set(kind.into()),
                         cover_letter: Set(SEED_COVER_LETTER.into()),
                         duration_days: Set(
@@ -364,6 +363,7 @@ pub async fn seed_postings(
                         status_reason: Set(None),
                         first_viewed_at: Set((state != "SUBMITTED").then_some(at)),
                         match_score: Set(rng.random_range(20..=100)),
+                        scorecard_score: Set(0),
                         version: Set(1),
                     });
                 }

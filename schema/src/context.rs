@@ -25,12 +25,23 @@ impl RequestContext {
             crate::postings::loaders::PostingLoaders::new(services.clone(), self.actor.clone());
         let proposals =
             crate::proposals::loaders::ProposalLoaders::new(services.clone(), self.actor.clone());
+        let threads = crate::proposals::thread_loaders::ThreadLoaders::new(
+            services.clone(),
+            self.actor.clone(),
+        );
         request
             .data(loaders)
             .data(profiles)
             .data(agencies)
             .data(postings)
             .data(proposals)
+            .data(threads)
+            .data(
+                crate::proposals::assessment_loaders::AssessmentLoaders::new(
+                    services.clone(),
+                    self.actor.clone(),
+                ),
+            )
             .data(self)
     }
 
@@ -54,6 +65,16 @@ impl RequestContext {
             services.clone(),
             self.actor.clone(),
         ));
+        data.insert(crate::proposals::thread_loaders::ThreadLoaders::new(
+            services.clone(),
+            self.actor.clone(),
+        ));
+        data.insert(
+            crate::proposals::assessment_loaders::AssessmentLoaders::new(
+                services.clone(),
+                self.actor.clone(),
+            ),
+        );
         data.insert(self);
         data
     }

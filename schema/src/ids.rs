@@ -27,10 +27,20 @@ pub enum NodeKind {
     PostingInvitation,
     Proposal,
     PipelineStage,
+    ProposalMessage,
+    Referral,
+    Scorecard,
+    Interview,
+    CodingTask,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 16] = [
+    const ALL: &'static [NodeKind] = &[
+        NodeKind::ProposalMessage,
+        NodeKind::Referral,
+        NodeKind::Scorecard,
+        NodeKind::Interview,
+        NodeKind::CodingTask,
         NodeKind::Proposal,
         NodeKind::PipelineStage,
         NodeKind::Posting,
@@ -67,6 +77,11 @@ impl NodeKind {
             NodeKind::PostingInvitation => "PostingInvitation",
             NodeKind::Proposal => "Proposal",
             NodeKind::PipelineStage => "PipelineStage",
+            NodeKind::ProposalMessage => "ProposalMessage",
+            NodeKind::Referral => "Referral",
+            NodeKind::Scorecard => "Scorecard",
+            NodeKind::Interview => "Interview",
+            NodeKind::CodingTask => "CodingTask",
         }
     }
 }
@@ -85,7 +100,8 @@ pub fn decode(id: &str) -> Result<(NodeKind, Uuid), async_graphql::Error> {
     let text = std::str::from_utf8(&raw).map_err(|_| invalid())?;
     let (kind, uuid) = text.split_once(':').ok_or_else(invalid)?;
     let kind = NodeKind::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .find(|k| k.name() == kind)
         .ok_or_else(invalid)?;
     let uuid = Uuid::parse_str(uuid).map_err(|_| invalid())?;

@@ -58,6 +58,11 @@ pub struct Mutation(
     profiles::client::ClientProfileMutation,
     proposals::mutation::ProposalMutation,
     proposals::pipeline::PipelineMutation,
+    proposals::evaluation::EvaluationMutation,
+    proposals::messages::ProposalMessageMutation,
+    proposals::referrals::ReferralMutation,
+    proposals::interviews::InterviewMutation,
+    proposals::coding_tasks::CodingTaskMutation,
     taxonomy::TaxonomyMutation,
 );
 

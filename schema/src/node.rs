@@ -93,12 +93,21 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
         // Portfolio items and employment entries are reached through their profile;
         // notifications through `viewer.notifications`.
         // Pipeline stages are reached through their posting's `pipeline`.
+        // Messages through their proposal's `messages`; referrals through the
+        // proposal's `referrals` or `viewer.referrals`.
         NodeKind::User
         | NodeKind::Session
         | NodeKind::PortfolioItem
         | NodeKind::Employment
         | NodeKind::Notification
-        | NodeKind::PipelineStage => None,
+        | NodeKind::PipelineStage
+        | NodeKind::Scorecard
+        | NodeKind::ProposalMessage
+        | NodeKind::Referral
+        // Interviews and coding tasks through their proposal's `interviews` and
+        // `codingTasks`.
+        | NodeKind::Interview
+        | NodeKind::CodingTask => None,
         // Seen by the client, the invitee (an invited agency's members) and admins.
         NodeKind::PostingInvitation => crate::postings::loaders::posting_loaders(ctx)?
             .invitation
@@ -106,8 +115,7 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
             .await
             .map_err(|e| load_error(ctx, e))?
             .map(|i| Node::PostingInvitation(crate::postings::invitations::PostingInvitation(i))),
-        // Seen by the freelancer's side and the posting's client; fetching it as the
-        // client records that they viewed it.
+        // Seen by the freelancer's side and the posting's client.
         NodeKind::Proposal => crate::proposals::loaders::proposal_loaders(ctx)?
             .proposal
             .load_one(domain::proposals::ProposalId(uuid))

@@ -11,6 +11,13 @@ async fn app(setup: &Setup) -> TestApp {
     TestApp::spawn_with(setup, |s| s.dev_login = true).await
 }
 
+/// The user errors as `code@path` when the payload came back.
+fn errors_or_none(body: &Value, mutation: &str) -> Option<Vec<String>> {
+    body["data"][mutation]["userErrors"]
+        .is_array()
+        .then(|| errors(body, mutation))
+}
+
 /// `OK`, the GraphQL error's code, or the first user error's code.
 fn outcome(body: &Value, mutation: &str) -> String {
     if let Some(code) = body["errors"][0]["extensions"]["code"].as_str() {
@@ -47,7 +54,7 @@ const PROPOSAL: &str = "id status statusReason coverLetter version viewedAt dura
     bid { amountMinor currency } bidKind answers { questionId prompt yes text link }
     milestones { title amount { amountMinor } } stage { id name kind }
     match { score matchedSkills { slug } missingSkills { slug } }
-    history { kind status stageName reason byPlatform }";
+    history { kind status stageName reason by }";
 
 const COVER: &str =
     "I have run Rust payment services for six years and would start with your ledger.";
@@ -182,6 +189,8 @@ const PIPELINE: &str =
     "query($id: ID!) { posting(id: $id) { pipeline { id name kind position } } }";
 const LIST: &str = "query($p: ID!, $s: ProposalSort, $f: ProposalFilter) {
     proposals(postingId: $p, sort: $s, filter: $f) { totalCount nodes { id status viewedAt } } }";
+const VIEWED: &str = "mutation($ids: [ID!]!) { markProposalsViewed(input: { proposalIds: $ids }) {
+    proposals { id viewedAt version } userErrors { field code message } } }";
 const NODE: &str =
     "query($id: ID!) { node(id: $id) { ... on Proposal { id status coverLetter } } }";
 
@@ -233,13 +242,24 @@ async fn a_freelancer_proposes_and_the_client_evaluates_it_with_history() {
         let body = app.gql(Some(&fay), &update_query(), vars.clone()).await;
         assert_eq!(outcome(&body, "updateProposal"), "OK", "{body}");
         assert_eq!(body["data"]["updateProposal"]["proposal"]["version"], 2);
-        // The client lists it: viewed. The freelancer can no longer edit.
+        // Reading records no view; the client's explicit view does, once. The freelancer
+        // can no longer edit.
         let list = app.gql(Some(&acme), LIST, json!({ "p": posting })).await;
         assert_eq!(list["data"]["proposals"]["totalCount"], 1, "{list}");
-        assert!(
-            list["data"]["proposals"]["nodes"][0]["viewedAt"].is_string(),
+        assert_eq!(
+            list["data"]["proposals"]["nodes"][0]["viewedAt"],
+            Value::Null,
             "{list}"
         );
+        for _ in 0..2 {
+            let body = app
+                .gql(Some(&acme), VIEWED, json!({ "ids": [first["id"]] }))
+                .await;
+            assert_eq!(outcome(&body, "markProposalsViewed"), "OK", "{body}");
+            let viewed = &body["data"]["markProposalsViewed"]["proposals"][0];
+            assert!(viewed["viewedAt"].is_string(), "{body}");
+            assert_eq!(viewed["version"], 3, "{body}: viewed once");
+        }
         vars["v"] = json!(3);
         let body = app.gql(Some(&fay), &update_query(), vars).await;
         assert_eq!(
@@ -470,119 +490,384 @@ async fn an_agency_owner_proposes_for_a_member_and_both_see_it() {
     }
 }
 
-/// Every operation by every kind of caller: `OK`, or the code that refused it.
+/// An agency founded by `owner` with `members` joined in their roles: its ID.
+async fn agency(app: &TestApp, owner: &str, members: &[(&str, &Value, &str)]) -> Value {
+    let body = app
+        .gql(
+            Some(owner),
+            "mutation { createAgency(input: { agency: { name: \"Olga & Co\" } }) { agency { id } } }",
+            json!({}),
+        )
+        .await;
+    let agency = body["data"]["createAgency"]["agency"]["id"].clone();
+    assert!(agency.is_string(), "{body}");
+    for (token, profile, role) in members {
+        let body = app
+            .gql(
+                Some(owner),
+                "mutation($a: ID!, $p: ID!, $r: AgencyRole!) { inviteAgencyMember(input: { agencyId: $a, profileId: $p, role: $r }) {
+                    invitation { id } userErrors { message } } }",
+                json!({ "a": agency, "p": profile, "r": role }),
+            )
+            .await;
+        let inv = body["data"]["inviteAgencyMember"]["invitation"]["id"].clone();
+        assert!(inv.is_string(), "{body}");
+        let body = app
+            .gql(
+                Some(token),
+                "mutation($id: ID!) { acceptAgencyInvitation(input: { invitationId: $id }) { invitation { status } } }",
+                json!({ "id": inv }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["acceptAgencyInvitation"]["invitation"]["status"], "ACCEPTED",
+            "{body}"
+        );
+    }
+    agency
+}
+
+/// What every kind of caller gets from every operation on a proposal an agency
+/// submitted for its member: `OK`, or the code that refused it. Reads: `node` (seen or
+/// null), the posting's list, the caller's own list. Changes are tried on the proposal
+/// as it is, each caller leaving it as they found it (or as the one change allowed).
 #[tokio::test]
 async fn who_may_see_and_act_on_a_proposal() {
     for setup in setups() {
         let app = app(&setup).await;
         let acme = app.dev_token("acme", "client").await;
-        let other_client = app.dev_token("globex", "client").await;
+        let globex = app.dev_token("globex", "client").await;
         let (posting, question) = posting(&app, &acme, "PUBLIC", true).await;
-        let (fay, _) = freelancer(&app, "fay").await;
-        let (other, _) = freelancer(&app, "otto").await;
+        let (olga, _) = freelancer(&app, "olga").await;
+        let (mo, mo_profile) = freelancer(&app, "mo").await;
+        let (pat, pat_profile) = freelancer(&app, "pat").await;
+        let (vic, vic_profile) = freelancer(&app, "vic").await;
+        let (otto, _) = freelancer(&app, "otto").await;
         let admin = app.dev_token("ops", "").await;
         app.database()
             .execute("UPDATE users SET is_admin = TRUE WHERE display_name = 'ops'")
             .await;
-        let proposal = submitted(&app, &fay, good(&posting, &question)).await;
+        let agency = agency(
+            &app,
+            &olga,
+            &[
+                (&mo, &mo_profile, "MEMBER"),
+                (&pat, &pat_profile, "MEMBER"),
+                (&vic, &vic_profile, "OWNER"),
+            ],
+        )
+        .await;
+        // Vic submits for Mo as an owner, then is made a plain member.
+        let mut vars = good(&posting, &question);
+        vars["a"] = agency.clone();
+        vars["m"] = mo_profile.clone();
+        let proposal = submitted(&app, &vic, vars).await;
         let id = proposal["id"].clone();
-        let callers: [(&str, Option<&str>); 6] = [
+        let body = app
+            .gql(
+                Some(&olga),
+                "mutation($a: ID!, $p: ID!) { changeAgencyMemberRole(input: { agencyId: $a, profileId: $p, role: MEMBER }) {
+                    userErrors { message } } }",
+                json!({ "a": agency, "p": vic_profile }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["changeAgencyMemberRole"]["userErrors"],
+            json!([]),
+            "{body}"
+        );
+
+        // Eva evaluates the posting; Evan evaluates another one of Acme's.
+        let eva = app.dev_token("eva", "client").await;
+        let evan = app.dev_token("evan", "client").await;
+        let (other_posting, _) = self::posting(&app, &acme, "PUBLIC", true).await;
+        for (token, on) in [(&eva, &posting), (&evan, &other_posting)] {
+            let user = app.gql(Some(token), "{ viewer { id } }", json!({})).await["data"]["viewer"]
+                ["id"]
+                .clone();
+            let body = app
+                .gql(
+                    Some(&acme),
+                    "mutation($p: ID!, $u: ID!) { addPostingEvaluator(input: { postingId: $p, userId: $u }) {
+                        userErrors { message } } }",
+                    json!({ "p": on, "u": user }),
+                )
+                .await;
+            assert_eq!(
+                body["data"]["addPostingEvaluator"]["userErrors"],
+                json!([]),
+                "{body}"
+            );
+        }
+        let callers: Vec<(&str, Option<&str>)> = vec![
             ("anonymous", None),
-            ("other freelancer", Some(&other)),
-            ("other client", Some(&other_client)),
+            ("evaluator of another posting", Some(&evan)),
+            ("evaluator", Some(&eva)),
+            ("other freelancer", Some(&otto)),
+            ("other client", Some(&globex)),
             ("admin", Some(&admin)),
-            ("freelancer", Some(&fay)),
+            ("plain member", Some(&pat)),
+            ("former owner", Some(&vic)),
+            ("agency owner", Some(&olga)),
+            ("freelancer", Some(&mo)),
             ("client", Some(&acme)),
         ];
-        // (caller, reads it, lists the posting's proposals, shortlists it); the client
-        // comes last, so every other caller finds it as submitted.
-        let expected = [
-            ("anonymous", false, "UNAUTHENTICATED", "UNAUTHENTICATED"),
-            ("other freelancer", false, "FORBIDDEN", "NOT_FOUND"),
-            ("other client", false, "FORBIDDEN", "NOT_FOUND"),
-            ("admin", false, "FORBIDDEN", "NOT_FOUND"),
-            ("freelancer", true, "FORBIDDEN", "FORBIDDEN"),
-            ("client", true, "OK", "OK"),
-        ];
-        for ((who, token), (_, reads, lists, shortlists)) in callers.iter().zip(expected) {
-            let read = app.gql(*token, NODE, json!({ "id": id })).await;
-            assert_eq!(
-                read["data"]["node"]["id"] == id,
-                reads,
-                "{setup:?} {who} reads: {read}"
-            );
-            let list = app.gql(*token, LIST, json!({ "p": posting })).await;
-            let listed = list["errors"][0]["extensions"]["code"]
+        let code = |body: &Value| {
+            body["errors"][0]["extensions"]["code"]
                 .as_str()
                 .unwrap_or("OK")
-                .to_owned();
-            assert_eq!(listed, lists, "{setup:?} {who} lists: {list}");
-            let body = app
+                .to_owned()
+        };
+        for (who, token) in callers {
+            let mut got: Vec<(&str, String)> = Vec::new();
+            let read = app.gql(token, NODE, json!({ "id": id })).await;
+            got.push(("reads", (read["data"]["node"]["id"] == id).to_string()));
+            let list = app.gql(token, LIST, json!({ "p": posting })).await;
+            got.push(("lists the posting's", code(&list)));
+            let mine = app
                 .gql(
-                    *token,
-                    &act_query("shortlistProposal", ""),
-                    json!({ "id": id }),
+                    token,
+                    "{ viewer { proposals { nodes { id } } } }",
+                    json!({}),
                 )
                 .await;
-            assert_eq!(
-                outcome(&body, "shortlistProposal"),
-                shortlists,
-                "{setup:?} {who} shortlists: {body}"
-            );
-            let body = app
-                .gql(
-                    *token,
-                    "mutation($p: ID!) { addPipelineStage(input: { postingId: $p, name: \"Take-home review\" }) {
-                        pipeline { name } userErrors { field code message } } }",
-                    json!({ "p": posting }),
-                )
-                .await;
-            let code = outcome(&body, "addPipelineStage");
-            let want = match *who {
-                "client" => "OK",
-                "anonymous" => "UNAUTHENTICATED",
-                _ => "FORBIDDEN",
-            };
-            assert_eq!(code, want, "{setup:?} {who} changes the pipeline: {body}");
-            if code == "OK" {
-                let body = app
-                    .gql(
-                        *token,
-                        "mutation($p: ID!, $s: ID!) { removePipelineStage(input: { postingId: $p, stageId: $s }) {
-                            pipeline { name } userErrors { field code message } } }",
-                        json!({ "p": posting, "s": pipeline(&app, &acme, &posting).await.last().unwrap()["id"] }),
-                    )
-                    .await;
-                assert_eq!(outcome(&body, "removePipelineStage"), "OK", "{body}");
+            let listed = mine["data"]["viewer"]["proposals"]["nodes"]
+                .as_array()
+                .is_some_and(|n| n.iter().any(|p| p["id"] == id));
+            got.push(("lists as theirs", listed.to_string()));
+            let token = token.unwrap_or("");
+            // The client's side: shortlisting, undone at once when it worked.
+            let body = act(&app, token, "shortlistProposal", json!({ "id": id })).await;
+            let shortlists = outcome(&body, "shortlistProposal");
+            if shortlists == "OK" {
+                let body = act(&app, token, "unshortlistProposal", json!({ "id": id })).await;
+                assert_eq!(outcome(&body, "unshortlistProposal"), "OK", "{body}");
             }
-        }
-        // Withdrawing: only the freelancer's side.
-        for (who, token, want) in [
-            ("client", &acme, "FORBIDDEN"),
-            ("other freelancer", &other, "NOT_FOUND"),
-            ("freelancer", &fay, "OK"),
-        ] {
+            got.push(("shortlists", shortlists));
+            // To a stage that is not the posting's: refused on the stage once allowed.
+            let body = act(&app, token, "moveProposal", json!({ "id": id, "s": id })).await;
+            let moves = if errors_or_none(&body, "moveProposal")
+                .is_some_and(|e| e == ["NOT_FOUND@input.stageId"])
+            {
+                "OK".to_owned()
+            } else {
+                outcome(&body, "moveProposal")
+            };
+            got.push(("moves", moves));
+            let body = act(&app, token, "declineProposal", json!({ "id": id, "r": "" })).await;
+            got.push(("declines", outcome(&body, "declineProposal")));
+            let body = app.gql(Some(token), VIEWED, json!({ "ids": [id] })).await;
+            got.push(("marks viewed", outcome(&body, "markProposalsViewed")));
+            // The freelancer's side: an edit on a stale version changes nothing.
+            let mut vars = good(&posting, &question);
+            vars["id"] = id.clone();
+            vars["v"] = json!(0);
+            let body = app.gql(Some(token), &update_query(), vars).await;
+            got.push(("edits", outcome(&body, "updateProposal")));
             let body = act(
                 &app,
                 token,
                 "withdrawProposal",
-                json!({ "id": id, "r": "Booked elsewhere." }),
+                json!({ "id": id, "r": "" }),
             )
             .await;
-            assert_eq!(
-                outcome(&body, "withdrawProposal"),
-                want,
-                "{setup:?} {who} withdraws: {body}"
-            );
+            got.push(("withdraws", outcome(&body, "withdrawProposal")));
+            // Empty reasons and a stale version are refused after authorization:
+            // VALIDATION, CONFLICT or INVALID_STATE mean "allowed".
+            let got: Vec<(&str, String)> = got
+                .into_iter()
+                .map(|(op, c)| {
+                    let c = match c.as_str() {
+                        "VALIDATION" | "CONFLICT" | "INVALID_STATE" => "OK".to_owned(),
+                        _ => c,
+                    };
+                    (op, c)
+                })
+                .collect();
+            let want: Vec<(&str, &str)> = match who {
+                "anonymous" => vec![
+                    ("reads", "false"),
+                    ("lists the posting's", "UNAUTHENTICATED"),
+                    ("lists as theirs", "false"),
+                    ("shortlists", "UNAUTHENTICATED"),
+                    ("moves", "UNAUTHENTICATED"),
+                    ("declines", "UNAUTHENTICATED"),
+                    ("marks viewed", "UNAUTHENTICATED"),
+                    ("edits", "UNAUTHENTICATED"),
+                    ("withdraws", "UNAUTHENTICATED"),
+                ],
+                "freelancer" | "agency owner" => vec![
+                    ("reads", "true"),
+                    ("lists the posting's", "FORBIDDEN"),
+                    ("lists as theirs", "true"),
+                    ("shortlists", "FORBIDDEN"),
+                    ("moves", "FORBIDDEN"),
+                    ("declines", "FORBIDDEN"),
+                    ("marks viewed", "FORBIDDEN"),
+                    ("edits", "OK"),
+                    ("withdraws", "OK"),
+                ],
+                // Evaluators see it and score it (in the evaluation tests), nothing else.
+                "evaluator" => vec![
+                    ("reads", "true"),
+                    ("lists the posting's", "OK"),
+                    ("lists as theirs", "false"),
+                    ("shortlists", "FORBIDDEN"),
+                    ("moves", "FORBIDDEN"),
+                    ("declines", "FORBIDDEN"),
+                    ("marks viewed", "FORBIDDEN"),
+                    ("edits", "FORBIDDEN"),
+                    ("withdraws", "FORBIDDEN"),
+                ],
+                "client" => vec![
+                    ("reads", "true"),
+                    ("lists the posting's", "OK"),
+                    ("lists as theirs", "false"),
+                    ("shortlists", "OK"),
+                    ("moves", "OK"),
+                    ("declines", "OK"),
+                    ("marks viewed", "OK"),
+                    ("edits", "FORBIDDEN"),
+                    ("withdraws", "FORBIDDEN"),
+                ],
+                // Strangers to the proposal (a former owner included) see the public
+                // posting, not the proposal.
+                _ => vec![
+                    ("reads", "false"),
+                    ("lists the posting's", "FORBIDDEN"),
+                    ("lists as theirs", "false"),
+                    ("shortlists", "NOT_FOUND"),
+                    ("moves", "NOT_FOUND"),
+                    ("declines", "NOT_FOUND"),
+                    ("marks viewed", "NOT_FOUND"),
+                    ("edits", "NOT_FOUND"),
+                    ("withdraws", "NOT_FOUND"),
+                ],
+            };
+            let want: Vec<(&str, String)> =
+                want.into_iter().map(|(op, c)| (op, c.to_owned())).collect();
+            assert_eq!(got, want, "{setup:?}: {who}");
         }
-        // The pipeline is its client's alone to see.
-        let body = app
-            .gql(Some(&fay), PIPELINE, json!({ "id": posting }))
-            .await;
+        // Nothing any of them did stuck (the client's view aside).
+        let read = app.gql(Some(&mo), NODE, json!({ "id": id })).await;
+        assert_eq!(
+            read["data"]["node"]["status"], "SUBMITTED",
+            "{setup:?}: {read}"
+        );
+        // The pipeline is its client's alone to see and change.
+        let body = app.gql(Some(&mo), PIPELINE, json!({ "id": posting })).await;
         assert_eq!(
             body["data"]["posting"]["pipeline"],
             Value::Null,
             "{setup:?}: {body}"
+        );
+        for (who, token, want) in [
+            ("anonymous", None, "UNAUTHENTICATED"),
+            ("the freelancer", Some(mo.as_str()), "FORBIDDEN"),
+            ("another client", Some(globex.as_str()), "FORBIDDEN"),
+            ("the client", Some(acme.as_str()), "OK"),
+        ] {
+            let body = app
+                .gql(
+                    token,
+                    "mutation($p: ID!) { addPipelineStage(input: { postingId: $p, name: \"Take-home review\", position: -1 }) {
+                        pipeline { name } userErrors { field code message } } }",
+                    json!({ "p": posting }),
+                )
+                .await;
+            // A negative position is refused only once the caller may change it.
+            let want = if want == "OK" { "VALIDATION" } else { want };
+            assert_eq!(
+                outcome(&body, "addPipelineStage"),
+                want,
+                "{setup:?} {who}: {body}"
+            );
+        }
+    }
+}
+
+/// On an invite-only posting a proposal needs the submitter's own invitation: the
+/// freelancer's for themself, the agency's for an agency. A member of an invited agency
+/// does not propose for themself, an owner invited in person does not propose for a
+/// member, and a declined invitation admits nobody.
+#[tokio::test]
+async fn an_invite_only_posting_takes_proposals_from_its_invitees_only() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        let acme = app.dev_token("acme", "client").await;
+        let (olga, olga_profile) = freelancer(&app, "olga").await;
+        let (mo, mo_profile) = freelancer(&app, "mo").await;
+        let (dee, dee_profile) = freelancer(&app, "dee").await;
+        let agency = agency(&app, &olga, &[(&mo, &mo_profile, "MEMBER")]).await;
+        let invite = |posting: &Value, vars: Value| {
+            let app = &app;
+            let acme = acme.clone();
+            let mut vars = vars;
+            vars["p"] = posting.clone();
+            async move {
+                let body = app
+                    .gql(
+                        Some(&acme),
+                        "mutation($p: ID!, $f: ID, $a: ID) { invitePostingCandidate(input: { postingId: $p, profileId: $f, agencyId: $a }) {
+                            invitation { id } userErrors { field code message } } }",
+                        vars,
+                    )
+                    .await;
+                let id = body["data"]["invitePostingCandidate"]["invitation"]["id"].clone();
+                assert!(id.is_string(), "{body}");
+                id
+            }
+        };
+        // The agency is invited; Olga in person too.
+        let (agency_only, q1) = posting(&app, &acme, "INVITE_ONLY", true).await;
+        invite(&agency_only, json!({ "a": agency })).await;
+        let body = submit(&app, &mo, good(&agency_only, &q1)).await;
+        assert_eq!(
+            outcome(&body, "submitProposal"),
+            "FORBIDDEN",
+            "{setup:?}: a member for himself: {body}"
+        );
+        let mut for_mo = good(&agency_only, &q1);
+        for_mo["a"] = agency.clone();
+        for_mo["m"] = mo_profile.clone();
+        submitted(&app, &olga, for_mo).await;
+        let (olga_only, q2) = posting(&app, &acme, "INVITE_ONLY", true).await;
+        invite(&olga_only, json!({ "f": olga_profile })).await;
+        let mut for_mo = good(&olga_only, &q2);
+        for_mo["a"] = agency.clone();
+        for_mo["m"] = mo_profile.clone();
+        let body = submit(&app, &olga, for_mo).await;
+        assert_eq!(
+            outcome(&body, "submitProposal"),
+            "FORBIDDEN",
+            "{setup:?}: an owner's own invitation: {body}"
+        );
+        submitted(&app, &olga, good(&olga_only, &q2)).await;
+        // Dee declines hers: it no longer admits her.
+        let (declined, q3) = posting(&app, &acme, "INVITE_ONLY", true).await;
+        let inv = invite(&declined, json!({ "f": dee_profile })).await;
+        let body = app
+            .gql(
+                Some(&dee),
+                "mutation($id: ID!) { declinePostingInvitation(input: { invitationId: $id }) { userErrors { message } } }",
+                json!({ "id": inv }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["declinePostingInvitation"]["userErrors"],
+            json!([]),
+            "{body}"
+        );
+        let body = submit(&app, &dee, good(&declined, &q3)).await;
+        assert_eq!(
+            outcome(&body, "submitProposal"),
+            "FORBIDDEN",
+            "{setup:?}: declined: {body}"
+        );
+        assert_eq!(
+            app.database().count("SELECT COUNT(*) FROM proposals").await,
+            2,
+            "{setup:?}"
         );
     }
 }
@@ -721,14 +1006,15 @@ async fn closing_a_posting_closes_its_open_proposals() {
             .await;
         assert_eq!(outcome(&body, "closePosting"), "OK", "{body}");
         let read = app
-            .gql(Some(&fay), "query($id: ID!) { node(id: $id) { ... on Proposal { status history { kind byPlatform } } } }", json!({ "id": proposal["id"] }))
+            .gql(Some(&fay), "query($id: ID!) { node(id: $id) { ... on Proposal { status history { kind by } } } }", json!({ "id": proposal["id"] }))
             .await;
         assert_eq!(
             read["data"]["node"]["status"], "CLOSED",
             "{setup:?}: {read}"
         );
         assert_eq!(
-            read["data"]["node"]["history"][1]["kind"], "CLOSED",
+            read["data"]["node"]["history"],
+            json!([{ "kind": "SUBMITTED", "by": "FREELANCER" }, { "kind": "CLOSED", "by": "CLIENT" }]),
             "{read}"
         );
     }
@@ -861,8 +1147,8 @@ async fn a_stage_holding_proposals_stays_and_the_pipeline_changes_around_it() {
     }
 }
 
-/// A page of proposals with their freelancer, skills, match, stage and history costs
-/// a fixed number of statements, whatever its size.
+/// A page of proposals with their freelancer, skills, match, stage, history, scorecard
+/// summary and last message costs a fixed number of statements, whatever its size.
 #[tokio::test]
 async fn a_page_of_proposals_with_their_relations_takes_a_fixed_number_of_statements() {
     for setup in setups() {
@@ -882,12 +1168,41 @@ async fn a_page_of_proposals_with_their_relations_takes_a_fixed_number_of_statem
                 )
                 .await;
             }
+            let body = app
+                .gql(
+                    Some(&token),
+                    "mutation($id: ID!) { sendProposalMessage(input: { proposalId: $id, body: \"Happy to talk this week.\" }) {
+                        userErrors { message } } }",
+                    json!({ "id": p["id"] }),
+                )
+                .await;
+            assert_eq!(
+                body["data"]["sendProposalMessage"]["userErrors"],
+                json!([]),
+                "{body}"
+            );
+            if i % 3 == 0 {
+                let body = app
+                    .gql(
+                        Some(&acme),
+                        "mutation($id: ID!, $s: ID!) { submitScorecard(input: { proposalId: $id, stageId: $s,
+                            recommendation: YES, criteria: [{ name: \"Rust\", rating: YES }] }) { userErrors { message } } }",
+                        json!({ "id": p["id"], "s": stages[0]["id"] }),
+                    )
+                    .await;
+                assert_eq!(
+                    body["data"]["submitScorecard"]["userErrors"],
+                    json!([]),
+                    "{body}"
+                );
+            }
         }
         let query =
             "query($p: ID!, $n: Int!) { proposals(postingId: $p, first: $n, sort: MATCH) { nodes {
             id status freelancer { headline skills { skill { slug } level } }
             match { score matchedSkills { slug } missingSkills { slug } }
-            stage { name } history { kind stageName } posting { title } } } }";
+            stage { name } history { kind stageName } posting { title }
+            scorecardSummary { count average } lastMessage { body } unreadMessageCount } } }";
         let count = |n: usize| {
             let app = &app;
             let acme = acme.clone();
@@ -907,18 +1222,26 @@ async fn a_page_of_proposals_with_their_relations_takes_a_fixed_number_of_statem
                     assert!(node["freelancer"]["headline"].is_string(), "{node}");
                     assert!(node["match"]["score"].is_number(), "{node}");
                     assert!(!node["history"].as_array().unwrap().is_empty(), "{node}");
+                    assert_eq!(
+                        node["lastMessage"]["body"], "Happy to talk this week.",
+                        "{node}"
+                    );
+                    assert_eq!(node["unreadMessageCount"], 1, "{node}");
+                    assert!(node["scorecardSummary"]["count"].is_number(), "{node}");
                 }
                 app.statements.get() - before
             }
         };
-        count(3).await; // warms the caches and records the first views
+        count(3).await; // warms the caches
         let three = count(3).await;
         let twenty = count(20).await;
-        count(20).await;
         let again = count(20).await;
+        // One more at most: the taxonomy's skill loader may serve the match's skills and
+        // the profiles' skills (two depths of the query) in one batch or in two. Rows
+        // that cost statements would add seventeen.
         assert!(
-            again <= three,
-            "{setup:?}: statements grew with proposals: {three} for 3, {again} for 20 (first read of 20: {twenty})"
+            twenty.max(again) <= three + 1,
+            "{setup:?}: statements grew with proposals: {three} for 3, {twenty} and {again} for 20"
         );
     }
 }

@@ -197,6 +197,13 @@ impl PostingInvitation {
     }
 }
 
+/// Who an invitation names, for [`PostingInvitationRepository::admits`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitedParty {
+    Freelancer(UserId),
+    Agency(AgencyId),
+}
+
 /// What storage did with a new invitation (see [`PostingInvitationRepository::create`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InviteWrite {
@@ -240,6 +247,10 @@ pub trait PostingInvitationRepository: Send + Sync {
         user: UserId,
         postings: &[PostingId],
     ) -> DomainResult<HashSet<PostingId>>;
+    /// Whether a PENDING or ACCEPTED invitation to `posting` names `invitee` itself: the
+    /// freelancer (by user), or the agency. What admits a proposal to an invite-only
+    /// posting; one statement.
+    async fn admits(&self, posting: PostingId, invitee: InvitedParty) -> DomainResult<bool>;
     /// Invitations to `user` and (when given) to `agency`, newest first, only those in
     /// `statuses` (as read) when it is not empty.
     async fn of_invitee(

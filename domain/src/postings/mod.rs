@@ -27,9 +27,10 @@ pub use input::{
 };
 pub use invitation_service::{InvitationInput, PostingInvitationService};
 pub use invitations::{
-    InvitationEvent as PostingInvitationEvent, InviteWrite, Invitee, MAX_INVITATION_DECLINE_REASON,
-    MAX_INVITATION_MESSAGE, MAX_INVITATIONS_PER_POSTING, PostingInvitation, PostingInvitationId,
-    PostingInvitationRepository, PostingInvitationStatus, transition as invitation_transition,
+    InvitationEvent as PostingInvitationEvent, InviteWrite, InvitedParty, Invitee,
+    MAX_INVITATION_DECLINE_REASON, MAX_INVITATION_MESSAGE, MAX_INVITATIONS_PER_POSTING,
+    PostingInvitation, PostingInvitationId, PostingInvitationRepository, PostingInvitationStatus,
+    transition as invitation_transition,
 };
 pub use lifecycle::*;
 pub use model::{

@@ -27,6 +27,11 @@ pub struct Revision {
 pub trait PostingRepository: Send + Sync {
     async fn create(&self, posting: &Posting) -> DomainResult<Posting>;
     async fn by_ids(&self, ids: &[PostingId]) -> DomainResult<Vec<Posting>>;
+    /// The clients of these postings (unknown ones are left out); one statement.
+    async fn clients_of(
+        &self,
+        ids: &[PostingId],
+    ) -> DomainResult<std::collections::HashMap<PostingId, UserId>>;
     /// Stores `posting` at `expected + 1` if the stored one is still at `expected`, and
     /// the revision (when given) in the same transaction; `None` when another write came
     /// first.

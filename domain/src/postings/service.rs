@@ -115,6 +115,14 @@ impl PostingService {
         self.repo.by_ids(ids).await
     }
 
+    /// The clients of these postings, whoever asks (see [`stored`](Self::stored)).
+    pub(crate) async fn clients_of(
+        &self,
+        ids: &[PostingId],
+    ) -> DomainResult<HashMap<PostingId, crate::actor::UserId>> {
+        self.repo.clients_of(ids).await
+    }
+
     pub(crate) async fn fetch(&self, id: PostingId) -> DomainResult<Posting> {
         self.repo
             .by_ids(&[id])

@@ -35,6 +35,13 @@ impl PostingRepository for Memory {
         let map = self.postings.lock().unwrap();
         Ok(ids.iter().filter_map(|i| map.get(i).cloned()).collect())
     }
+    async fn clients_of(&self, ids: &[PostingId]) -> DomainResult<HashMap<PostingId, UserId>> {
+        let map = self.postings.lock().unwrap();
+        Ok(ids
+            .iter()
+            .filter_map(|i| map.get(i).map(|p| (p.id, p.client_id)))
+            .collect())
+    }
     async fn save(
         &self,
         p: &Posting,
@@ -234,6 +241,9 @@ impl PostingInvitationRepository for Invitations {
         _: &PostingInvitation,
         _: UserId,
     ) -> DomainResult<Option<PostingInvitation>> {
+        unused()
+    }
+    async fn admits(&self, _: PostingId, _: crate::postings::InvitedParty) -> DomainResult<bool> {
         unused()
     }
     async fn invited_to(

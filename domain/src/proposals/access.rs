@@ -1,8 +1,9 @@
 //! Who sees a proposal and who acts on it, deny by default.
 //!
 //! - **The freelancer's side** sees it and edits or withdraws it: the freelancer it counts
-//!   for, whoever submitted it (an agency's owner), and the owners of the agency that
-//!   submitted it.
+//!   for and, for a proposal an agency submitted, the agency's owners as they are now
+//!   (an owner who leaves the agency, or becomes a plain member, no longer acts for it;
+//!   the freelancer keeps their proposal if they leave the agency).
 //! - **The client's side** sees it and moves it through the life cycle and the pipeline:
 //!   the posting's client.
 //! - Nobody else sees it: not other freelancers, other clients or admins. Bids are never
@@ -35,14 +36,24 @@ pub fn side_of(
     proposal: &Proposal,
     posting: &Posting,
 ) -> Option<Side> {
-    if user == posting.client_id {
+    side_for(user, membership, proposal, posting.client_id)
+}
+
+/// The side `user` is on for `proposal` of a posting whose client is `client`, if any.
+pub fn side_for(
+    user: UserId,
+    membership: Membership,
+    proposal: &Proposal,
+    client: UserId,
+) -> Option<Side> {
+    if user == client {
         return Some(Side::Client);
     }
     let owns_agency = matches!(
         (proposal.agency_id, membership),
         (Some(agency), Some((member_of, AgencyRole::Owner))) if agency == member_of
     );
-    if user == proposal.freelancer_id || user == proposal.submitted_by || owns_agency {
+    if user == proposal.freelancer_id || owns_agency {
         return Some(Side::Freelancer);
     }
     None
@@ -50,9 +61,19 @@ pub fn side_of(
 
 /// Whether the actor sees the proposal at all.
 pub fn sees(actor: &Actor, membership: Membership, proposal: &Proposal, posting: &Posting) -> bool {
+    sees_for(actor, membership, proposal, posting.client_id)
+}
+
+/// Whether the actor sees the proposal of a posting whose client is `client`.
+pub fn sees_for(
+    actor: &Actor,
+    membership: Membership,
+    proposal: &Proposal,
+    client: UserId,
+) -> bool {
     actor
         .user_id()
-        .and_then(|user| side_of(user, membership, proposal, posting))
+        .and_then(|user| side_for(user, membership, proposal, client))
         .is_some()
 }
 
@@ -65,10 +86,21 @@ pub fn acts_as(
     posting: &Posting,
     side: Side,
 ) -> DomainResult<()> {
+    acts_as_for(actor, membership, proposal, posting.client_id, side)
+}
+
+/// [`acts_as`] for a proposal of a posting whose client is `client`.
+pub fn acts_as_for(
+    actor: &Actor,
+    membership: Membership,
+    proposal: &Proposal,
+    client: UserId,
+    side: Side,
+) -> DomainResult<()> {
     let Some(user) = actor.user_id() else {
         return Err(DomainError::Unauthenticated);
     };
-    match side_of(user, membership, proposal, posting) {
+    match side_for(user, membership, proposal, client) {
         Some(s) if s == side => Ok(()),
         Some(_) => Err(DomainError::Forbidden),
         None => Err(not_found()),
@@ -127,7 +159,6 @@ mod tests {
             posting_id: posting.id,
             freelancer_id: UserId(Uuid::from_u128(2)),
             agency_id: Some(AGENCY),
-            submitted_by: UserId(Uuid::from_u128(3)),
             status: ProposalStatus::Submitted,
             status_reason: None,
             terms: ProposalTerms {
@@ -142,6 +173,7 @@ mod tests {
                 milestones: vec![],
             },
             match_score: 50,
+            scorecard_score: 0,
             version: 1,
             created_at: Utc::now(),
             updated_at: Utc::now(),
@@ -192,12 +224,28 @@ mod tests {
                 "FORBIDDEN",
             ),
             (
-                "the submitter",
+                "an owner of the agency",
                 user(3, Role::Freelancer),
                 owner,
                 true,
                 "ok",
                 "FORBIDDEN",
+            ),
+            (
+                "a former owner, now a plain member",
+                user(3, Role::Freelancer),
+                plain_member,
+                false,
+                "NOT_FOUND",
+                "NOT_FOUND",
+            ),
+            (
+                "a former owner, out of the agency",
+                user(3, Role::Freelancer),
+                None,
+                false,
+                "NOT_FOUND",
+                "NOT_FOUND",
             ),
             (
                 "another owner of the agency",

@@ -22,8 +22,6 @@ pub struct Proposal {
     pub freelancer_id: UserId,
     /// The agency that submitted it for its member, if one did.
     pub agency_id: Option<AgencyId>,
-    /// Who submitted it: the freelancer, or the agency's owner.
-    pub submitted_by: UserId,
     pub status: ProposalStatus,
     /// Why it was declined or withdrawn.
     pub status_reason: Option<String>,
@@ -31,6 +29,9 @@ pub struct Proposal {
     /// The match score (0 to 100) when it was submitted or last edited, kept for sorting
     /// by match.
     pub match_score: u8,
+    /// The average recommendation of its scorecards × 100 (100 to 500), 0 without any:
+    /// kept by storage for sorting by score.
+    pub scorecard_score: i16,
     /// Bumped by every change; changes name the version they were based on.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -123,6 +124,31 @@ pub struct ProposalChange {
     pub reason: Option<String>,
 }
 
+/// Who made a change in a proposal's history, as the parties see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChangeBy {
+    /// The freelancer the proposal counts for.
+    Freelancer,
+    /// An owner of the agency that submitted it.
+    Agency,
+    /// The posting's client.
+    Client,
+    /// The platform (a posting closing by expiry).
+    Platform,
+}
+
+impl ChangeBy {
+    /// Who `change` of `proposal` (on a posting of `client`) was made by.
+    pub fn of(change: &ProposalChange, proposal: &Proposal, client: UserId) -> Self {
+        match change.actor {
+            None => ChangeBy::Platform,
+            Some(user) if user == client => ChangeBy::Client,
+            Some(user) if user == proposal.freelancer_id => ChangeBy::Freelancer,
+            Some(_) => ChangeBy::Agency,
+        }
+    }
+}
+
 /// How a posting's proposals are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProposalSort {
@@ -131,8 +157,10 @@ pub enum ProposalSort {
     Newest,
     /// Best match first (the stored score), then newest.
     Match,
-    /// Lowest bid first, then newest.
+    /// Lowest bid first, then the earliest.
     Bid,
+    /// Best average scorecard recommendation first (unscored last), then newest.
+    Score,
 }
 
 /// Which of a posting's proposals to list: all when empty.
@@ -150,6 +178,7 @@ pub enum ProposalCursor {
     Newest(ProposalId),
     Match { score: u8, id: ProposalId },
     Bid { amount_minor: i64, id: ProposalId },
+    Score { score: i16, id: ProposalId },
 }
 
 impl ProposalCursor {
@@ -165,6 +194,10 @@ impl ProposalCursor {
                 amount_minor: proposal.terms.bid.amount_minor,
                 id: proposal.id,
             },
+            ProposalSort::Score => ProposalCursor::Score {
+                score: proposal.scorecard_score,
+                id: proposal.id,
+            },
         }
     }
 
@@ -175,6 +208,7 @@ impl ProposalCursor {
             (ProposalCursor::Newest(_), ProposalSort::Newest)
                 | (ProposalCursor::Match { .. }, ProposalSort::Match)
                 | (ProposalCursor::Bid { .. }, ProposalSort::Bid)
+                | (ProposalCursor::Score { .. }, ProposalSort::Score)
         )
     }
 }

@@ -20,10 +20,7 @@ use crate::postings::{PostingId, PostingStatus};
 pub enum PipelineChange {
     /// A stage of the client's own (kind CUSTOM), at a position (0 first; the end when
     /// absent).
-    Add {
-        name: String,
-        position: Option<usize>,
-    },
+    Add { name: String, position: Option<i64> },
     Rename {
         stage: Option<StageId>,
         name: String,
@@ -39,8 +36,8 @@ fn no_stage(field: &str) -> DomainError {
 }
 
 impl ProposalService {
-    /// The pipelines of these postings, for their client; postings the actor does not
-    /// evaluate are left out. One statement for the stored ones.
+    /// The pipelines of these postings, for their client and evaluators; postings the
+    /// actor does not evaluate are left out. Two statements at most.
     pub async fn pipelines(
         &self,
         actor: &Actor,
@@ -49,9 +46,15 @@ impl ProposalService {
         let Some(user) = actor.user_id() else {
             return Ok(HashMap::new());
         };
+        let others: Vec<PostingId> = postings
+            .iter()
+            .filter(|p| p.client_id != user)
+            .map(|p| p.id)
+            .collect();
+        let evaluating = self.evaluated_by(actor, &others).await?;
         let own: Vec<PostingId> = postings
             .iter()
-            .filter(|p| p.client_id == user)
+            .filter(|p| p.client_id == user || evaluating.contains(&p.id))
             .map(|p| p.id)
             .collect();
         if own.is_empty() {
@@ -76,7 +79,7 @@ impl ProposalService {
         posting: Option<PostingId>,
         change: PipelineChange,
     ) -> DomainResult<Pipeline> {
-        let posting = self.evaluated(actor, posting).await?;
+        let posting = self.run_by_client(actor, posting).await?;
         if matches!(posting.status, PostingStatus::Closed(_)) {
             return Err(DomainError::invalid_state_at(
                 &["postingId"],
@@ -90,7 +93,13 @@ impl ProposalService {
             } = self.pipeline_of(posting.id).await?;
             match &change {
                 PipelineChange::Add { name, position } => {
-                    after.add(StageId(Uuid::now_v7()), StageKind::Custom, name, *position)?
+                    let position = match position {
+                        None => None,
+                        Some(p) => Some(usize::try_from(*p).map_err(|_| {
+                            DomainError::validation(&["position"], "must be 0 or more")
+                        })?),
+                    };
+                    after.add(StageId(Uuid::now_v7()), StageKind::Custom, name, position)?;
                 }
                 PipelineChange::Rename { stage, name } => {
                     after.rename(stage.ok_or_else(|| no_stage("stageId"))?, name)?;
@@ -119,12 +128,29 @@ impl ProposalService {
             match self.repo.save_pipeline(posting.id, version, &after).await? {
                 PipelineWrite::Written => return Ok(after),
                 PipelineWrite::StageInUse(held) => {
-                    return Err(DomainError::invalid_state_at(
-                        &["stageId"],
+                    let message = if held == 0 {
+                        "scorecards, interviews or coding tasks (or a proposal moved in \
+                         meanwhile) still name the stage"
+                            .to_owned()
+                    } else {
                         format!(
                             "the stage holds {held} proposal(s): move them to another stage first"
-                        ),
-                    ));
+                        )
+                    };
+                    return Err(DomainError::invalid_state_at(&["stageId"], message));
+                }
+                PipelineWrite::StageHasInterviewsOrTasks(held) => {
+                    let message = if held == 0 {
+                        "an interview or coding task was added to the stage meanwhile: it keeps \
+                         the stage"
+                            .to_owned()
+                    } else {
+                        format!(
+                            "the stage has {held} interview(s) or coding task(s), which keep it: \
+                             rename it instead"
+                        )
+                    };
+                    return Err(DomainError::invalid_state_at(&["stageId"], message));
                 }
                 PipelineWrite::Stale => {}
             }

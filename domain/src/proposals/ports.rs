@@ -45,8 +45,14 @@ pub enum PipelineWrite {
     Written,
     /// Another change came first.
     Stale,
-    /// A stage to remove still holds this many proposals.
+    /// A stage to remove still holds this many proposals (0: none, but its scorecards,
+    /// interviews or coding tasks, or a proposal moved in meanwhile, still name it, and
+    /// a foreign key refused).
     StageInUse(u64),
+    /// A stage to remove has this many interviews and coding tasks (of any status: they
+    /// keep the stage they were held in; 0: one was added while the stage was being
+    /// removed, and the foreign key refused).
+    StageHasInterviewsOrTasks(u64),
 }
 
 #[async_trait]
@@ -90,11 +96,12 @@ pub trait ProposalRepository: Send + Sync {
         posting: PostingId,
         filter: &ProposalFilter,
     ) -> DomainResult<u64>;
-    /// A page of the proposals that count for `user` or that `user` submitted (for an
-    /// agency), newest first.
+    /// A page of the proposals that count for `user` or (when given) that `agency`
+    /// submitted, newest first.
     async fn of_user(
         &self,
         user: UserId,
+        agency: Option<crate::agencies::AgencyId>,
         page: &PageRequest<ProposalId>,
     ) -> DomainResult<Page<Proposal>>;
     /// The histories of many proposals, each oldest first; one statement.

@@ -13,7 +13,8 @@ use super::access::{self, Membership, Side};
 use super::lifecycle::{ProposalEvent, ProposalStatus, may_edit, reason, transition};
 use super::matching::{Match, Reputation, match_of};
 use super::model::{
-    ChangeKind, Proposal, ProposalChange, ProposalCursor, ProposalFilter, ProposalId, ProposalSort,
+    ChangeBy, ChangeKind, Proposal, ProposalChange, ProposalCursor, ProposalFilter, ProposalId,
+    ProposalSort,
 };
 use super::pipeline::Pipeline;
 use super::policy::{self, Submitter, SubmitterFacts};
@@ -24,7 +25,8 @@ use crate::agencies::{AgencyId, AgencyRepository};
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::pagination::{Page, PageRequest};
 use crate::postings::{
-    Posting, PostingId, PostingInvitationRepository, PostingService, PostingVisibility,
+    InvitedParty, Posting, PostingId, PostingInvitationRepository, PostingService,
+    PostingVisibility,
 };
 use crate::profiles::{FreelancerProfile, ProfileId, ProfileRepository};
 
@@ -35,6 +37,8 @@ pub(super) const RETRIES: usize = 3;
 #[derive(Clone)]
 pub struct ProposalService {
     pub(super) repo: Arc<dyn ProposalRepository>,
+    evaluators: Arc<dyn super::evaluators::EvaluatorRepository>,
+    pub(super) scorecards: Arc<dyn super::scorecards::ScorecardRepository>,
     postings: PostingService,
     invitations: Arc<dyn PostingInvitationRepository>,
     agencies: Arc<dyn AgencyRepository>,
@@ -94,14 +98,24 @@ impl ProposalService {
         invitations: Arc<dyn PostingInvitationRepository>,
         agencies: Arc<dyn AgencyRepository>,
         profiles: Arc<dyn ProfileRepository>,
+        evaluation: (
+            Arc<dyn super::evaluators::EvaluatorRepository>,
+            Arc<dyn super::scorecards::ScorecardRepository>,
+        ),
     ) -> Self {
         Self {
             repo,
+            evaluators: evaluation.0,
+            scorecards: evaluation.1,
             postings,
             invitations,
             agencies,
             profiles,
         }
+    }
+
+    pub(super) fn evaluator_repo(&self) -> &dyn super::evaluators::EvaluatorRepository {
+        self.evaluators.as_ref()
     }
 
     async fn membership_of(&self, user: UserId) -> DomainResult<Membership> {
@@ -164,21 +178,25 @@ impl ProposalService {
             return Err(DomainError::not_found_at("postingId", "no such posting"));
         };
         let posting = self.postings.fetch(posting).await?;
-        let invited = posting.visibility == PostingVisibility::InviteOnly
-            && self
-                .invitations
-                .invited_to(caller, &[posting.id])
-                .await?
-                .contains(&posting.id);
+        // Seeing the posting takes any invitation of the caller's (their own or their
+        // agency's); submitting on an invite-only one takes the submitter's own.
         let mut facts = SubmitterFacts {
-            invited,
-            sees_posting: policy::sees(actor, &posting, invited),
+            sees_posting: self.postings.sees(actor, &posting).await?,
             ..SubmitterFacts::default()
         };
-        let submitter = match submit_as {
-            SubmitAs::Freelancer => Submitter::Freelancer,
+        let invite_only = posting.visibility == PostingVisibility::InviteOnly;
+        let (submitter, named_agency) = match submit_as {
+            SubmitAs::Freelancer => {
+                facts.invited = invite_only
+                    && self
+                        .invitations
+                        .admits(posting.id, InvitedParty::Freelancer(caller))
+                        .await?;
+                (Submitter::Freelancer, true)
+            }
             SubmitAs::Agency { agency, member } => {
                 // An ID that names nothing is nobody's: the policy answers in its order.
+                let named = agency.is_some();
                 let agency = agency.unwrap_or(AgencyId(Uuid::nil()));
                 facts.actor_agency_role = self
                     .membership_of(caller)
@@ -198,13 +216,25 @@ impl ProposalService {
                     _ => None,
                 };
                 facts.member_in_agency = member_user.is_some();
-                Submitter::Agency {
+                facts.invited = invite_only
+                    && facts.actor_agency_role.is_some()
+                    && self
+                        .invitations
+                        .admits(posting.id, InvitedParty::Agency(agency))
+                        .await?;
+                let submitter = Submitter::Agency {
                     agency,
                     member: member_user.unwrap_or(UserId(Uuid::nil())),
-                }
+                };
+                (submitter, named)
             }
         };
-        let freelancer = policy::submit(actor, &posting, submitter, facts)?;
+        let freelancer = match policy::submit(actor, &posting, submitter, facts) {
+            Err(DomainError::Forbidden) if !named_agency => {
+                return Err(DomainError::not_found_at("agencyId", "no such agency"));
+            }
+            other => other?,
+        };
         let now = Utc::now();
         let terms = check(&posting, &input, now)?;
         let mut proposal = Proposal {
@@ -215,11 +245,11 @@ impl ProposalService {
                 Submitter::Agency { agency, .. } => Some(agency),
                 Submitter::Freelancer => None,
             },
-            submitted_by: caller,
             status: ProposalStatus::Submitted,
             status_reason: None,
             terms,
             match_score: 0,
+            scorecard_score: 0,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -252,7 +282,7 @@ impl ProposalService {
 
     /// The proposal `id` with its posting, if the actor sees it (`NOT_FOUND` on
     /// `proposalId` otherwise, `UNAUTHENTICATED` for the anonymous).
-    async fn visible(
+    pub(super) async fn visible(
         &self,
         actor: &Actor,
         id: Option<ProposalId>,
@@ -270,10 +300,34 @@ impl ProposalService {
             .ok_or_else(access::not_found)?;
         let posting = self.postings.fetch(proposal.posting_id).await?;
         let membership = self.membership(actor).await?;
-        if !access::sees(actor, membership, &proposal, &posting) {
+        if !access::sees(actor, membership, &proposal, &posting)
+            && !self.is_evaluator(actor, posting.id).await?
+        {
             return Err(access::not_found());
         }
         Ok((proposal, posting, membership))
+    }
+
+    /// [`access::acts_as`], where an evaluator of the posting (who sees the proposal but
+    /// is on neither side) is `FORBIDDEN` rather than told it does not exist.
+    async fn acts(
+        &self,
+        actor: &Actor,
+        membership: Membership,
+        proposal: &Proposal,
+        posting: &Posting,
+        side: Side,
+    ) -> DomainResult<()> {
+        match access::acts_as(actor, membership, proposal, posting, side) {
+            Err(e @ DomainError::Validation(_)) => {
+                if self.is_evaluator(actor, posting.id).await? {
+                    Err(DomainError::Forbidden)
+                } else {
+                    Err(e)
+                }
+            }
+            other => other,
+        }
     }
 
     /// The freelancer's side edits the terms while the proposal is open and the client
@@ -287,13 +341,26 @@ impl ProposalService {
         input: ProposalInput,
     ) -> DomainResult<Proposal> {
         let (before, posting, membership) = self.visible(actor, id).await?;
-        access::acts_as(actor, membership, &before, &posting, Side::Freelancer)?;
+        self.acts(actor, membership, &before, &posting, Side::Freelancer)
+            .await?;
         may_edit(before.status, before.first_viewed_at).map_err(on_proposal)?;
         if before.version != expected {
             return Err(stale());
         }
         let now = Utc::now();
-        let terms = check(&posting, &input, now)?;
+        // A posting that stopped taking proposals stops edits too: said of the proposal,
+        // the edit's input having no posting.
+        let terms = check(&posting, &input, now).map_err(|e| match e {
+            DomainError::Validation(mut errors) => {
+                for e in &mut errors {
+                    if e.field == ["postingId"] {
+                        e.field = vec!["proposalId".into()];
+                    }
+                }
+                DomainError::Validation(errors)
+            }
+            other => other,
+        })?;
         let mut after = Proposal {
             terms,
             updated_at: now,
@@ -327,7 +394,7 @@ impl ProposalService {
         id: Option<ProposalId>,
         why: &str,
     ) -> DomainResult<Proposal> {
-        self.act(actor, id, Side::Freelancer, |_| {
+        self.act(actor, id, Side::Freelancer, || {
             Ok((ProposalEvent::Withdraw, Some(reason(why, "reason")?)))
         })
         .await
@@ -341,13 +408,10 @@ impl ProposalService {
         id: Option<ProposalId>,
         action: ClientAction,
     ) -> DomainResult<Proposal> {
-        self.act(actor, id, Side::Client, move |pipeline| match &action {
+        self.act(actor, id, Side::Client, move || match &action {
             ClientAction::Shortlist => Ok((ProposalEvent::Shortlist, None)),
             ClientAction::Unshortlist => Ok((ProposalEvent::Unshortlist, None)),
-            ClientAction::MoveTo(stage) => {
-                pipeline.pipeline.require(*stage)?;
-                Ok((ProposalEvent::MoveTo(*stage), None))
-            }
+            ClientAction::MoveTo(stage) => Ok((ProposalEvent::MoveTo(*stage), None)),
             ClientAction::Decline(why) => {
                 Ok((ProposalEvent::Decline, Some(reason(why, "reason")?)))
             }
@@ -356,22 +420,24 @@ impl ProposalService {
     }
 
     /// Reads the proposal, checks the side, plans the event on it and stores it on the
-    /// version read; redone on a fresh read when another change came first.
+    /// version read; redone on a fresh read when another change came first. The
+    /// client's side acting on a proposal has seen it: its first view is recorded.
     async fn act(
         &self,
         actor: &Actor,
         id: Option<ProposalId>,
         side: Side,
-        plan: impl Fn(&StoredPipeline) -> DomainResult<(ProposalEvent, Option<String>)>,
+        plan: impl Fn() -> DomainResult<(ProposalEvent, Option<String>)>,
     ) -> DomainResult<Proposal> {
         for _ in 0..RETRIES {
             let (before, posting, membership) = self.visible(actor, id).await?;
-            access::acts_as(actor, membership, &before, &posting, side)?;
-            let mut pipeline = self.pipeline_of(posting.id).await?;
-            let (event, why) = plan(&pipeline)?;
-            let status = transition(before.status, event).map_err(on_proposal)?;
+            self.acts(actor, membership, &before, &posting, side)
+                .await?;
+            let (event, why) = plan()?;
             let stage_name = match event {
                 ProposalEvent::MoveTo(stage) => {
+                    let mut pipeline = self.pipeline_of(posting.id).await?;
+                    pipeline.pipeline.require(stage)?;
                     // The stage must exist in storage before a proposal can name it.
                     if pipeline.version == 0 {
                         self.store_template(posting.id, &mut pipeline).await?;
@@ -380,6 +446,7 @@ impl ProposalService {
                 }
                 _ => None,
             };
+            let status = transition(before.status, event).map_err(on_proposal)?;
             let now = Utc::now();
             let after = Proposal {
                 status,
@@ -389,6 +456,10 @@ impl ProposalService {
                     before.status_reason.clone()
                 }),
                 updated_at: now,
+                first_viewed_at: match side {
+                    Side::Client => before.first_viewed_at.or(Some(now)),
+                    Side::Freelancer => before.first_viewed_at,
+                },
                 ..before.clone()
             };
             let change = ProposalChange {
@@ -426,7 +497,7 @@ impl ProposalService {
 
     /// Stores the template (the same stage IDs), unless another change stored a
     /// pipeline first; `pipeline` is what storage holds afterwards.
-    async fn store_template(
+    pub(super) async fn store_template(
         &self,
         posting: PostingId,
         pipeline: &mut StoredPipeline,
@@ -439,45 +510,94 @@ impl ProposalService {
         Ok(())
     }
 
-    /// Proposals by ID that the actor sees. The posting's client viewing proposals for
-    /// the first time is recorded (the freelancer edits until then): one statement for
-    /// the batch, only when there is something to record.
+    /// Proposals by ID that the actor sees. Reading records nothing (see
+    /// [`mark_viewed`](Self::mark_viewed)).
     pub async fn by_ids(&self, actor: &Actor, ids: &[ProposalId]) -> DomainResult<Vec<Proposal>> {
-        let (visible, postings) = self.seen(actor, ids).await?;
-        self.record_views(actor, visible, &postings).await
+        Ok(self.seen(actor, ids).await?.0)
     }
 
-    /// Marks the proposals the posting's client sees for the first time as viewed.
-    async fn record_views(
+    /// The posting's client records that they viewed these proposals (up to 100; those
+    /// viewed before keep their time): from then on the freelancer no longer edits them.
+    /// An explicit change, never a side effect of a read. Proposals the caller is not
+    /// the client of are `NOT_FOUND` on `proposalIds.<i>` (or `FORBIDDEN` when they see
+    /// them from the freelancer's side), and nothing is recorded. The proposals after.
+    pub async fn mark_viewed(
         &self,
         actor: &Actor,
-        mut proposals: Vec<Proposal>,
-        postings: &HashMap<PostingId, Posting>,
+        ids: &[Option<ProposalId>],
     ) -> DomainResult<Vec<Proposal>> {
-        let now = Utc::now();
-        let unseen: Vec<ProposalId> = proposals
-            .iter()
-            .filter(|p| {
-                p.first_viewed_at.is_none()
-                    && postings
-                        .get(&p.posting_id)
-                        .is_some_and(|posting| actor.user_id() == Some(posting.client_id))
-            })
-            .map(|p| p.id)
-            .collect();
-        if unseen.is_empty() {
-            return Ok(proposals);
+        if actor.user_id().is_none() {
+            return Err(DomainError::Unauthenticated);
         }
-        self.repo.mark_viewed(&unseen, now).await?;
-        for p in proposals.iter_mut().filter(|p| unseen.contains(&p.id)) {
-            p.first_viewed_at = Some(now);
-            p.version += 1;
+        if ids.len() > crate::pagination::MAX_PAGE_SIZE as usize {
+            return Err(DomainError::validation(
+                &["proposalIds"],
+                format!("at most {} at once", crate::pagination::MAX_PAGE_SIZE),
+            ));
         }
-        Ok(proposals)
+        let known: Vec<ProposalId> = ids.iter().flatten().copied().collect();
+        let (found, clients) = self.seen(actor, &known).await?;
+        let membership = self.membership(actor).await?;
+        let mut unseen = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            let proposal = id.and_then(|id| found.iter().find(|p| p.id == id));
+            let client = proposal.and_then(|p| clients.get(&p.posting_id));
+            let (Some(proposal), Some(client)) = (proposal, client) else {
+                return Err(DomainError::Validation(vec![FieldError::new(
+                    &["proposalIds", &i.to_string()],
+                    ErrorCode::NotFound,
+                    "no such proposal",
+                )]));
+            };
+            if let Err(e) = access::acts_as_for(actor, membership, proposal, *client, Side::Client)
+            {
+                // An evaluator sees the proposal but records no view.
+                return Err(if self.is_evaluator(actor, proposal.posting_id).await? {
+                    DomainError::Forbidden
+                } else {
+                    e
+                });
+            }
+            if proposal.first_viewed_at.is_none() {
+                unseen.push(proposal.id);
+            }
+        }
+        if !unseen.is_empty() {
+            self.repo.mark_viewed(&unseen, Utc::now()).await?;
+        }
+        Ok(self.seen(actor, &known).await?.0)
     }
 
-    /// The posting, if the actor runs its evaluation (see [`access::evaluates`]).
+    /// The posting, if the actor runs its evaluation: its client, or one of its
+    /// evaluators (see [`access::evaluates`]).
     pub(super) async fn evaluated(
+        &self,
+        actor: &Actor,
+        posting: Option<PostingId>,
+    ) -> DomainResult<Posting> {
+        let posting = self.posting_for(actor, posting).await?;
+        if self.is_evaluator(actor, posting.id).await? {
+            return Ok(posting);
+        }
+        let sees = self.postings.sees(actor, &posting).await?;
+        access::evaluates(actor, &posting, sees)?;
+        Ok(posting)
+    }
+
+    /// The posting, if the actor is its client (evaluators are `FORBIDDEN`).
+    pub(super) async fn run_by_client(
+        &self,
+        actor: &Actor,
+        posting: Option<PostingId>,
+    ) -> DomainResult<Posting> {
+        let posting = self.posting_for(actor, posting).await?;
+        let sees = self.postings.sees(actor, &posting).await?
+            || self.is_evaluator(actor, posting.id).await?;
+        access::evaluates(actor, &posting, sees)?;
+        Ok(posting)
+    }
+
+    async fn posting_for(
         &self,
         actor: &Actor,
         posting: Option<PostingId>,
@@ -488,15 +608,12 @@ impl ProposalService {
         let Some(id) = posting else {
             return Err(DomainError::not_found_at("postingId", "no such posting"));
         };
-        let posting = self.postings.fetch(id).await?;
-        let sees = self.postings.sees(actor, &posting).await?;
-        access::evaluates(actor, &posting, sees)?;
-        Ok(posting)
+        self.postings.fetch(id).await
     }
 
-    /// A page of a posting's proposals for its client, in `sort` order; a cursor of
+    /// A page of a posting's proposals for its client and evaluators, in `sort` order; a cursor of
     /// another sort is `INVALID_CURSOR`'s business (the caller checks
-    /// [`ProposalCursor::fits`]). Viewing records the client's first view.
+    /// [`ProposalCursor::fits`]).
     pub async fn of_posting(
         &self,
         actor: &Actor,
@@ -506,12 +623,7 @@ impl ProposalService {
         page: &PageRequest<ProposalCursor>,
     ) -> DomainResult<Page<Proposal>> {
         let posting = self.evaluated(actor, posting).await?;
-        let found = self.repo.of_posting(posting.id, filter, sort, page).await?;
-        let postings = HashMap::from([(posting.id, posting)]);
-        Ok(Page {
-            has_next_page: found.has_next_page,
-            items: self.record_views(actor, found.items, &postings).await?,
-        })
+        self.repo.of_posting(posting.id, filter, sort, page).await
     }
 
     /// How many proposals [`of_posting`](Self::of_posting) lists.
@@ -525,8 +637,8 @@ impl ProposalService {
         self.repo.count_of_posting(posting.id, filter).await
     }
 
-    /// The caller's own proposals (theirs, and those they submitted for an agency),
-    /// newest first.
+    /// The caller's own proposals (theirs, and, for an agency's owner, those the agency
+    /// submitted), newest first.
     pub async fn of_viewer(
         &self,
         actor: &Actor,
@@ -535,44 +647,63 @@ impl ProposalService {
         let Some(user) = actor.user_id() else {
             return Err(DomainError::Unauthenticated);
         };
-        self.repo.of_user(user, page).await
+        let owned = self
+            .membership_of(user)
+            .await?
+            .filter(|(_, role)| *role == crate::agencies::AgencyRole::Owner)
+            .map(|(agency, _)| agency);
+        self.repo.of_user(user, owned, page).await
     }
 
-    /// The histories of the proposals the actor sees, each oldest first.
+    /// The histories of the proposals the actor sees, each oldest first, every change
+    /// with who made it.
     pub async fn histories(
         &self,
         actor: &Actor,
         ids: &[ProposalId],
-    ) -> DomainResult<HashMap<ProposalId, Vec<ProposalChange>>> {
-        let (seen, _) = self.seen(actor, ids).await?;
+    ) -> DomainResult<HashMap<ProposalId, Vec<(ProposalChange, ChangeBy)>>> {
+        let (seen, clients) = self.seen(actor, ids).await?;
         let visible: Vec<ProposalId> = seen.iter().map(|p| p.id).collect();
         if visible.is_empty() {
             return Ok(HashMap::new());
         }
-        self.repo.histories(&visible).await
+        let mut found = self.repo.histories(&visible).await?;
+        Ok(seen
+            .iter()
+            .filter_map(|p| {
+                let client = *clients.get(&p.posting_id)?;
+                let changes = found.remove(&p.id)?;
+                let by = changes
+                    .into_iter()
+                    .map(|c| {
+                        let by = ChangeBy::of(&c, p, client);
+                        (c, by)
+                    })
+                    .collect();
+                Some((p.id, by))
+            })
+            .collect())
     }
 
-    /// The proposals the actor sees, with their postings, without recording a view.
+    /// The proposals the actor sees, with their postings' clients.
     async fn seen(
         &self,
         actor: &Actor,
         ids: &[ProposalId],
-    ) -> DomainResult<(Vec<Proposal>, HashMap<PostingId, Posting>)> {
+    ) -> DomainResult<(Vec<Proposal>, HashMap<PostingId, UserId>)> {
         if actor.user_id().is_none() || ids.is_empty() {
             return Ok((Vec::new(), HashMap::new()));
         }
         let found = self.repo.by_ids(ids).await?;
-        let postings = self.postings_of(&found).await?;
-        let membership = self.membership(actor).await?;
-        let visible = found
-            .into_iter()
-            .filter(|p| {
-                postings
-                    .get(&p.posting_id)
-                    .is_some_and(|posting| access::sees(actor, membership, p, posting))
-            })
-            .collect();
-        Ok((visible, postings))
+        self.among(actor, &found).await
+    }
+
+    /// The clients of the postings of `proposals`: one statement.
+    async fn clients_of(&self, proposals: &[Proposal]) -> DomainResult<HashMap<PostingId, UserId>> {
+        let mut ids: Vec<PostingId> = proposals.iter().map(|p| p.posting_id).collect();
+        ids.sort();
+        ids.dedup();
+        self.postings.clients_of(&ids).await
     }
 
     async fn postings_of(
@@ -591,17 +722,47 @@ impl ProposalService {
             .collect())
     }
 
-    /// The match of each of `proposals` (as this service returned them to the caller)
-    /// with its posting: the freelancer's profile skills now, the bid, the reputation.
-    /// Two statements for any number.
+    /// Those of `proposals` the actor sees, with their postings' clients: the batch
+    /// helpers below check again rather than trust their caller: its parties and the
+    /// posting's evaluators. Three statements.
+    pub(super) async fn among(
+        &self,
+        actor: &Actor,
+        proposals: &[Proposal],
+    ) -> DomainResult<(Vec<Proposal>, HashMap<PostingId, UserId>)> {
+        if actor.user_id().is_none() || proposals.is_empty() {
+            return Ok((Vec::new(), HashMap::new()));
+        }
+        let clients = self.clients_of(proposals).await?;
+        let membership = self.membership(actor).await?;
+        let postings: Vec<PostingId> = clients.keys().copied().collect();
+        let evaluating = self.evaluated_by(actor, &postings).await?;
+        let visible = proposals
+            .iter()
+            .filter(|p| {
+                evaluating.contains(&p.posting_id)
+                    || clients
+                        .get(&p.posting_id)
+                        .is_some_and(|client| access::sees_for(actor, membership, p, *client))
+            })
+            .cloned()
+            .collect();
+        Ok((visible, clients))
+    }
+
+    /// The match of each of `proposals` the actor sees with its posting: the
+    /// freelancer's profile skills now, the bid, the reputation. A fixed number of
+    /// statements for any number of proposals.
     pub async fn matches(
         &self,
+        actor: &Actor,
         proposals: &[Proposal],
     ) -> DomainResult<HashMap<ProposalId, Match>> {
+        let (proposals, _) = self.among(actor, proposals).await?;
         if proposals.is_empty() {
             return Ok(HashMap::new());
         }
-        let postings = self.postings_of(proposals).await?;
+        let postings = self.postings_of(&proposals).await?;
         let mut users: Vec<UserId> = proposals.iter().map(|p| p.freelancer_id).collect();
         users.sort_by_key(|u| u.0);
         users.dedup();
@@ -616,13 +777,17 @@ impl ProposalService {
             .collect())
     }
 
-    /// The freelancer profiles of `proposals` (as this service returned them to the
-    /// caller), by user: a freelancer who proposes shows their profile to the posting's
-    /// client even when it is not public. One read for any number.
+    /// The freelancer profiles of `proposals` the actor sees, by user: a freelancer who
+    /// proposes shows their profile to the proposal's parties even when they keep it
+    /// off the public listings, but never one under a moderation hold or of a suspended
+    /// account (unless the caller is its owner or an admin). A fixed number of
+    /// statements for any number.
     pub async fn freelancers(
         &self,
+        actor: &Actor,
         proposals: &[Proposal],
     ) -> DomainResult<HashMap<UserId, FreelancerProfile>> {
+        let (proposals, _) = self.among(actor, proposals).await?;
         let mut users: Vec<UserId> = proposals.iter().map(|p| p.freelancer_id).collect();
         users.sort_by_key(|u| u.0);
         users.dedup();
@@ -634,16 +799,22 @@ impl ProposalService {
             .by_users(&users)
             .await?
             .into_iter()
+            .filter(|p| {
+                (!p.moderation_hidden && p.owner_active)
+                    || crate::profiles::policy::can_see(actor, p)
+            })
             .map(|p| (p.user_id, p))
             .collect())
     }
 
-    /// The pipelines of the postings of `proposals` (as this service returned them to
-    /// the caller): both sides see the stage a proposal is in. One statement.
+    /// The pipelines of the postings of `proposals` the actor sees: both sides see the
+    /// stage a proposal is in.
     pub async fn pipelines_of(
         &self,
+        actor: &Actor,
         proposals: &[Proposal],
     ) -> DomainResult<HashMap<PostingId, Pipeline>> {
+        let (proposals, _) = self.among(actor, proposals).await?;
         let mut ids: Vec<PostingId> = proposals.iter().map(|p| p.posting_id).collect();
         ids.sort();
         ids.dedup();

@@ -15,8 +15,6 @@ pub struct Model {
     /// The bid in minor units of `bid_currency` (the posting's currency).
     pub bid_amount_minor: i64,
     pub bid_currency: String,
-    /// Who submitted it: the freelancer, or their agency's owner.
-    pub submitted_by: Option<Uuid>,
     /// `FIXED`, `HOURLY` or `YEARLY_SALARY`: the kind of the posting's budget then.
     pub bid_kind: String,
     pub cover_letter: String,
@@ -26,6 +24,8 @@ pub struct Model {
     pub first_viewed_at: Option<ChronoDateTimeUtc>,
     /// 0 to 100, for sorting by match.
     pub match_score: i16,
+    /// The average recommendation of its scorecards × 100 (100 to 500), 0 without any.
+    pub scorecard_score: i16,
     pub version: i64,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,

@@ -10,16 +10,17 @@
 //!   references another table, so `down` could not undo it).
 //! - `proposals` gains its terms (cover letter, the bid's kind, the estimate), the
 //!   reason of a decline or withdrawal, when the client first viewed it, the stored match
-//!   score (for sorting), a version, and who submitted it (an agency's owner, or the
-//!   freelancer). Existing rows get their posting's budget kind and themselves as
-//!   submitter.
+//!   score and the average scorecard recommendation (both for sorting) and a version. Existing rows get their posting's budget kind;
+//!   any in evaluation or with an offer (none can be in a stage yet) go back to the
+//!   short list.
 //! - `proposal_answers` (each keeps the question's prompt as it was asked) and
 //!   `proposal_milestones`, in order; `proposal_changes`, the history (a stage named by
 //!   ID and by its name then, without a foreign key: history outlives removed stages).
 //!
 //! Indexes: a posting's proposals newest first, by match and by bid (the sorts of the
-//! client's list, keyset-paged), a user's proposals (as freelancer or submitter) newest
-//! first, the proposals in a stage, a proposal's history in order.
+//! client's list, keyset-paged), a freelancer's and an agency's proposals newest first
+//! (replacing 000014's index by freelancer and time), the proposals in a stage, a
+//! proposal's history in order.
 
 use sea_orm_migration::prelude::*;
 
@@ -43,7 +44,8 @@ enum Proposals {
     Id,
     PostingId,
     FreelancerId,
-    SubmittedBy,
+    AgencyId,
+    CreatedAt,
     BidKind,
     BidAmountMinor,
     CoverLetter,
@@ -51,6 +53,7 @@ enum Proposals {
     StatusReason,
     FirstViewedAt,
     MatchScore,
+    ScorecardScore,
     Version,
 }
 
@@ -152,8 +155,9 @@ const INDEXES: &[(&str, &str)] = &[
     ("ix_proposals_posting_newest", "proposals"),
     ("ix_proposals_posting_match", "proposals"),
     ("ix_proposals_posting_bid", "proposals"),
+    ("ix_proposals_posting_score", "proposals"),
     ("ix_proposals_freelancer_newest", "proposals"),
-    ("ix_proposals_submitter_newest", "proposals"),
+    ("ix_proposals_agency_newest", "proposals"),
 ];
 
 #[async_trait::async_trait]
@@ -222,12 +226,6 @@ impl MigrationTrait for Migration {
         add_column(
             manager,
             Proposals::Table,
-            ColumnDef::new(Proposals::SubmittedBy).uuid().null(),
-        )
-        .await?;
-        add_column(
-            manager,
-            Proposals::Table,
             ColumnDef::new(Proposals::BidKind)
                 .string_len(14)
                 .not_null()
@@ -275,6 +273,15 @@ impl MigrationTrait for Migration {
         add_column(
             manager,
             Proposals::Table,
+            ColumnDef::new(Proposals::ScorecardScore)
+                .small_integer()
+                .not_null()
+                .default(0),
+        )
+        .await?;
+        add_column(
+            manager,
+            Proposals::Table,
             ColumnDef::new(Proposals::Version)
                 .big_integer()
                 .not_null()
@@ -284,12 +291,31 @@ impl MigrationTrait for Migration {
         manager
             .get_connection()
             .execute_unprepared(
-                "UPDATE proposals SET submitted_by = freelancer_id, \
+                "UPDATE proposals SET \
                  bid_kind = COALESCE((SELECT budget_kind FROM postings \
                  WHERE postings.id = proposals.posting_id), 'FIXED')",
             )
             .await?;
 
+        // Rows written before this migration (the seed) cannot be in a stage: none
+        // exists yet. Any in evaluation or with an offer go back to the short list.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE proposals SET status = 'SHORTLISTED' \
+                 WHERE status IN ('IN_EVALUATION', 'OFFERED')",
+            )
+            .await?;
+        // A user's proposals are read newest first by ID (keyset), which the index below
+        // serves; 000014's (freelancer, created_at) index goes.
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_proposals_freelancer")
+                    .table(Proposals::Table)
+                    .to_owned(),
+            )
+            .await?;
         let p = |c: Proposals| c.into_iden();
         index(
             manager,
@@ -322,6 +348,17 @@ impl MigrationTrait for Migration {
         .await?;
         index(
             manager,
+            "ix_proposals_posting_score",
+            Proposals::Table,
+            vec![
+                p(Proposals::PostingId),
+                p(Proposals::ScorecardScore),
+                p(Proposals::Id),
+            ],
+        )
+        .await?;
+        index(
+            manager,
             "ix_proposals_freelancer_newest",
             Proposals::Table,
             vec![p(Proposals::FreelancerId), p(Proposals::Id)],
@@ -329,9 +366,9 @@ impl MigrationTrait for Migration {
         .await?;
         index(
             manager,
-            "ix_proposals_submitter_newest",
+            "ix_proposals_agency_newest",
             Proposals::Table,
-            vec![p(Proposals::SubmittedBy), p(Proposals::Id)],
+            vec![p(Proposals::AgencyId), p(Proposals::Id)],
         )
         .await?;
         manager
@@ -526,15 +563,25 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_proposals_freelancer")
+                    .table(Proposals::Table)
+                    .col(Proposals::FreelancerId)
+                    .col(Proposals::CreatedAt)
+                    .to_owned(),
+            )
+            .await?;
         for column in [
             Proposals::Version,
+            Proposals::ScorecardScore,
             Proposals::MatchScore,
             Proposals::FirstViewedAt,
             Proposals::StatusReason,
             Proposals::DurationDays,
             Proposals::CoverLetter,
             Proposals::BidKind,
-            Proposals::SubmittedBy,
         ] {
             manager
                 .alter_table(

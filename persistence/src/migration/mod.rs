@@ -23,6 +23,9 @@ mod m20261129_000016_saved_searches;
 mod m20261130_000017_proposal_count;
 mod m20261130_000018_proposal_count_per_statement;
 mod m20261130_000019_proposals;
+mod m20261130_000020_evaluation;
+mod m20261130_000021_messages_referrals;
+mod m20261130_000022_interviews_coding_tasks;
 mod seed_data;
 
 pub struct Migrator;
@@ -50,6 +53,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000017_proposal_count::Migration),
             Box::new(m20261130_000018_proposal_count_per_statement::Migration),
             Box::new(m20261130_000019_proposals::Migration),
+            Box::new(m20261130_000020_evaluation::Migration),
+            Box::new(m20261130_000021_messages_referrals::Migration),
+            Box::new(m20261130_000022_interviews_coding_tasks::Migration),
         ]
     }
 }

@@ -200,6 +200,18 @@ impl Viewer {
         crate::proposals::query::my_proposals(ctx, first, after).await
     }
 
+    /// The referrals you made (freelancers you referred to postings), newest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn referrals(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Return the referrals after this cursor (an `endCursor` of this list).")]
+        after: Option<String>,
+    ) -> Result<crate::proposals::referrals::ViewerReferralConnection> {
+        crate::proposals::referrals::my_referrals(ctx, first, after).await
+    }
+
     /// Your sessions that still work (browsers and devices signed in), newest first.
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
         let current = ctx

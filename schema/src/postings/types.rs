@@ -535,12 +535,20 @@ impl Posting {
     }
 
     /// The stages of its evaluation pipeline, in order, which its proposals move
-    /// through. Its client only; null for everyone else.
+    /// through. Its client and evaluators only; null for everyone else.
     async fn pipeline(
         &self,
         ctx: &Context<'_>,
     ) -> Result<Option<Vec<crate::proposals::pipeline::PipelineStage>>> {
         crate::proposals::pipeline::pipeline_of(ctx, &self.0).await
+    }
+
+    /// The teammates evaluating its proposals. Its client only; null for everyone else.
+    async fn evaluators(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<Vec<crate::proposals::evaluation::PostingEvaluator>>> {
+        crate::proposals::evaluation::evaluators_of(ctx, &self.0).await
     }
 
     /// Every life-cycle change, and every edit after publishing, oldest first, each with

@@ -134,8 +134,8 @@ impl From<ChangeKind> for ProposalChangeKind {
     }
 }
 
-/// The order of a posting's proposals; ties are broken by newest first, so pages are
-/// stable.
+/// The order of a posting's proposals; ties are broken by the proposals' age (newest
+/// first, but earliest first for BID), so pages are stable.
 #[derive(Enum, Copy, Clone, PartialEq, Eq, Default)]
 pub enum ProposalSort {
     /// Best match first (the score when the proposal was submitted or last edited).
@@ -143,6 +143,8 @@ pub enum ProposalSort {
     /// Lowest bid first. Bids are in the posting's currency and of its budget's kind
     /// when they were made.
     Bid,
+    /// Best average scorecard recommendation first; proposals without scorecards last.
+    Score,
     /// Newest first.
     #[default]
     Newest,
@@ -154,6 +156,31 @@ impl From<ProposalSort> for d::ProposalSort {
             ProposalSort::Match => d::ProposalSort::Match,
             ProposalSort::Bid => d::ProposalSort::Bid,
             ProposalSort::Newest => d::ProposalSort::Newest,
+            ProposalSort::Score => d::ProposalSort::Score,
+        }
+    }
+}
+
+/// Who made a change in a proposal's history.
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+pub enum ProposalChangeBy {
+    /// The freelancer the proposal counts for.
+    Freelancer,
+    /// An owner of the agency that submitted it.
+    Agency,
+    /// The posting's client.
+    Client,
+    /// The platform (a posting closing by expiry).
+    Platform,
+}
+
+impl From<d::ChangeBy> for ProposalChangeBy {
+    fn from(b: d::ChangeBy) -> Self {
+        match b {
+            d::ChangeBy::Freelancer => ProposalChangeBy::Freelancer,
+            d::ChangeBy::Agency => ProposalChangeBy::Agency,
+            d::ChangeBy::Client => ProposalChangeBy::Client,
+            d::ChangeBy::Platform => ProposalChangeBy::Platform,
         }
     }
 }

@@ -10,17 +10,18 @@ use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
 use domain::postings::{Posting, PostingId};
 use domain::profiles::FreelancerProfile;
-use domain::proposals::{Match, Pipeline, Proposal, ProposalChange, ProposalId};
+use domain::proposals::{ChangeBy, Match, Pipeline, Proposal, ProposalChange, ProposalId};
 use domain::{Actor, Services};
 
+use super::evaluation::{EvaluatorsByPosting, ScorecardsOfProposal, SummaryOfProposal};
 use crate::taxonomy::loaders::{LoadError, spawn};
 
 pub(crate) struct ProposalById(Services, Actor);
-pub(crate) struct MatchByProposal(Services);
+pub(crate) struct MatchByProposal(Services, Actor);
 pub(crate) struct HistoryByProposal(Services, Actor);
 pub(crate) struct PipelineByPosting(Services, Actor);
-pub(crate) struct FreelancerOfProposal(Services);
-pub(crate) struct PipelineOfProposal(Services);
+pub(crate) struct FreelancerOfProposal(Services, Actor);
+pub(crate) struct PipelineOfProposal(Services, Actor);
 
 /// A proposal as the request was given it, as a loader key: equal by ID.
 #[derive(Clone)]
@@ -60,7 +61,7 @@ impl Hash for PostingKey {
 
 /// The proposal loaders of one request; each filters by what its actor may see.
 pub(crate) struct ProposalLoaders {
-    /// Proposals the actor sees (for `node`); the client's first view is recorded.
+    /// Proposals the actor sees (for `node`).
     pub proposal: DataLoader<ProposalById>,
     /// The match of proposals the request has already been allowed to see.
     pub matches: DataLoader<MatchByProposal>,
@@ -74,6 +75,12 @@ pub(crate) struct ProposalLoaders {
     /// The posting's pipeline, for proposals the request has already been allowed to
     /// see (both sides see the stage a proposal is in).
     pub pipeline_of_proposal: DataLoader<PipelineOfProposal>,
+    /// Postings' evaluators, for their client only.
+    pub evaluators: DataLoader<EvaluatorsByPosting>,
+    /// Proposals' scorecards, as far as the actor may read them (blind until scored).
+    pub scorecards: DataLoader<ScorecardsOfProposal>,
+    /// Proposals' scorecard summaries, for those who may read them.
+    pub summaries: DataLoader<SummaryOfProposal>,
 }
 
 impl ProposalLoaders {
@@ -82,11 +89,14 @@ impl ProposalLoaders {
         let a = || actor.clone();
         Self {
             proposal: DataLoader::new(ProposalById(s(), a()), spawn),
-            matches: DataLoader::new(MatchByProposal(s()), spawn),
+            matches: DataLoader::new(MatchByProposal(s(), a()), spawn),
             history: DataLoader::new(HistoryByProposal(s(), a()), spawn),
             pipeline: DataLoader::new(PipelineByPosting(s(), a()), spawn),
-            freelancer: DataLoader::new(FreelancerOfProposal(s()), spawn),
-            pipeline_of_proposal: DataLoader::new(PipelineOfProposal(s()), spawn),
+            freelancer: DataLoader::new(FreelancerOfProposal(s(), a()), spawn),
+            pipeline_of_proposal: DataLoader::new(PipelineOfProposal(s(), a()), spawn),
+            evaluators: DataLoader::new(EvaluatorsByPosting(s(), a()), spawn),
+            scorecards: DataLoader::new(ScorecardsOfProposal(s(), a()), spawn),
+            summaries: DataLoader::new(SummaryOfProposal(s(), a()), spawn),
         }
     }
 }
@@ -113,7 +123,7 @@ impl Loader<ProposalKey> for MatchByProposal {
 
     async fn load(&self, keys: &[ProposalKey]) -> Result<HashMap<ProposalKey, Match>, LoadError> {
         let proposals: Vec<Proposal> = keys.iter().map(|k| (*k.0).clone()).collect();
-        let mut found = self.0.proposals.matches(&proposals).await?;
+        let mut found = self.0.proposals.matches(&self.1, &proposals).await?;
         Ok(keys
             .iter()
             .filter_map(|k| found.remove(&k.0.id).map(|m| (k.clone(), m)))
@@ -122,13 +132,13 @@ impl Loader<ProposalKey> for MatchByProposal {
 }
 
 impl Loader<ProposalId> for HistoryByProposal {
-    type Value = Vec<ProposalChange>;
+    type Value = Vec<(ProposalChange, ChangeBy)>;
     type Error = LoadError;
 
     async fn load(
         &self,
         keys: &[ProposalId],
-    ) -> Result<HashMap<ProposalId, Vec<ProposalChange>>, LoadError> {
+    ) -> Result<HashMap<ProposalId, Vec<(ProposalChange, ChangeBy)>>, LoadError> {
         Ok(self.0.proposals.histories(&self.1, keys).await?)
     }
 }
@@ -157,7 +167,7 @@ impl Loader<ProposalKey> for PipelineOfProposal {
         keys: &[ProposalKey],
     ) -> Result<HashMap<ProposalKey, Pipeline>, LoadError> {
         let proposals: Vec<Proposal> = keys.iter().map(|k| (*k.0).clone()).collect();
-        let found = self.0.proposals.pipelines_of(&proposals).await?;
+        let found = self.0.proposals.pipelines_of(&self.1, &proposals).await?;
         Ok(keys
             .iter()
             .filter_map(|k| found.get(&k.0.posting_id).map(|p| (k.clone(), p.clone())))
@@ -174,7 +184,7 @@ impl Loader<ProposalKey> for FreelancerOfProposal {
         keys: &[ProposalKey],
     ) -> Result<HashMap<ProposalKey, FreelancerProfile>, LoadError> {
         let proposals: Vec<Proposal> = keys.iter().map(|k| (*k.0).clone()).collect();
-        let found = self.0.proposals.freelancers(&proposals).await?;
+        let found = self.0.proposals.freelancers(&self.1, &proposals).await?;
         Ok(keys
             .iter()
             .filter_map(|k| {

@@ -2,11 +2,11 @@
 //! them through the evaluation (the client's side).
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use domain::DomainError;
 use domain::agencies::AgencyId;
 use domain::postings::PostingId;
 use domain::profiles::ProfileId;
 use domain::proposals::{self as d, ClientAction, ProposalId, StageId, SubmitAs};
-use domain::{Actor, DomainError};
 use uuid::Uuid;
 
 use super::inputs::{
@@ -64,31 +64,19 @@ fn proposal_id(id: &ID) -> Option<ProposalId> {
 }
 
 /// Who submits: the caller for themself, or an agency they own for a member (given as
-/// the member's freelancer profile). An ID that is not one names nobody: the domain
-/// refuses it in its order (who asks first). Half of the pair is `VALIDATION` on the
-/// missing half, once the caller is known to be signed in.
-fn submit_as(
-    actor: &Actor,
-    agency: Option<&ID>,
-    member: Option<&ID>,
-) -> Result<SubmitAs, DomainError> {
-    match (agency, member) {
-        (None, None) => Ok(SubmitAs::Freelancer),
-        (Some(agency), Some(member)) => Ok(SubmitAs::Agency {
-            agency: decode_kind(agency, NodeKind::Agency).ok().map(AgencyId),
-            member: decode_kind(member, NodeKind::FreelancerProfile)
-                .ok()
-                .map(ProfileId),
-        }),
-        _ if actor.user_id().is_none() => Err(DomainError::Unauthenticated),
-        (Some(_), None) => Err(DomainError::validation(
-            &["memberId"],
-            "name the member the agency submits for",
-        )),
-        (None, Some(_)) => Err(DomainError::validation(
-            &["agencyId"],
-            "name the agency that submits for the member",
-        )),
+/// the member's freelancer profile). An ID that is not one, or a missing half of the
+/// pair, names nobody: the domain answers in its order (who asks first).
+fn submit_as(agency: Option<&ID>, member: Option<&ID>) -> SubmitAs {
+    if agency.is_none() && member.is_none() {
+        return SubmitAs::Freelancer;
+    }
+    SubmitAs::Agency {
+        agency: agency
+            .and_then(|a| decode_kind(a, NodeKind::Agency).ok())
+            .map(AgencyId),
+        member: member
+            .and_then(|m| decode_kind(m, NodeKind::FreelancerProfile).ok())
+            .map(ProfileId),
     }
 }
 
@@ -135,22 +123,18 @@ impl ProposalMutation {
         let posting = decode_kind(&input.posting_id, NodeKind::Posting)
             .ok()
             .map(PostingId);
-        let result = match submit_as(actor, input.agency_id.as_ref(), input.member_id.as_ref()) {
-            Ok(submitter) => {
-                let terms = terms(
-                    input.cover_letter,
-                    input.bid,
-                    input.duration_days,
-                    input.answers,
-                    input.milestones,
-                );
-                services(ctx)?
-                    .proposals
-                    .submit(actor, posting, submitter, terms)
-                    .await
-            }
-            Err(e) => Err(e),
-        };
+        let submitter = submit_as(input.agency_id.as_ref(), input.member_id.as_ref());
+        let terms = terms(
+            input.cover_letter,
+            input.bid,
+            input.duration_days,
+            input.answers,
+            input.milestones,
+        );
+        let result = services(ctx)?
+            .proposals
+            .submit(actor, posting, submitter, terms)
+            .await;
         Ok(split(ctx, result)?.into())
     }
 
@@ -182,8 +166,7 @@ impl ProposalMutation {
         Ok(split(ctx, result)?.into())
     }
 
-    /// Withdraws an open proposal of yours (or your agency's), saying why. Final; a
-    /// pending offer ends with it.
+    /// Withdraws an open proposal of yours (or your agency's), saying why. Final.
     async fn withdraw_proposal(
         &self,
         ctx: &Context<'_>,
@@ -239,8 +222,7 @@ impl ProposalMutation {
             .into())
     }
 
-    /// Declines a proposal on one of your postings, saying why. Final. A proposal with
-    /// a pending offer is declined only after the offer is withdrawn.
+    /// Declines a proposal on one of your postings, saying why. Final.
     async fn decline_proposal(
         &self,
         ctx: &Context<'_>,
@@ -252,4 +234,39 @@ impl ProposalMutation {
             .await?
             .into())
     }
+
+    /// Records that you, the posting's client, viewed these proposals (up to 100): call
+    /// it when you open one. From then on the freelancer can no longer edit it
+    /// (`viewedAt` is set; viewed ones keep their first time). Reading proposals never
+    /// records a view; shortlisting, moving or declining one does.
+    async fn mark_proposals_viewed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The proposals you viewed.")] input: MarkProposalsViewedInput,
+    ) -> Result<MarkProposalsViewedPayload> {
+        let ids: Vec<Option<ProposalId>> = input.proposal_ids.iter().map(proposal_id).collect();
+        let result = services(ctx)?.proposals.mark_viewed(actor(ctx), &ids).await;
+        let (proposals, user_errors) = into_payload(ctx, result)?;
+        Ok(MarkProposalsViewedPayload {
+            proposals: proposals.map(|ps| ps.into_iter().map(Proposal::new).collect()),
+            user_errors,
+        })
+    }
+}
+
+/// Input of `markProposalsViewed`.
+#[derive(async_graphql::InputObject)]
+pub struct MarkProposalsViewedInput {
+    /// Proposals on your postings, at most 100.
+    pub proposal_ids: Vec<ID>,
+}
+
+/// The outcome of `markProposalsViewed`.
+#[derive(SimpleObject)]
+pub struct MarkProposalsViewedPayload {
+    /// The proposals, viewed; null when `userErrors` is not empty.
+    pub proposals: Option<Vec<Proposal>>,
+    /// Why nothing was recorded; empty on success. Paths start at `input`, e.g.
+    /// `["input", "proposalIds", "3"]`.
+    pub user_errors: Vec<UserError>,
 }

@@ -53,6 +53,7 @@ fn cursor_key(cursor: ProposalCursor) -> String {
         ProposalCursor::Newest(id) => format!("pn:{}", id.0),
         ProposalCursor::Match { score, id } => format!("pm:{score}:{}", id.0),
         ProposalCursor::Bid { amount_minor, id } => format!("pb:{amount_minor}:{}", id.0),
+        ProposalCursor::Score { score, id } => format!("ps:{score}:{}", id.0),
     }
 }
 
@@ -70,6 +71,10 @@ fn cursor_of(key: &str, sort: Sort) -> Result<ProposalCursor> {
         },
         ["pb", amount, uuid] => ProposalCursor::Bid {
             amount_minor: amount.parse().map_err(|_| invalid())?,
+            id: id(uuid)?,
+        },
+        ["ps", score, uuid] => ProposalCursor::Score {
+            score: score.parse().map_err(|_| invalid())?,
             id: id(uuid)?,
         },
         _ => return Err(invalid()),
@@ -136,9 +141,8 @@ pub struct ProposalQuery;
 
 #[Object]
 impl ProposalQuery {
-    /// The proposals on one of your postings, for you as its client; looking at them
-    /// records that you viewed them (their freelancers can no longer edit them).
-    /// Anyone else is refused: `NOT_FOUND` when they cannot see the posting,
+    /// The proposals on one of your postings, for you as its client (reading them
+    /// records no view: see `markProposalsViewed`). Anyone else is refused: `NOT_FOUND` when they cannot see the posting,
     /// `FORBIDDEN` when they can.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn proposals(

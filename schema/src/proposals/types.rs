@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::proposals::{self as d, AnswerValue};
 
-use super::enums::{ProposalChangeKind, ProposalStatus};
+use super::enums::{ProposalChangeBy, ProposalChangeKind, ProposalStatus};
 use super::loaders::{ProposalKey, proposal_loaders};
 use super::pipeline::{PipelineStage, stages_of};
 use crate::agencies::loaders::agency_loaders;
@@ -175,7 +175,7 @@ impl Proposal {
             .map_err(|e| load_error(ctx, e))?
             .unwrap_or_default()
             .into_iter()
-            .map(ProposalHistoryEntry)
+            .map(|(change, by)| ProposalHistoryEntry(change, by))
             .collect())
     }
 
@@ -194,10 +194,88 @@ impl Proposal {
         self.0.updated_at
     }
 
-    /// When the posting's client first looked at it; null until then. The freelancer's
-    /// side edits it until then, and no longer afterwards.
+    /// When the posting's client first viewed it (`markProposalsViewed`, or acting on
+    /// it); null until then. The freelancer's side edits it until then, and no longer
+    /// afterwards.
     async fn viewed_at(&self) -> Option<DateTime<Utc>> {
         self.0.first_viewed_at
+    }
+
+    // Referrals and the thread: the logic lives in `referrals.rs` and `messages.rs`.
+
+    /// The referrals of its freelancer to its posting, newest first: for the posting's
+    /// client; empty for anybody else (the freelancer's side included).
+    async fn referrals(&self, ctx: &Context<'_>) -> Result<Vec<super::referrals::Referral>> {
+        super::referrals::of_proposal(ctx, &self.0).await
+    }
+
+    /// The thread between the client's side and the freelancer's side, newest first;
+    /// null when you are not a party to it.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(
+            desc = "Return the messages before (older than) this cursor: an `endCursor` of this thread."
+        )]
+        after: Option<String>,
+    ) -> Result<Option<super::messages::ProposalMessageConnection>> {
+        super::messages::thread(ctx, &self.0, first, after).await
+    }
+
+    /// The thread's latest message; null when there is none or you are not a party to
+    /// the thread.
+    async fn last_message(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<super::messages::ProposalMessage>> {
+        super::messages::last_message(ctx, &self.0).await
+    }
+
+    /// How many messages of others came after the last one you marked read (all of
+    /// theirs when you marked none); 0 when you are not a party to the thread.
+    async fn unread_message_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        super::messages::unread_count(ctx, &self.0).await
+    }
+
+    /// Its scorecards you may read, oldest first: all of them for the posting's client;
+    /// for an evaluator their own, and the others of a stage once theirs for that stage
+    /// is in; none for the freelancer's side.
+    async fn scorecards(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only the cards of this stage of the posting's pipeline.")]
+        stage_id: Option<ID>,
+    ) -> Result<Vec<super::evaluation::Scorecard>> {
+        super::evaluation::scorecards_of(ctx, &self.0, stage_id.as_ref()).await
+    }
+
+    /// How its scorecards recommend, all stages together: for the posting's client,
+    /// and for an evaluator once they have scored it; null for anyone else.
+    async fn scorecard_summary(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<super::evaluation::ScorecardSummary>> {
+        super::evaluation::summary_of(ctx, &self.0).await
+    }
+
+    // Interviews and coding tasks: the logic lives in `interviews.rs` and
+    // `coding_tasks.rs`.
+
+    /// Its interviews, earliest first (cancelled ones too): for both sides and the
+    /// posting's evaluators; empty for anybody else.
+    async fn interviews(&self, ctx: &Context<'_>) -> Result<Vec<super::interviews::Interview>> {
+        super::interviews::of_proposal(ctx, &self.0).await
+    }
+
+    /// Its coding tasks, in the order assigned (cancelled ones too): for both sides and
+    /// the posting's evaluators; empty for anybody else.
+    async fn coding_tasks(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::coding_tasks::CodingTask>> {
+        super::coding_tasks::of_proposal(ctx, &self.0).await
     }
 }
 
@@ -283,7 +361,7 @@ async fn skills(ctx: &Context<'_>, ids: &[domain::taxonomy::SkillId]) -> Result<
         .collect())
 }
 
-pub struct ProposalHistoryEntry(d::ProposalChange);
+pub struct ProposalHistoryEntry(d::ProposalChange, d::ChangeBy);
 
 /// One change in a proposal's history.
 #[Object]
@@ -298,10 +376,10 @@ impl ProposalHistoryEntry {
         self.0.kind.into()
     }
 
-    /// True when the platform made the change (a posting closing by expiry), false when
-    /// a person did.
-    async fn by_platform(&self) -> bool {
-        self.0.actor.is_none()
+    /// Who made it: the freelancer, an owner of their agency, the client, or the
+    /// platform.
+    async fn by(&self) -> ProposalChangeBy {
+        self.1.into()
     }
 
     /// The status after the change.
