@@ -105,6 +105,7 @@ impl Services {
             ports.proposals.clone(),
             postings.clone(),
             ports.agencies.clone(),
+            ports.evaluators.clone(),
         );
         let referrals = proposals::ReferralService::new(
             ports.referrals,

@@ -226,6 +226,24 @@ impl ScorecardRepository for SeaEvaluationRepository {
         let txn = crate::db::begin_write(&self.db).await.map_err(internal)?;
         let written =
             async {
+                // Holds the proposal's row (PostgreSQL) so concurrent cards recompute its
+                // score one after the other, and checks it is still open.
+                let held = proposal::Entity::update_many()
+                    .col_expr(
+                        proposal::Column::ScorecardScore,
+                        Expr::col(proposal::Column::ScorecardScore),
+                    )
+                    .filter(proposal::Column::Id.eq(card.proposal_id.0))
+                    .filter(proposal::Column::Status.is_in(crate::proposals_repo::OPEN))
+                    .exec(&txn)
+                    .await
+                    .map_err(internal)?;
+                if held.rows_affected == 0 {
+                    return Err(DomainError::invalid_state_at(
+                        &["proposalId"],
+                        "the proposal is no longer open",
+                    ));
+                }
                 let at = crate::posting_rows::at_rest(card.updated_at);
                 // Insert, or keep the stored card's ID and first time and replace the rest.
                 scorecard::Entity::insert(scorecard::ActiveModel {

@@ -177,3 +177,55 @@ async fn a_card_replaces_its_evaluators_own_and_the_score_follows_the_cards() {
         assert_eq!(page.items.len(), 1);
     }
 }
+
+/// Cards of six evaluators saved at once (on several threads): the proposal's score is
+/// the average of all six, none lost to a concurrent recomputation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_cards_all_count_in_the_score() {
+    for backend in backends() {
+        let (_guard, db) = TestDatabase::migrated(backend).await;
+        let posting = open_posting(&db).await;
+        let proposals = SeaProposalRepository::new(&db);
+        let repo = SeaEvaluationRepository::new(&db);
+        let pipeline = Pipeline::template_for(posting.id);
+        proposals
+            .save_pipeline(posting.id, 0, &pipeline)
+            .await
+            .unwrap();
+        let stage = pipeline.stages()[0].id;
+        let freelancer = client(&db, "fay").await;
+        let p =
+            crate::proposals_repo_tests::submitted_proposal(&proposals, &posting, freelancer).await;
+        let ratings = [
+            Rating::StrongYes,
+            Rating::StrongYes,
+            Rating::Yes,
+            Rating::Mixed,
+            Rating::No,
+            Rating::StrongNo,
+        ];
+        let mut saves = Vec::new();
+        for (i, r) in ratings.into_iter().enumerate() {
+            let by = client(&db, &format!("e{i}")).await;
+            let repo = repo.clone();
+            let card = Scorecard {
+                id: ScorecardId(Uuid::now_v7()),
+                proposal_id: p.id,
+                stage_id: stage,
+                evaluator_id: by,
+                criteria: vec![],
+                recommendation: r,
+                notes: None,
+                submitted_at: Utc::now(),
+                updated_at: Utc::now(),
+            };
+            saves.push(tokio::spawn(async move { repo.save(&card).await.unwrap() }));
+        }
+        for s in saves {
+            s.await.unwrap();
+        }
+        let stored = proposals.by_ids(&[p.id]).await.unwrap().remove(0);
+        // (5 + 5 + 4 + 3 + 2 + 1) / 6 = 3.33
+        assert_eq!(stored.scorecard_score, 333, "{backend:?}");
+    }
+}

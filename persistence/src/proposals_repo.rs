@@ -455,6 +455,16 @@ impl ProposalRepository for SeaProposalRepository {
         crate::pipelines_repo::save_pipeline(&self.db, posting, expected, after).await
     }
 
+    async fn has_proposal(&self, posting: PostingId, user: UserId) -> DomainResult<bool> {
+        let found = proposal::Entity::find()
+            .filter(proposal::Column::PostingId.eq(posting.0))
+            .filter(proposal::Column::FreelancerId.eq(user.0))
+            .count(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(found > 0)
+    }
+
     async fn count_in_stage(&self, stage: StageId) -> DomainResult<u64> {
         proposal_stage::Entity::find()
             .filter(proposal_stage::Column::StageId.eq(stage.0))

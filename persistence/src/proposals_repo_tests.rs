@@ -584,9 +584,10 @@ async fn a_postings_proposals_page_in_every_sort_and_a_users_newest_first() {
     }
 }
 
-/// Withdrawals racing with the posting's close: each proposal ends either withdrawn or
-/// closed, its history ending with the one final change that won, never both.
-#[tokio::test]
+/// Withdrawals racing with the posting's close (on several threads, so they overlap on
+/// PostgreSQL): each proposal ends either withdrawn or closed, its history ending with
+/// the one final change that won, never both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_close_racing_with_withdrawals_leaves_final_states_final() {
     for backend in backends() {
         let (_guard, db) = TestDatabase::migrated(backend).await;

@@ -227,6 +227,18 @@ async fn evaluators_see_the_proposals_and_score_them_but_do_nothing_else() {
                 ADD,
                 json!({ "p": posting, "u": user_id(&app, &stranger).await }),
             ),
+            (
+                "sendProposalMessage",
+                "mutation($id: ID!) { sendProposalMessage(input: { proposalId: $id, body: \"Hi\" }) { userErrors { code } } }",
+                json!({ "id": proposal }),
+            ),
+            (
+                "submitProposal",
+                "mutation($p: ID!) { submitProposal(input: { postingId: $p, bid: { amountMinor: 1000, currency: \"USD\" },
+                    durationDays: 3, coverLetter: \"An evaluator reads the competition, so she never proposes here.\" }) {
+                    userErrors { code } } }",
+                json!({ "p": posting }),
+            ),
         ] {
             let body = app.gql(Some(&eva), query, vars).await;
             assert_eq!(
@@ -333,7 +345,8 @@ async fn scorecards_are_blind_until_ones_own_is_in_and_summaries_rank_the_propos
         let read = app
             .gql(
                 Some(&ben),
-                "query($id: ID!, $s: ID) { node(id: $id) { ... on Proposal { scorecards(stageId: $s) { mine } } } }",
+                "query($id: ID!, $s: ID) { node(id: $id) { ... on Proposal { scorecards(stageId: $s) { mine }
+                    scorecardSummary { count } } } }",
                 json!({ "id": first, "s": stages[2]["id"] }),
             )
             .await;
@@ -341,6 +354,22 @@ async fn scorecards_are_blind_until_ones_own_is_in_and_summaries_rank_the_propos
             read["data"]["node"]["scorecards"],
             json!([]),
             "{setup:?}: {read}"
+        );
+        assert_eq!(
+            read["data"]["node"]["scorecardSummary"]["count"], 2,
+            "{setup:?}: his summary counts the stage he scored only: {read}"
+        );
+        // Sorting by score tells the scores: the client's alone.
+        let list = app
+            .gql(
+                Some(&ben),
+                "query($p: ID!) { proposals(postingId: $p, sort: SCORE) { nodes { id } } }",
+                json!({ "p": posting }),
+            )
+            .await;
+        assert_eq!(
+            list["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{setup:?}: {list}"
         );
         // The second proposal scores better: first by SCORE; unscored ones last.
         let body = score(&app, &ben, &second, technical, "STRONG_YES").await;
@@ -436,6 +465,19 @@ async fn bad_evaluation_input_is_refused_on_its_field_and_changes_nothing() {
             .gql(Some(&fay), ADD, json!({ "p": posting, "u": eva_id }))
             .await;
         assert_eq!(outcome(&body, "addPostingEvaluator"), "FORBIDDEN", "{body}");
+        // A candidate never evaluates the competition.
+        let body = app
+            .gql(
+                Some(&acme),
+                ADD,
+                json!({ "p": posting, "u": user_id(&app, &fay).await }),
+            )
+            .await;
+        assert_eq!(
+            errors(&body, "addPostingEvaluator"),
+            ["CONFLICT@input.userId"],
+            "{body}"
+        );
 
         let stage = app
             .gql(Some(&acme), PIPELINE, json!({ "id": posting }))

@@ -6,8 +6,9 @@
 //!   the freelancer keeps their proposal if they leave the agency).
 //! - **The client's side** sees it and moves it through the life cycle and the pipeline:
 //!   the posting's client.
-//! - Nobody else sees it: not other freelancers, other clients or admins. Bids are never
-//!   public; only a posting's aggregate statistics are.
+//! - The posting's evaluators see it and score it (the service asks storage who they
+//!   are); nobody else sees it: not other freelancers, other clients or admins. Bids
+//!   are never public; only a posting's aggregate statistics are.
 //!
 //! Someone who does not see a proposal learns nothing more than "no such proposal"
 //! (`NOT_FOUND` on `proposalId`); one side acting for the other is `FORBIDDEN`.

@@ -68,10 +68,11 @@ pub trait EvaluatorRepository: Send + Sync {
 }
 
 impl ProposalService {
-    /// The client of `posting` (not closed) adds `user` as an evaluator: the posting's
-    /// evaluators after. `NOT_FOUND` on `userId` for no such user, `VALIDATION` for
-    /// the client themself, `CONFLICT` for one already there, `INVALID_STATE` past
-    /// [`MAX_EVALUATORS`].
+    /// The client of `posting` adds `user` as an evaluator: the posting's evaluators
+    /// after. `NOT_FOUND` on `userId` for no such user, `VALIDATION` for the client
+    /// themself, `CONFLICT` for one already there or one with a proposal on the posting
+    /// (an agency's owner who submitted one is never shown scores either: the
+    /// freelancer's side reads no cards), `INVALID_STATE` past [`MAX_EVALUATORS`].
     pub async fn add_evaluator(
         &self,
         actor: &Actor,
@@ -86,6 +87,14 @@ impl ProposalService {
             return Err(DomainError::validation(
                 &["userId"],
                 "you evaluate your own posting already",
+            ));
+        }
+        // A candidate never evaluates the competition (and an evaluator never proposes:
+        // see `submit`).
+        if self.repo.has_proposal(posting.id, user).await? {
+            return Err(DomainError::conflict(
+                &["userId"],
+                "they have a proposal on this posting",
             ));
         }
         match self

@@ -28,6 +28,9 @@ pub struct MessageService {
     proposals: Arc<dyn ProposalRepository>,
     postings: PostingService,
     agencies: Arc<dyn AgencyRepository>,
+    /// Asked whether a caller who is no party evaluates the posting (`FORBIDDEN`
+    /// rather than "no such proposal").
+    evaluators: Arc<dyn super::evaluators::EvaluatorRepository>,
 }
 
 fn closed_thread(proposal: &Proposal) -> FieldError {
@@ -47,12 +50,14 @@ impl MessageService {
         proposals: Arc<dyn ProposalRepository>,
         postings: PostingService,
         agencies: Arc<dyn AgencyRepository>,
+        evaluators: Arc<dyn super::evaluators::EvaluatorRepository>,
     ) -> Self {
         Self {
             repo,
             proposals,
             postings,
             agencies,
+            evaluators,
         }
     }
 
@@ -102,6 +107,14 @@ impl MessageService {
         match thread_side(user, membership, &proposal, &posting) {
             Some(side) => Ok((user, proposal, posting, side)),
             None if access::sees(actor, membership, &proposal, &posting) => {
+                Err(DomainError::Forbidden)
+            }
+            None if self
+                .evaluators
+                .evaluating(user, &[posting.id])
+                .await?
+                .contains(&posting.id) =>
+            {
                 Err(DomainError::Forbidden)
             }
             None => Err(access::not_found()),

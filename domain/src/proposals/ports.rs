@@ -127,6 +127,8 @@ pub trait ProposalRepository: Send + Sync {
         expected: i64,
         after: &Pipeline,
     ) -> DomainResult<PipelineWrite>;
+    /// Whether `user` has a proposal on `posting` (as the freelancer it counts for).
+    async fn has_proposal(&self, posting: PostingId, user: UserId) -> DomainResult<bool>;
     /// How many proposals are in `stage` now.
     async fn count_in_stage(&self, stage: StageId) -> DomainResult<u64>;
 }

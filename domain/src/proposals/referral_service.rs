@@ -208,8 +208,12 @@ impl ReferralService {
             .iter()
             .filter_map(|r| {
                 let profile = profiles.get(&r.freelancer_id)?;
-                let shown =
-                    crate::profiles::policy::can_see(actor, profile) || is_client(r.posting_id);
+                // The client sees a referred profile kept off the public listings, never
+                // one under a moderation hold or of a suspended account.
+                let shown = crate::profiles::policy::can_see(actor, profile)
+                    || (is_client(r.posting_id)
+                        && !profile.moderation_hidden
+                        && profile.owner_active);
                 shown.then(|| (r.id, profile.clone()))
             })
             .collect())

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use uuid::Uuid;
 
+use super::access;
 use super::lifecycle::StageId;
 use super::model::{Proposal, ProposalId};
 use super::scorecards::{Scorecard, ScorecardId, ScorecardInput, ScorecardSummary, check};
@@ -33,11 +34,16 @@ impl ProposalService {
         stage: Option<StageId>,
         input: ScorecardInput,
     ) -> DomainResult<Scorecard> {
-        let (proposal, posting, _) = self.visible(actor, proposal).await?;
+        let (proposal, posting, membership) = self.visible(actor, proposal).await?;
         let Some(user) = actor.user_id() else {
             return Err(DomainError::Unauthenticated);
         };
-        if user != posting.client_id && !self.is_evaluator(actor, posting.id).await? {
+        // The freelancer's side never scores, even as an evaluator of the posting.
+        let freelancer_side = access::side_of(user, membership, &proposal, &posting)
+            == Some(access::Side::Freelancer);
+        if freelancer_side
+            || (user != posting.client_id && !self.is_evaluator(actor, posting.id).await?)
+        {
             return Err(DomainError::Forbidden);
         }
         if !proposal.status.is_open() {
@@ -72,27 +78,32 @@ impl ProposalService {
             .await
     }
 
-    /// How the actor reads the cards of each posting of `proposals` (those they see).
+    /// How the actor reads the cards of each of `proposals` they see: the posting's
+    /// client, or an evaluator; never the freelancer's side (an evaluator of the posting
+    /// included), which reads none.
     async fn readers(
         &self,
         actor: &Actor,
         proposals: &[Proposal],
-    ) -> DomainResult<(Vec<Proposal>, HashMap<PostingId, Reader>)> {
+    ) -> DomainResult<(Vec<Proposal>, HashMap<ProposalId, Reader>)> {
         let Some(user) = actor.user_id() else {
             return Ok((Vec::new(), HashMap::new()));
         };
         let (visible, clients) = self.among(actor, proposals).await?;
         let postings: Vec<PostingId> = clients.keys().copied().collect();
         let evaluating = self.evaluated_by(actor, &postings).await?;
-        let readers = clients
-            .into_iter()
-            .filter_map(|(posting, client)| {
-                if client == user {
-                    Some((posting, Reader::Client))
-                } else if evaluating.contains(&posting) {
-                    Some((posting, Reader::Evaluator(user)))
-                } else {
-                    None
+        let membership = self.membership(actor).await?;
+        let readers = visible
+            .iter()
+            .filter_map(|p| {
+                let client = *clients.get(&p.posting_id)?;
+                match access::side_for(user, membership, p, client) {
+                    Some(access::Side::Client) => Some((p.id, Reader::Client)),
+                    Some(access::Side::Freelancer) => None,
+                    None if evaluating.contains(&p.posting_id) => {
+                        Some((p.id, Reader::Evaluator(user)))
+                    }
+                    None => None,
                 }
             })
             .collect();
@@ -111,7 +122,7 @@ impl ProposalService {
         let (visible, readers) = self.readers(actor, proposals).await?;
         let ids: Vec<ProposalId> = visible
             .iter()
-            .filter(|p| readers.contains_key(&p.posting_id))
+            .filter(|p| readers.contains_key(&p.id))
             .map(|p| p.id)
             .collect();
         if ids.is_empty() {
@@ -120,8 +131,7 @@ impl ProposalService {
         let mut cards = self.scorecards.of_proposals(&ids).await?;
         let mut out = HashMap::new();
         for p in visible {
-            let (Some(reader), Some(all)) = (readers.get(&p.posting_id), cards.remove(&p.id))
-            else {
+            let (Some(reader), Some(all)) = (readers.get(&p.id), cards.remove(&p.id)) else {
                 continue;
             };
             let shown: Vec<Scorecard> = match *reader {
@@ -142,8 +152,9 @@ impl ProposalService {
         Ok(out)
     }
 
-    /// The summary of each of `proposals` for the posting's client, and for an
-    /// evaluator once they have scored the proposal; none for the freelancer's side.
+    /// The summary of each of `proposals` for the posting's client (every card), and
+    /// for an evaluator once they have scored the proposal (the cards of the stages
+    /// they scored); none for the freelancer's side.
     pub async fn scorecard_summaries(
         &self,
         actor: &Actor,
@@ -152,7 +163,7 @@ impl ProposalService {
         let (visible, readers) = self.readers(actor, proposals).await?;
         let ids: Vec<ProposalId> = visible
             .iter()
-            .filter(|p| readers.contains_key(&p.posting_id))
+            .filter(|p| readers.contains_key(&p.id))
             .map(|p| p.id)
             .collect();
         if ids.is_empty() {
@@ -162,13 +173,23 @@ impl ProposalService {
         Ok(visible
             .iter()
             .filter_map(|p| {
-                let reader = readers.get(&p.posting_id)?;
+                let reader = readers.get(&p.id)?;
                 let all = cards.get(&p.id).map_or(&[][..], Vec::as_slice);
-                let shown = match *reader {
-                    Reader::Client => true,
-                    Reader::Evaluator(me) => all.iter().any(|c| c.evaluator_id == me),
-                };
-                shown.then(|| (p.id, ScorecardSummary::of(all)))
+                match *reader {
+                    Reader::Client => Some((p.id, ScorecardSummary::of(all))),
+                    // Only the stages they have scored: blind to the others.
+                    Reader::Evaluator(me) => {
+                        let scored: Vec<StageId> = all
+                            .iter()
+                            .filter(|c| c.evaluator_id == me)
+                            .map(|c| c.stage_id)
+                            .collect();
+                        (!scored.is_empty()).then(|| {
+                            let seen = all.iter().filter(|c| scored.contains(&c.stage_id));
+                            (p.id, ScorecardSummary::of(seen))
+                        })
+                    }
+                }
             })
             .collect())
     }

@@ -212,7 +212,9 @@ pub trait ScorecardRepository: Send + Sync {
     /// Stores `card` as its evaluator's card for its proposal and stage (one per
     /// evaluator, stage and proposal: a unique index; a card already there is replaced,
     /// keeping its ID and first submission time), and the proposal's average
-    /// recommendation for sorting, in one transaction: the card as stored.
+    /// recommendation for sorting, in one transaction holding the proposal's row, only
+    /// while the proposal is open (`INVALID_STATE` on `proposalId` otherwise): the card
+    /// as stored.
     async fn save(&self, card: &Scorecard) -> DomainResult<Scorecard>;
     /// Every card of these proposals, with their criteria; a fixed number of
     /// statements.

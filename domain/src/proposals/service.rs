@@ -127,7 +127,7 @@ impl ProposalService {
             .map(|m| (m.agency_id, m.role)))
     }
 
-    async fn membership(&self, actor: &Actor) -> DomainResult<Membership> {
+    pub(super) async fn membership(&self, actor: &Actor) -> DomainResult<Membership> {
         match actor.user_id() {
             Some(user) => self.membership_of(user).await,
             None => Ok(None),
@@ -229,6 +229,10 @@ impl ProposalService {
                 (submitter, named)
             }
         };
+        // An evaluator of the posting reads its competition: no proposal of theirs.
+        if self.is_evaluator(actor, posting.id).await? {
+            return Err(DomainError::Forbidden);
+        }
         let freelancer = match policy::submit(actor, &posting, submitter, facts) {
             Err(DomainError::Forbidden) if !named_agency => {
                 return Err(DomainError::not_found_at("agencyId", "no such agency"));
@@ -434,6 +438,8 @@ impl ProposalService {
             self.acts(actor, membership, &before, &posting, side)
                 .await?;
             let (event, why) = plan()?;
+            // Refusals come before any write (storing the template).
+            let status = transition(before.status, event).map_err(on_proposal)?;
             let stage_name = match event {
                 ProposalEvent::MoveTo(stage) => {
                     let mut pipeline = self.pipeline_of(posting.id).await?;
@@ -446,7 +452,6 @@ impl ProposalService {
                 }
                 _ => None,
             };
-            let status = transition(before.status, event).map_err(on_proposal)?;
             let now = Utc::now();
             let after = Proposal {
                 status,
@@ -623,6 +628,11 @@ impl ProposalService {
         page: &PageRequest<ProposalCursor>,
     ) -> DomainResult<Page<Proposal>> {
         let posting = self.evaluated(actor, posting).await?;
+        // The order by score, and its cursors, tell the scores: the client's alone
+        // (evaluators' cards are blind until their own are in).
+        if sort == ProposalSort::Score && actor.user_id() != Some(posting.client_id) {
+            return Err(DomainError::Forbidden);
+        }
         self.repo.of_posting(posting.id, filter, sort, page).await
     }
 

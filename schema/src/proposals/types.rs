@@ -23,6 +23,11 @@ use crate::taxonomy::types::{Skill, load_error, loaders};
 /// same for a page of 100.
 pub const PROPOSAL_HISTORY_COMPLEXITY: usize = 10;
 
+/// What a proposal's other short lists (referrals, scorecards, interviews, coding tasks)
+/// count as towards the complexity limit, in entries: few in practice, unbounded in
+/// principle.
+pub const LIST_COMPLEXITY: usize = 5;
+
 #[derive(Clone)]
 pub struct Proposal(pub Arc<d::Proposal>);
 
@@ -204,7 +209,9 @@ impl Proposal {
     // Referrals and the thread: the logic lives in `referrals.rs` and `messages.rs`.
 
     /// The referrals of its freelancer to its posting, newest first: for the posting's
-    /// client; empty for anybody else (the freelancer's side included).
+    /// client; empty for anybody else (the freelancer's side included). For the query
+    /// complexity limit it counts as 5 referrals.
+    #[graphql(complexity = "LIST_COMPLEXITY * child_complexity + 1")]
     async fn referrals(&self, ctx: &Context<'_>) -> Result<Vec<super::referrals::Referral>> {
         super::referrals::of_proposal(ctx, &self.0).await
     }
@@ -241,7 +248,8 @@ impl Proposal {
 
     /// Its scorecards you may read, oldest first: all of them for the posting's client;
     /// for an evaluator their own, and the others of a stage once theirs for that stage
-    /// is in; none for the freelancer's side.
+    /// is in; none for the freelancer's side. Counts as 5 for the complexity limit.
+    #[graphql(complexity = "LIST_COMPLEXITY * child_complexity + 1")]
     async fn scorecards(
         &self,
         ctx: &Context<'_>,
@@ -264,13 +272,17 @@ impl Proposal {
     // `coding_tasks.rs`.
 
     /// Its interviews, earliest first (cancelled ones too): for both sides and the
-    /// posting's evaluators; empty for anybody else.
+    /// posting's evaluators; empty for anybody else. Counts as 5 for the complexity
+    /// limit.
+    #[graphql(complexity = "LIST_COMPLEXITY * child_complexity + 1")]
     async fn interviews(&self, ctx: &Context<'_>) -> Result<Vec<super::interviews::Interview>> {
         super::interviews::of_proposal(ctx, &self.0).await
     }
 
     /// Its coding tasks, in the order assigned (cancelled ones too): for both sides and
-    /// the posting's evaluators; empty for anybody else.
+    /// the posting's evaluators; empty for anybody else. Counts as 5 for the
+    /// complexity limit.
+    #[graphql(complexity = "LIST_COMPLEXITY * child_complexity + 1")]
     async fn coding_tasks(
         &self,
         ctx: &Context<'_>,
