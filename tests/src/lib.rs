@@ -3,6 +3,7 @@
 //! like a front end would.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // a test helper fails loudly
 
+pub mod payload;
 pub mod stub_provider;
 
 use std::sync::mpsc;

@@ -4,6 +4,7 @@
 //! reading agencies for a page of profiles.
 
 use serde_json::{Value, json};
+use tests::payload::outcome;
 use tests::{Setup, TestApp, setups};
 
 async fn app(setup: &Setup) -> TestApp {
@@ -12,18 +13,6 @@ async fn app(setup: &Setup) -> TestApp {
 
 async fn gql(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Value {
     app.gql(token, query, variables).await
-}
-
-/// `OK`, the GraphQL error's code, or the first user error's code.
-fn outcome(body: &Value, mutation: &str) -> String {
-    if let Some(code) = body["errors"][0]["extensions"]["code"].as_str() {
-        return code.to_owned();
-    }
-    match body["data"][mutation]["userErrors"].as_array() {
-        Some(errors) if !errors.is_empty() => errors[0]["code"].as_str().unwrap().to_owned(),
-        Some(_) => "OK".to_owned(),
-        None => panic!("no payload in {body}"),
-    }
 }
 
 fn paths(errors: &Value) -> Vec<String> {
