@@ -436,6 +436,22 @@ async fn an_agency_owner_proposes_for_a_member_and_both_see_it() {
         let body = submit(&app, &mo, vars.clone()).await;
         assert_eq!(outcome(&body, "submitProposal"), "FORBIDDEN", "{body}");
         let proposal = submitted(&app, &olga, vars).await;
+        // The history names the owner who submitted it, as the agency.
+        let read = app
+            .gql(
+                Some(&mo),
+                "query($id: ID!) { node(id: $id) { ... on Proposal { history { kind by actorId } } } }",
+                json!({ "id": proposal["id"] }),
+            )
+            .await;
+        let olga_id = app.gql(Some(&olga), "{ viewer { id } }", json!({})).await["data"]["viewer"]
+            ["id"]
+            .clone();
+        assert_eq!(
+            read["data"]["node"]["history"],
+            json!([{ "kind": "SUBMITTED", "by": "AGENCY", "actorId": olga_id }]),
+            "{setup:?}: {read}"
+        );
         // It counts for the member: he cannot submit another of his own.
         let body = submit(&app, &mo, good(&posting, &question)).await;
         assert_eq!(

@@ -394,6 +394,12 @@ impl ProposalHistoryEntry {
         self.1.into()
     }
 
+    /// The user ID of who made it (the agency owner, for AGENCY); null for the
+    /// platform.
+    async fn actor_id(&self) -> Option<ID> {
+        self.0.actor.map(|a| encode(NodeKind::User, a.0))
+    }
+
     /// The status after the change.
     async fn status(&self) -> ProposalStatus {
         self.0.status.into()
