@@ -128,6 +128,35 @@ pub(crate) async fn submitted_proposal(
     submit(repo, &p).await
 }
 
+/// Saves `event` of `before` (the posting as read) moving it to `status`, by `actor`
+/// (`None`: the platform), with its revision: the posting as stored, or `None` when it
+/// changed since it was read.
+async fn save_event(
+    postings: &SeaPostingRepository,
+    before: &Posting,
+    status: PostingStatus,
+    event: PostingEvent,
+    actor: Option<UserId>,
+) -> Option<Posting> {
+    let after = Posting {
+        status,
+        updated_at: Utc::now(),
+        ..before.clone()
+    };
+    let revision = Revision {
+        posting_id: before.id,
+        version: before.version,
+        at: Utc::now(),
+        actor,
+        event: Some(event),
+        before: before.clone(),
+    };
+    postings
+        .save(&after, before.version, Some(&revision))
+        .await
+        .unwrap()
+}
+
 async fn submit(repo: &SeaProposalRepository, p: &Proposal) -> Proposal {
     match repo.submit(p, &submitted(p)).await.unwrap() {
         SubmitWrite::Written(stored) => *stored,
@@ -243,24 +272,16 @@ async fn the_posting_state_in_storage_has_the_last_word() {
             "{backend:?}: past the deadline"
         );
         // Closing the posting closes its open proposals, with their history.
-        let closed = Posting {
-            status: PostingStatus::Closed(CloseReason::Cancelled),
-            updated_at: Utc::now(),
-            ..past.clone()
-        };
-        let revision = Revision {
-            posting_id: past.id,
-            version: past.version,
-            at: Utc::now(),
-            actor: Some(past.client_id),
-            event: Some(PostingEvent::Close(CloseReason::Cancelled)),
-            before: past.clone(),
-        };
-        postings
-            .save(&closed, past.version, Some(&revision))
-            .await
-            .unwrap()
-            .unwrap();
+        let cancelled = CloseReason::Cancelled;
+        save_event(
+            &postings,
+            &past,
+            PostingStatus::Closed(cancelled),
+            PostingEvent::Close(cancelled),
+            Some(past.client_id),
+        )
+        .await
+        .expect("nothing else edits the posting");
         let now = repo.by_ids(&[early.id]).await.unwrap().remove(0);
         assert_eq!(now.status, ProposalStatus::Closed, "{backend:?}");
         assert_eq!(now.version, early.version + 1);
@@ -300,23 +321,15 @@ async fn an_expiry_does_not_close_a_posting_that_had_a_proposal_since_it_was_rea
         let repo = SeaProposalRepository::new(&db);
         let read = open_posting(&db).await;
         submit(&repo, &proposal(&read, client(&db, "a").await, 90_000)).await;
-        let expired = Posting {
-            status: PostingStatus::Closed(CloseReason::Expired),
-            ..read.clone()
-        };
-        let revision = Revision {
-            posting_id: read.id,
-            version: read.version,
-            at: Utc::now(),
-            actor: None,
-            event: Some(PostingEvent::Expire),
-            before: read.clone(),
-        };
         assert_eq!(
-            postings
-                .save(&expired, read.version, Some(&revision))
-                .await
-                .unwrap(),
+            save_event(
+                &postings,
+                &read,
+                PostingStatus::Closed(CloseReason::Expired),
+                PostingEvent::Expire,
+                None,
+            )
+            .await,
             None,
             "{backend:?}: the proposal came after the expiry job read the posting"
         );
@@ -617,24 +630,16 @@ async fn a_close_racing_with_withdrawals_leaves_final_states_final() {
                 tokio::spawn(async move { repo.save(&withdrawn, 1, &change, false).await })
             })
             .collect();
-        let closed = Posting {
-            status: PostingStatus::Closed(CloseReason::Filled),
-            updated_at: Utc::now(),
-            ..posting.clone()
-        };
-        let revision = Revision {
-            posting_id: posting.id,
-            version: posting.version,
-            at: Utc::now(),
-            actor: Some(posting.client_id),
-            event: Some(PostingEvent::Close(CloseReason::Filled)),
-            before: posting.clone(),
-        };
-        postings
-            .save(&closed, posting.version, Some(&revision))
-            .await
-            .unwrap()
-            .expect("nothing else edits the posting");
+        let filled = CloseReason::Filled;
+        save_event(
+            &postings,
+            &posting,
+            PostingStatus::Closed(filled),
+            PostingEvent::Close(filled),
+            Some(posting.client_id),
+        )
+        .await
+        .expect("nothing else edits the posting");
         for w in withdrawals {
             w.await.unwrap().unwrap();
         }

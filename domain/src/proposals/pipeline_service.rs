@@ -60,16 +60,7 @@ impl ProposalService {
         if own.is_empty() {
             return Ok(HashMap::new());
         }
-        let mut stored = self.repo.pipelines(&own).await?;
-        Ok(own
-            .into_iter()
-            .map(|id| {
-                let pipeline = stored
-                    .remove(&id)
-                    .map_or_else(|| Pipeline::template_for(id), |s| s.pipeline);
-                (id, pipeline)
-            })
-            .collect())
+        self.pipelines_or_templates(own).await
     }
 
     /// Changes the pipeline of `posting` (not once it is closed): the pipeline after.

@@ -831,8 +831,16 @@ impl ProposalService {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let mut stored = self.repo.pipelines(&ids).await?;
-        Ok(ids
+        self.pipelines_or_templates(ids).await
+    }
+
+    /// The pipelines of `postings`: stored, or the template; one statement.
+    pub(super) async fn pipelines_or_templates(
+        &self,
+        postings: Vec<PostingId>,
+    ) -> DomainResult<HashMap<PostingId, Pipeline>> {
+        let mut stored = self.repo.pipelines(&postings).await?;
+        Ok(postings
             .into_iter()
             .map(|id| {
                 let pipeline = stored

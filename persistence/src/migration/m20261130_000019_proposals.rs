@@ -137,7 +137,9 @@ async fn add_column(
         .await
 }
 
-async fn index(
+/// Creates the index `name` on `cols` of `table` (used by the migrations after this one
+/// too).
+pub(super) async fn index(
     manager: &SchemaManager<'_>,
     name: &str,
     table: impl IntoIden,

@@ -19,6 +19,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use super::m20261130_000019_proposals::index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -128,20 +130,6 @@ fn to_user(name: &str, table: impl IntoIden, col: impl IntoIden) -> ForeignKeyCr
         (Users::Table, Users::Id),
         ForeignKeyAction::Cascade,
     )
-}
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: impl IntoIden,
-    cols: Vec<DynIden>,
-) -> Result<(), DbErr> {
-    let mut index = Index::create();
-    index.name(name).table(table);
-    for col in cols {
-        index.col(col);
-    }
-    manager.create_index(index.to_owned()).await
 }
 
 fn timestamp(col: impl IntoIden) -> ColumnDef {
