@@ -94,6 +94,23 @@ pub struct Settings {
     /// here (run `hireql jobs saved-search-alerts` from a scheduler instead). Several
     /// servers may run it at once: each match is notified once.
     pub saved_search_alert_interval_secs: u64,
+    /// How long an offer stays open before it expires, in days (default 7).
+    pub offer_expiry_days: u32,
+    /// How long after the work is submitted a milestone is released to the freelancer
+    /// when the client does not act, in days (default 14).
+    pub milestone_auto_release_days: u32,
+    /// The platform's fee on what freelancers earn, in basis points (1000 = 10%, the
+    /// default; at most 5000).
+    pub platform_fee_basis_points: u32,
+    /// How often each server runs the contract jobs (offer expiry, automatic milestone
+    /// release), in seconds; 0 turns them off here (run `hireql jobs contracts` from a
+    /// scheduler instead). Several servers may run them at once: each offer expires and
+    /// each milestone is released once.
+    pub contract_jobs_interval_secs: u64,
+    /// The built-in payment provider (moves no real money). Not a setting: tests hold a
+    /// clone to make it fail.
+    #[serde(skip)]
+    pub payments_sandbox: domain::contracts::SandboxProvider,
 }
 
 /// What a provider is.
@@ -183,6 +200,11 @@ impl Default for Settings {
             trusted_proxy_hops: 0,
             posting_expiry_interval_secs: 300,
             saved_search_alert_interval_secs: 60,
+            offer_expiry_days: 7,
+            milestone_auto_release_days: 14,
+            platform_fee_basis_points: 1_000,
+            contract_jobs_interval_secs: 300,
+            payments_sandbox: domain::contracts::SandboxProvider::default(),
             github_api_url: "https://api.github.com".into(),
             github_api_token: None,
         }
@@ -262,6 +284,15 @@ impl Settings {
                     .all(|c| c.is_ascii_alphanumeric() || c == '_'))
         {
             return bad("database_schema", "must be letters, digits and underscores");
+        }
+        if !(1..=365).contains(&self.offer_expiry_days) {
+            return bad("offer_expiry_days", "must be between 1 and 365");
+        }
+        if !(1..=365).contains(&self.milestone_auto_release_days) {
+            return bad("milestone_auto_release_days", "must be between 1 and 365");
+        }
+        if let Err(why) = domain::contracts::FeeRate::new(self.platform_fee_basis_points) {
+            return bad("platform_fee_basis_points", &why);
         }
         if self.dev_login && self.profile == Profile::Production {
             return bad(
@@ -387,6 +418,17 @@ impl Settings {
         domain::accounts::SessionLimits {
             idle: std::time::Duration::from_secs(self.session_idle_secs),
             absolute: std::time::Duration::from_secs(self.session_absolute_secs),
+        }
+    }
+
+    pub fn contract_settings(&self) -> domain::contracts::ContractSettings {
+        domain::contracts::ContractSettings {
+            offer_expiry: chrono::TimeDelta::days(i64::from(self.offer_expiry_days)),
+            auto_release_after: chrono::TimeDelta::days(i64::from(
+                self.milestone_auto_release_days,
+            )),
+            fee: domain::contracts::FeeRate::new(self.platform_fee_basis_points)
+                .unwrap_or_default(),
         }
     }
 

@@ -38,6 +38,47 @@ pub fn spawn_saved_search_alerts(services: &Services, every: Duration) {
     });
 }
 
+/// Runs the contract jobs (offer expiry, automatic milestone release) every `every`,
+/// the first time one period after start. Failures are logged and retried at the next
+/// tick; the task ends with the server's runtime.
+pub fn spawn_contract_jobs(services: &Services, every: Duration) {
+    let contracts = services.contracts.clone();
+    actix_web::rt::spawn(async move {
+        let start = tokio::time::Instant::now() + every;
+        let mut tick = tokio::time::interval_at(start, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            contract_jobs_once(&contracts).await.ok();
+        }
+    });
+}
+
+/// One run of the contract jobs, logged: how many offers expired and milestones were
+/// released.
+pub async fn contract_jobs_once(
+    contracts: &domain::contracts::ContractService,
+) -> Result<(u32, u32), domain::DomainError> {
+    let now = chrono::Utc::now();
+    let run = async {
+        let expired = contracts.run_offer_expiry(now).await?.expired;
+        let released = contracts.run_auto_release(now).await?.released;
+        Ok::<_, domain::DomainError>((expired, released))
+    };
+    match run.await {
+        Ok((expired, released)) => {
+            if expired > 0 || released > 0 {
+                tracing::info!(expired, released, "contract jobs");
+            }
+            Ok((expired, released))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "contract jobs failed; retrying at the next tick");
+            Err(e)
+        }
+    }
+}
+
 /// One run of the saved-search alert job, logged; what it did.
 pub async fn saved_search_alerts_once(
     saved: &domain::postings::SavedSearchService,

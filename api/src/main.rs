@@ -93,6 +93,13 @@ async fn run(
                 run.behind
             );
         }
+        Command::Jobs {
+            job: Job::Contracts,
+        } => {
+            let services = Application::services(&settings).await?;
+            let (expired, released) = api::jobs::contract_jobs_once(&services.contracts).await?;
+            println!("expired {expired} offers; released {released} milestones");
+        }
         Command::Admin {
             action: AdminAction::Grant { email },
         } => {

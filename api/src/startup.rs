@@ -105,9 +105,12 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
             interviews: Arc::new(persistence::SeaInterviewRepository::new(db)),
             coding_tasks: Arc::new(persistence::SeaCodingTaskRepository::new(db)),
             notifications: Arc::new(SeaNotificationRepository::new(db)),
+            contracts: Arc::new(persistence::SeaContractRepository::new(db)),
+            payments: Arc::new(settings.payments_sandbox.clone()),
             code_host,
         },
         settings.session_limits(),
+        settings.contract_settings(),
     )
 }
 
@@ -207,6 +210,12 @@ impl Application {
             crate::jobs::spawn_saved_search_alerts(
                 &services,
                 Duration::from_secs(settings.saved_search_alert_interval_secs),
+            );
+        }
+        if settings.contract_jobs_interval_secs > 0 {
+            crate::jobs::spawn_contract_jobs(
+                &services,
+                Duration::from_secs(settings.contract_jobs_interval_secs),
             );
         }
         if settings.dev_login {

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod agencies;
+pub mod contracts;
 pub mod error;
 pub mod money;
 pub mod notifications;
@@ -45,6 +46,8 @@ pub struct Services {
     /// Proposals' coding tasks.
     pub coding_tasks: proposals::CodingTaskService,
     pub notifications: notifications::NotificationService,
+    /// Offers, contracts, milestones and their money.
+    pub contracts: contracts::ContractService,
 }
 
 /// The adapters the domain runs on (storage, outside services), wired by the api crate.
@@ -84,12 +87,20 @@ pub struct Ports {
     /// Proposals' coding tasks.
     pub coding_tasks: Arc<dyn proposals::CodingTaskRepository>,
     pub notifications: Arc<dyn notifications::NotificationRepository>,
+    /// Offers, contracts, milestones, the ledger and idempotency keys.
+    pub contracts: Arc<dyn contracts::ContractRepository>,
+    /// Where money comes in from and goes back to (the sandbox unless configured).
+    pub payments: Arc<dyn contracts::PaymentProvider>,
     /// Where public repositories are imported from; `None` turns the import off.
     pub code_host: Option<Arc<dyn profiles::CodeHost>>,
 }
 
 impl Services {
-    pub fn new(ports: Ports, session_limits: accounts::SessionLimits) -> Self {
+    pub fn new(
+        ports: Ports,
+        session_limits: accounts::SessionLimits,
+        contract_settings: contracts::ContractSettings,
+    ) -> Self {
         let agencies = agencies::AgencyService::new(
             ports.agencies.clone(),
             ports.profiles.clone(),
@@ -126,6 +137,14 @@ impl Services {
             postings.clone(),
             ports.agencies.clone(),
         );
+        let contracts = contracts::ContractService::new(
+            ports.contracts,
+            proposals.clone(),
+            postings.clone(),
+            ports.agencies.clone(),
+            ports.payments,
+            contract_settings,
+        );
         let coding_tasks = proposals::CodingTaskService::new(
             ports.coding_tasks,
             proposals.clone(),
@@ -133,6 +152,7 @@ impl Services {
             ports.agencies.clone(),
         );
         Self {
+            contracts,
             proposals,
             messages,
             referrals,

@@ -17,12 +17,12 @@ use domain::{DomainError, DomainResult, UserId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use crate::entities::{agency, agency_invitation, agency_member, agency_skill, freelancer_profile};
-use crate::errors::internal;
+use crate::errors::{internal, is_unique_violation};
 
 #[derive(Clone)]
 pub struct SeaAgencyRepository {
@@ -39,10 +39,6 @@ impl SeaAgencyRepository {
 
 fn corrupt(what: &str) -> DomainError {
     DomainError::internal(format!("stored agency data is invalid: {what}"))
-}
-
-fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
 fn already_in_an_agency(field: &[&str]) -> DomainError {

@@ -298,6 +298,28 @@ pub(crate) async fn begin_write(
     .await
 }
 
+/// Commits `txn` when `decided` is a write to keep, rolls it back otherwise (a refusal
+/// or an error); returns `decided`.
+pub(crate) async fn settle<T>(
+    txn: sea_orm::DatabaseTransaction,
+    decided: domain::DomainResult<T>,
+    keep: impl FnOnce(&T) -> bool,
+) -> domain::DomainResult<T> {
+    match decided {
+        Ok(value) if keep(&value) => {
+            txn.commit().await.map_err(crate::errors::internal)?;
+            Ok(value)
+        }
+        other => {
+            let rolled_back = txn.rollback().await;
+            // The write's own error says more than the rollback's.
+            let value = other?;
+            rolled_back.map_err(crate::errors::internal)?;
+            Ok(value)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -27,3 +27,8 @@ pub(crate) fn is_foreign_key_violation(err: &DbErr) -> bool {
         Some(SqlErr::ForeignKeyConstraintViolation(_))
     ) || err.to_string().contains("FOREIGN KEY constraint failed")
 }
+
+/// Whether `err` is a unique index (or primary key) refusing a duplicate.
+pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}

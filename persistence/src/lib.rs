@@ -12,6 +12,10 @@ mod client_profiles_repo;
 mod coding_tasks_repo;
 #[cfg(test)]
 mod coding_tasks_repo_tests;
+mod contract_rows;
+mod contracts_repo;
+#[cfg(test)]
+mod contracts_repo_tests;
 mod db;
 pub mod entities;
 mod errors;
@@ -21,8 +25,10 @@ mod evaluation_repo_tests;
 mod interviews_repo;
 #[cfg(test)]
 mod interviews_repo_tests;
+mod ledger_repo;
 pub mod migration;
 mod notifications_repo;
+mod offers_repo;
 mod pipeline_assessments;
 mod pipelines_repo;
 mod portfolio_repo;
@@ -68,6 +74,7 @@ pub use cached_sessions::CachedSessionRepository;
 pub use cached_taxonomy::CachedTaxonomyRepository;
 pub use client_profiles_repo::SeaClientProfileRepository;
 pub use coding_tasks_repo::SeaCodingTaskRepository;
+pub use contracts_repo::SeaContractRepository;
 pub use db::{Backend, Db, DbSettings, StatementCounter};
 pub use evaluation_repo::SeaEvaluationRepository;
 pub use interviews_repo::SeaInterviewRepository;

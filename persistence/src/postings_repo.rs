@@ -9,14 +9,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use domain::notifications::{Notification, NotificationId, NotificationKind};
 use domain::postings::{
-    Posting, PostingEvent, PostingId, PostingRepository, PostingStatus, Revision,
+    CloseReason, Posting, PostingEvent, PostingId, PostingRepository, PostingStatus, Revision,
 };
 use domain::{DomainResult, UserId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -126,6 +126,71 @@ fn to_revision(m: posting_revision::Model) -> DomainResult<Revision> {
             .transpose()?,
         before: PostingSnapshot::from_json(&m.before)?,
     })
+}
+
+/// In the transaction of an accepted offer that fills the posting's last position:
+/// closes it as FILLED by `actor` at `at`, if it is still OPEN or PAUSED, as a client's
+/// close would be saved: the row (read holding its lock, then a compare-and-set on that
+/// version), its revision, and its open proposals closed with their PENDING offers
+/// withdrawn. `false`, writing nothing, when it was not OPEN or PAUSED.
+pub(crate) async fn close_filled(
+    db: &impl ConnectionTrait,
+    id: PostingId,
+    at: DateTime<Utc>,
+    actor: UserId,
+) -> DomainResult<bool> {
+    let Some(found) = posting::Entity::find_by_id(id.0)
+        .lock_exclusive()
+        .one(db)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(false);
+    };
+    if !matches!(
+        PostingStatus::from_parts(&found.status, found.close_reason.as_deref()),
+        Some(PostingStatus::Open | PostingStatus::Paused)
+    ) {
+        return Ok(false);
+    }
+    let before = assemble(db, vec![found])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| corrupt("a posting read back as nothing"))?;
+    let at = at_rest(at);
+    let closed = PostingStatus::Closed(CloseReason::Filled);
+    let updated = posting::Entity::update_many()
+        .col_expr(posting::Column::Status, Expr::value(closed.key()))
+        .col_expr(
+            posting::Column::CloseReason,
+            Expr::value(CloseReason::Filled.key()),
+        )
+        .col_expr(posting::Column::UpdatedAt, Expr::value(at))
+        .col_expr(posting::Column::Version, Expr::value(before.version + 1))
+        .filter(posting::Column::Id.eq(id.0))
+        .filter(posting::Column::Version.eq(before.version))
+        .exec(db)
+        .await
+        .map_err(internal)?;
+    if updated.rows_affected == 0 {
+        return Ok(false);
+    }
+    let revision = Revision {
+        posting_id: id,
+        version: before.version,
+        at,
+        actor: Some(actor),
+        event: Some(PostingEvent::Close(CloseReason::Filled)),
+        before,
+    };
+    posting_revision::Entity::insert(revision_row(&revision)?)
+        .exec_without_returning(db)
+        .await
+        .map_err(internal)?;
+    crate::proposals_repo::close_open_proposals(db, id, at, Some(actor)).await?;
+    tracing::info!(posting = %id.0, "posting filled");
+    Ok(true)
 }
 
 #[async_trait]

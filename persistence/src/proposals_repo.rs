@@ -5,7 +5,8 @@
 //! transaction); on SQLite the write lock is held from `BEGIN`. The one-proposal rule is
 //! the unique index `ux_proposals_posting_freelancer`: a duplicate is `AlreadyApplied`.
 //! Every change is a compare-and-set on the proposal's version, with its history entry
-//! in the same transaction.
+//! in the same transaction; a withdrawal declines the proposal's PENDING offer, and a
+//! posting's close withdraws those of the proposals it closes, in that transaction too.
 
 use std::collections::HashMap;
 
@@ -13,12 +14,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::actor::UserId;
 use domain::agencies::AgencyId;
+use domain::contracts::OfferStatus;
 use domain::pagination::{Page, PageRequest};
 use domain::postings::PostingId;
 use domain::profiles::ProfileSkill;
 use domain::proposals::{
     Pipeline, PipelineWrite, Proposal, ProposalChange, ProposalCursor, ProposalFilter, ProposalId,
-    ProposalRepository, ProposalSort, StageId, StoredPipeline, SubmitWrite,
+    ProposalRepository, ProposalSort, ProposalStatus, StageId, StoredPipeline, SubmitWrite,
 };
 use domain::taxonomy::SkillId;
 use domain::{DomainError, DomainResult};
@@ -30,9 +32,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entities::{
-    freelancer_profile, freelancer_skill, posting, proposal, proposal_change, proposal_stage,
+    freelancer_profile, freelancer_skill, offer, posting, proposal, proposal_change, proposal_stage,
 };
 use crate::errors::internal;
+use crate::posting_rows::at_rest;
 use crate::proposal_rows::{assemble, change_row, changed_columns, row, to_change, write_lists};
 
 /// [`ProposalRepository`] on the application's database (PostgreSQL or SQLite).
@@ -81,8 +84,73 @@ async fn write_stage(db: &impl ConnectionTrait, p: &Proposal) -> DomainResult<()
     Ok(())
 }
 
+/// In a write transaction: stores `p` at `expected + 1` if the stored one is still at
+/// `expected`, with its lists (all of them when `terms_changed`, its stage otherwise)
+/// and `change`. A proposal stored as WITHDRAWN declines its PENDING offer, with its
+/// reason. `false` when the version moved on: nothing was written (the caller rolls
+/// back, as it does on an error). The offers' writes use it too.
+pub(crate) async fn write_step(
+    db: &impl ConnectionTrait,
+    p: &Proposal,
+    expected: i64,
+    change: &ProposalChange,
+    terms_changed: bool,
+) -> DomainResult<bool> {
+    let updated = proposal::Entity::update_many()
+        .set(changed_columns(p, expected + 1))
+        .filter(proposal::Column::Id.eq(p.id.0))
+        .filter(proposal::Column::Version.eq(expected))
+        .exec(db)
+        .await
+        .map_err(internal)?;
+    if updated.rows_affected == 0 {
+        return Ok(false);
+    }
+    if terms_changed {
+        write_lists(db, p, true).await?;
+    } else {
+        write_stage(db, p).await?;
+    }
+    proposal_change::Entity::insert(change_row(change))
+        .exec_without_returning(db)
+        .await
+        .map_err(internal)?;
+    if p.status == ProposalStatus::Withdrawn {
+        end_pending_offers(
+            db,
+            &[p.id.0],
+            OfferStatus::Declined,
+            p.status_reason.clone(),
+            p.updated_at,
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// The PENDING offers of `proposals` end as `status` with `reason` at `at`.
+async fn end_pending_offers(
+    db: &impl ConnectionTrait,
+    proposals: &[Uuid],
+    status: OfferStatus,
+    reason: Option<String>,
+    at: DateTime<Utc>,
+) -> DomainResult<()> {
+    offer::Entity::update_many()
+        .col_expr(offer::Column::Status, Expr::value(status.key()))
+        .col_expr(offer::Column::StatusReason, Expr::value(reason))
+        .col_expr(offer::Column::UpdatedAt, Expr::value(at_rest(at)))
+        .filter(offer::Column::ProposalId.is_in(proposals.iter().copied()))
+        .filter(offer::Column::Status.eq(OfferStatus::Pending.key()))
+        .exec(db)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
 /// In the transaction of a posting's close: every open proposal of `posting` becomes
-/// CLOSED, leaves its stage and gets a history entry by `actor` (`None`: the platform).
+/// CLOSED, leaves its stage and gets a history entry by `actor` (`None`: the platform);
+/// their PENDING offers are withdrawn.
 pub(crate) async fn close_open_proposals(
     db: &impl ConnectionTrait,
     posting: PostingId,
@@ -114,6 +182,14 @@ pub(crate) async fn close_open_proposals(
         .exec(db)
         .await
         .map_err(internal)?;
+    end_pending_offers(
+        db,
+        &open,
+        OfferStatus::Withdrawn,
+        Some("the posting closed".to_owned()),
+        at,
+    )
+    .await?;
     let changes = open.into_iter().map(|id| {
         change_row(&ProposalChange {
             proposal_id: ProposalId(id),
@@ -270,32 +346,16 @@ impl ProposalRepository for SeaProposalRepository {
         terms_changed: bool,
     ) -> DomainResult<Option<Proposal>> {
         let txn = crate::db::begin_write(&self.db).await.map_err(internal)?;
-        let updated = proposal::Entity::update_many()
-            .set(changed_columns(p, expected + 1))
-            .filter(proposal::Column::Id.eq(p.id.0))
-            .filter(proposal::Column::Version.eq(expected))
-            .exec(&txn)
-            .await
-            .map_err(internal)?;
-        if updated.rows_affected == 0 {
-            txn.rollback().await.map_err(internal)?;
-            return Ok(None);
-        }
-        let written = async {
-            if terms_changed {
-                write_lists(&txn, p, true).await?;
-            } else {
-                write_stage(&txn, p).await?;
+        match write_step(&txn, p, expected, change, terms_changed).await {
+            Ok(true) => {}
+            Ok(false) => {
+                txn.rollback().await.map_err(internal)?;
+                return Ok(None);
             }
-            proposal_change::Entity::insert(change_row(change))
-                .exec_without_returning(&txn)
-                .await
-                .map_err(internal)
-        }
-        .await;
-        if let Err(e) = written {
-            txn.rollback().await.map_err(internal)?;
-            return Err(e);
+            Err(e) => {
+                txn.rollback().await.map_err(internal)?;
+                return Err(e);
+            }
         }
         txn.commit().await.map_err(internal)?;
         Ok(self.by_ids(&[p.id]).await?.into_iter().next())

@@ -36,6 +36,10 @@ impl RequestContext {
             .data(postings)
             .data(proposals)
             .data(threads)
+            .data(crate::contracts::loaders::ContractLoaders::new(
+                services.clone(),
+                self.actor.clone(),
+            ))
             .data(
                 crate::proposals::assessment_loaders::AssessmentLoaders::new(
                     services.clone(),
@@ -49,6 +53,10 @@ impl RequestContext {
     pub fn into_connection_data(self, services: &Services) -> Data {
         let mut data = Data::default();
         data.insert(TaxonomyLoaders::new(services.clone(), self.actor.clone()));
+        data.insert(crate::contracts::loaders::ContractLoaders::new(
+            services.clone(),
+            self.actor.clone(),
+        ));
         data.insert(crate::profiles::loaders::ProfileLoaders::new(
             services.clone(),
             self.actor.clone(),

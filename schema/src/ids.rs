@@ -32,10 +32,16 @@ pub enum NodeKind {
     Scorecard,
     Interview,
     CodingTask,
+    Offer,
+    Contract,
+    ContractMilestone,
 }
 
 impl NodeKind {
     const ALL: &'static [NodeKind] = &[
+        NodeKind::ContractMilestone,
+        NodeKind::Contract,
+        NodeKind::Offer,
         NodeKind::ProposalMessage,
         NodeKind::Referral,
         NodeKind::Scorecard,
@@ -78,6 +84,9 @@ impl NodeKind {
             NodeKind::Proposal => "Proposal",
             NodeKind::PipelineStage => "PipelineStage",
             NodeKind::ProposalMessage => "ProposalMessage",
+            NodeKind::Offer => "Offer",
+            NodeKind::Contract => "Contract",
+            NodeKind::ContractMilestone => "ContractMilestone",
             NodeKind::Referral => "Referral",
             NodeKind::Scorecard => "Scorecard",
             NodeKind::Interview => "Interview",

@@ -7,6 +7,7 @@ mod agencies;
 #[macro_use]
 mod connection;
 mod context;
+mod contracts;
 mod errors;
 mod ids;
 mod limits;
@@ -30,40 +31,66 @@ pub use live_session::LiveSession;
 
 /// All root query fields.
 #[derive(MergedObject, Default)]
-pub struct Query(
+pub struct Query(PeopleQuery, WorkQuery);
+
+/// Root query fields about people: accounts, profiles, agencies, talent, taxonomy.
+/// (The root is merged from groups so that its type stays shallow.)
+#[derive(MergedObject, Default)]
+pub struct PeopleQuery(
     node::NodeQuery,
     accounts::AccountQuery,
     agencies::query::AgencyQuery,
     agencies::search::AgencySearchQuery,
-    postings::query::PostingQuery,
-    postings::search::PostingSearchQuery,
     profiles::query::ProfileQuery,
     profiles::client::ClientProfileQuery,
     profiles::search::TalentQuery,
-    proposals::query::ProposalQuery,
     taxonomy::TaxonomyQuery,
+);
+
+/// Root query fields about work: postings, proposals, contracts.
+#[derive(MergedObject, Default)]
+pub struct WorkQuery(
+    postings::query::PostingQuery,
+    postings::search::PostingSearchQuery,
+    proposals::query::ProposalQuery,
+    contracts::query::ContractQuery,
 );
 
 /// All root mutation fields.
 #[derive(MergedObject, Default)]
-pub struct Mutation(
+pub struct Mutation(PeopleMutation, HiringMutation, WorkMutation);
+
+/// Mutations of accounts, profiles, agencies and the taxonomy.
+#[derive(MergedObject, Default)]
+pub struct PeopleMutation(
     accounts::AccountMutation,
     agencies::mutation::AgencyMutation,
-    postings::mutation::PostingMutation,
-    postings::saved::SavedSearchMutation,
     notifications::NotificationMutation,
-    postings::invitation_mutation::PostingInvitationMutation,
     profiles::mutation::ProfileMutation,
     profiles::portfolio::PortfolioMutation,
     profiles::client::ClientProfileMutation,
+    taxonomy::TaxonomyMutation,
+);
+
+/// Mutations of postings and proposals.
+#[derive(MergedObject, Default)]
+pub struct HiringMutation(
+    postings::mutation::PostingMutation,
+    postings::saved::SavedSearchMutation,
+    postings::invitation_mutation::PostingInvitationMutation,
     proposals::mutation::ProposalMutation,
     proposals::pipeline::PipelineMutation,
+);
+
+/// Mutations of evaluation, conversations and contracts.
+#[derive(MergedObject, Default)]
+pub struct WorkMutation(
     proposals::evaluation::EvaluationMutation,
     proposals::messages::ProposalMessageMutation,
     proposals::referrals::ReferralMutation,
     proposals::interviews::InterviewMutation,
     proposals::coding_tasks::CodingTaskMutation,
-    taxonomy::TaxonomyMutation,
+    contracts::mutation::ContractMutation,
 );
 
 pub type Subscription = subscription::Subscription;

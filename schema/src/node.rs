@@ -26,6 +26,8 @@ pub enum Node {
     SavedSearch(crate::postings::saved::SavedSearch),
     PostingInvitation(crate::postings::invitations::PostingInvitation),
     Proposal(crate::proposals::types::Proposal),
+    Contract(crate::contracts::types::Contract),
+    Offer(crate::contracts::types::Offer),
 }
 
 const MAX_NODES: usize = 100;
@@ -107,7 +109,27 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
         // Interviews and coding tasks through their proposal's `interviews` and
         // `codingTasks`.
         | NodeKind::Interview
-        | NodeKind::CodingTask => None,
+        | NodeKind::CodingTask
+        // Milestones through their contract's `milestones`.
+        | NodeKind::ContractMilestone => None,
+        // Seen by their two parties.
+        NodeKind::Contract => crate::contracts::loaders::contract_loaders(ctx)?
+            .contract
+            .load_one(domain::contracts::ContractId(uuid))
+            .await
+            .map_err(|e| load_error(ctx, e))?
+            .map(|c| Node::Contract(crate::contracts::types::Contract(std::sync::Arc::new(c)))),
+        NodeKind::Offer => crate::context::services(ctx)?
+            .contracts
+            .offers_by_ids(
+                crate::context::actor(ctx),
+                &[domain::contracts::OfferId(uuid)],
+            )
+            .await
+            .map_err(|e| crate::errors::gql_error(ctx, &e))?
+            .into_iter()
+            .next()
+            .map(|o| Node::Offer(crate::contracts::types::Offer(std::sync::Arc::new(o)))),
         // Seen by the client, the invitee (an invited agency's members) and admins.
         NodeKind::PostingInvitation => crate::postings::loaders::posting_loaders(ctx)?
             .invitation

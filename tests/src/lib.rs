@@ -1,8 +1,13 @@
 //! Black-box test harness: the real server on port 0, in its own thread and runtime,
 //! on a fresh database that is removed afterwards; spoken to over HTTP and WebSocket
 //! like a front end would.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // a test helper fails loudly
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+// a test helper fails loudly
+// The server's future holds the merged GraphQL root, a deep type: laying it out needs more
+// than the default 128 levels. It is laid out here, once (see `TestApp::start`).
+#![recursion_limit = "256"]
 
+pub mod hiring;
 pub mod payload;
 pub mod stub_provider;
 
@@ -80,9 +85,30 @@ impl TestApp {
             // Tests run the expiry and alert jobs themselves, when they mean to.
             posting_expiry_interval_secs: 0,
             saved_search_alert_interval_secs: 0,
+            contract_jobs_interval_secs: 0,
             ..Settings::default()
         };
         customize(&mut settings);
+        Self::start(setup.clone(), db, settings, redis_key_prefix).await
+    }
+
+    /// Starts the server on `db` with `settings`. Not generic, so the server's future is
+    /// compiled (and laid out) in this crate only, not in every test binary.
+    fn start(
+        setup: Setup,
+        db: TestDatabase,
+        settings: Settings,
+        redis_key_prefix: String,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Self> + Send>> {
+        Box::pin(Self::started(setup, db, settings, redis_key_prefix))
+    }
+
+    async fn started(
+        setup: Setup,
+        db: TestDatabase,
+        settings: Settings,
+        redis_key_prefix: String,
+    ) -> Self {
         let statements = StatementCounter::default();
         let counter = statements.clone();
         let db_settings = settings.db_settings();
@@ -120,7 +146,7 @@ impl TestApp {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("client"),
-            setup: setup.clone(),
+            setup,
             statements,
             redis_key_prefix,
             handle,
@@ -191,6 +217,22 @@ impl TestApp {
         assert_eq!(res.headers()["cache-control"], "no-store");
         let body: Value = res.json().await.expect("JSON body");
         body["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// The domain services on the server's database, through a pool of their own: for
+    /// tests that run background jobs at a chosen time.
+    pub async fn services(&self) -> domain::Services {
+        let db = &self._db.settings;
+        let settings = Settings {
+            database_url: db.url.clone().into(),
+            database_schema: db.schema.clone(),
+            database_max_connections: 2,
+            migrate_on_start: false,
+            ..Settings::default()
+        };
+        api::Application::services(&settings)
+            .await
+            .expect("services on the test database")
     }
 
     /// Runs a query that must succeed and returns its `data`.

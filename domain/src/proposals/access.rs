@@ -47,14 +47,32 @@ pub fn side_for(
     proposal: &Proposal,
     client: UserId,
 ) -> Option<Side> {
+    side_among(
+        user,
+        membership,
+        client,
+        proposal.freelancer_id,
+        proposal.agency_id,
+    )
+}
+
+/// The side `user` is on between `client` and `freelancer` (for whom `agency`, if any,
+/// acts): a proposal's, an offer's or a contract's parties.
+pub fn side_among(
+    user: UserId,
+    membership: Membership,
+    client: UserId,
+    freelancer: UserId,
+    agency: Option<AgencyId>,
+) -> Option<Side> {
     if user == client {
         return Some(Side::Client);
     }
     let owns_agency = matches!(
-        (proposal.agency_id, membership),
+        (agency, membership),
         (Some(agency), Some((member_of, AgencyRole::Owner))) if agency == member_of
     );
-    if user == proposal.freelancer_id || owns_agency {
+    if user == freelancer || owns_agency {
         return Some(Side::Freelancer);
     }
     None

@@ -36,7 +36,7 @@ pub(super) const RETRIES: usize = 3;
 
 #[derive(Clone)]
 pub struct ProposalService {
-    pub(super) repo: Arc<dyn ProposalRepository>,
+    pub(crate) repo: Arc<dyn ProposalRepository>,
     evaluators: Arc<dyn super::evaluators::EvaluatorRepository>,
     pub(super) scorecards: Arc<dyn super::scorecards::ScorecardRepository>,
     postings: PostingService,

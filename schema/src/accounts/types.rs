@@ -200,6 +200,45 @@ impl Viewer {
         crate::proposals::query::my_proposals(ctx, first, after).await
     }
 
+    /// Your contracts, newest first: as client, as freelancer, and those of the agency
+    /// you own.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn contracts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only contracts in these states; all when absent or empty.")]
+        statuses: Option<Vec<crate::contracts::enums::ContractStatus>>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Return the contracts after this cursor (an `endCursor` of this list).")]
+        after: Option<String>,
+    ) -> Result<crate::contracts::query::ContractConnection> {
+        crate::contracts::query::my_contracts(ctx, statuses, first, after).await
+    }
+
+    /// The money that moved on your own accounts (what you paid in as a client, what
+    /// you earned as a freelancer), newest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn ledger(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(
+            desc = "Return the transactions after this cursor (an `endCursor` of this list)."
+        )]
+        after: Option<String>,
+    ) -> Result<crate::contracts::query::PaymentConnection> {
+        crate::contracts::query::my_ledger(ctx, first, after).await
+    }
+
+    /// The balances of your own accounts, one per kind and currency: the sums of their
+    /// ledger entries.
+    async fn balances(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<crate::contracts::types::AccountBalance>> {
+        crate::contracts::query::my_balances(ctx).await
+    }
+
     /// The referrals you made (freelancers you referred to postings), newest first.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn referrals(

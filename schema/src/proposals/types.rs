@@ -31,6 +31,35 @@ pub const LIST_COMPLEXITY: usize = 5;
 #[derive(Clone)]
 pub struct Proposal(pub Arc<d::Proposal>);
 
+/// The proposal `id` if the actor sees it, through the request's loader.
+pub(crate) async fn proposal_by_id(
+    ctx: &Context<'_>,
+    id: d::ProposalId,
+) -> Result<Option<Proposal>> {
+    Ok(proposal_loaders(ctx)?
+        .proposal
+        .load_one(id)
+        .await
+        .map_err(|e| load_error(ctx, e))?
+        .map(Proposal::new))
+}
+
+/// The freelancer profile of the proposal `id`, as the proposal shows it to the actor.
+pub(crate) async fn freelancer_of_proposal(
+    ctx: &Context<'_>,
+    id: d::ProposalId,
+) -> Result<Option<FreelancerProfile>> {
+    let Some(proposal) = proposal_by_id(ctx, id).await? else {
+        return Ok(None);
+    };
+    Ok(proposal_loaders(ctx)?
+        .freelancer
+        .load_one(ProposalKey(proposal.0))
+        .await
+        .map_err(|e| load_error(ctx, e))?
+        .map(FreelancerProfile))
+}
+
 impl Proposal {
     pub(crate) fn new(p: d::Proposal) -> Self {
         Self(Arc::new(p))
@@ -181,6 +210,21 @@ impl Proposal {
             .unwrap_or_default()
             .into_iter()
             .map(|(change, by)| ProposalHistoryEntry(change, by))
+            .collect())
+    }
+
+    /// The offers made on it, newest first; seen by the client and the freelancer's
+    /// side only (empty for evaluators).
+    #[graphql(complexity = "LIST_COMPLEXITY * child_complexity")]
+    async fn offers(&self, ctx: &Context<'_>) -> Result<Vec<crate::contracts::types::Offer>> {
+        Ok(crate::contracts::loaders::contract_loaders(ctx)?
+            .offers
+            .load_one(self.0.id)
+            .await
+            .map_err(|e| load_error(ctx, e))?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| crate::contracts::types::Offer(Arc::new(o)))
             .collect())
     }
 

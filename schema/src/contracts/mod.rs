@@ -1,0 +1,8 @@
+//! Offers, contracts, milestones and the money ledger in GraphQL.
+
+pub(crate) mod enums;
+pub(crate) mod inputs;
+pub(crate) mod loaders;
+pub(crate) mod mutation;
+pub(crate) mod query;
+pub(crate) mod types;

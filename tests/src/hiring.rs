@@ -1,0 +1,174 @@
+//! Fixtures of the hiring suites: a published posting, a proposal on it moved into the
+//! pipeline, an offer made and accepted. Each helper asserts its own step worked.
+
+use serde_json::{Value, json};
+
+use crate::TestApp;
+use crate::payload::outcome;
+
+/// A published fixed-price USD posting of `token`'s with `positions` positions and no
+/// screening questions: its ID.
+pub async fn posting(app: &TestApp, token: &str, positions: u16) -> Value {
+    let category =
+        app.query("{ categories { id } }", json!({})).await["categories"][0]["id"].clone();
+    let fields = json!({
+        "title": "Payments ledger in Rust",
+        "description": "Build and run our payments ledger in Rust on PostgreSQL, with care and tests.",
+        "categoryId": category,
+        "skills": [{ "skill": "rust" }],
+        "hireType": "FREELANCE_SHORT_TERM",
+        "budget": { "kind": "FIXED", "min": { "amountMinor": 500000, "currency": "USD" } },
+        "experienceLevel": "EXPERT",
+        "duration": "ONE_TO_THREE_MONTHS",
+        "positions": positions,
+    });
+    let body = app
+        .gql(
+            Some(token),
+            "mutation($p: PostingFields!) { createPosting(input: { posting: $p }) { posting { id } } }",
+            json!({ "p": fields }),
+        )
+        .await;
+    let id = body["data"]["createPosting"]["posting"]["id"].clone();
+    assert!(id.is_string(), "{body}");
+    let body = app
+        .gql(
+            Some(token),
+            "mutation($id: ID!) { publishPosting(input: { postingId: $id, expectedVersion: 1 }) {
+                userErrors { message } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(outcome(&body, "publishPosting"), "OK", "{body}");
+    id
+}
+
+/// A new freelancer `handle`'s proposal on `posting` (bid 4,500.00 USD): their token
+/// and the proposal's ID.
+pub async fn proposal(app: &TestApp, handle: &str, posting: &Value) -> (String, Value) {
+    let token = app.dev_token(handle, "freelancer").await;
+    let body = app
+        .gql(
+            Some(&token),
+            "mutation($p: ID!) { submitProposal(input: { postingId: $p,
+                bid: { amountMinor: 450000, currency: \"USD\" }, durationDays: 40,
+                coverLetter: \"I have built payment ledgers in Rust for six years; here is how I would start.\" }) {
+                proposal { id } userErrors { field code message } } }",
+            json!({ "p": posting }),
+        )
+        .await;
+    let id = body["data"]["submitProposal"]["proposal"]["id"].clone();
+    assert!(id.is_string(), "{body}");
+    (token, id)
+}
+
+/// Moves `proposal` into the first stage of `posting`'s pipeline (its client asks).
+pub async fn into_pipeline(app: &TestApp, client: &str, posting: &Value, proposal: &Value) {
+    let body = app
+        .gql(
+            Some(client),
+            "query($id: ID!) { posting(id: $id) { pipeline { id } } }",
+            json!({ "id": posting }),
+        )
+        .await;
+    let stage = body["data"]["posting"]["pipeline"][0]["id"].clone();
+    assert!(stage.is_string(), "{body}");
+    let body = app
+        .gql(
+            Some(client),
+            "mutation($id: ID!, $s: ID!) { moveProposal(input: { proposalId: $id, stageId: $s }) {
+                userErrors { field code message } } }",
+            json!({ "id": proposal, "s": stage }),
+        )
+        .await;
+    assert_eq!(outcome(&body, "moveProposal"), "OK", "{body}");
+}
+
+/// `makeOffer` with these terms (a JSON object holding `fixed` or `hourly`): the body.
+pub async fn make_offer(app: &TestApp, client: &str, proposal: &Value, terms: Value) -> Value {
+    let mut input = json!({ "proposalId": proposal, "title": "Ledger, phase one" });
+    if let (Some(input), Some(terms)) = (input.as_object_mut(), terms.as_object()) {
+        for (k, v) in terms {
+            input.insert(k.clone(), v.clone());
+        }
+    }
+    app.gql(
+        Some(client),
+        "mutation($i: MakeOfferInput!) { makeOffer(input: $i) {
+            offer { id status title expiresAt terms { kind total { amountMinor currency }
+                hourlyRate { amountMinor } weeklyLimitHours manualTimeAllowed }
+                milestones { title amount { amountMinor currency } dueOn } }
+            userErrors { field code message } } }",
+        json!({ "i": input }),
+    )
+    .await
+}
+
+/// Fixed-price terms in USD with milestones of these amounts (the total their sum).
+pub fn fixed(amounts: &[i64]) -> Value {
+    let milestones: Vec<Value> = amounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            json!({ "title": format!("Milestone {}", i + 1),
+                    "amount": { "amountMinor": a, "currency": "USD" } })
+        })
+        .collect();
+    json!({ "fixed": {
+        "total": { "amountMinor": amounts.iter().sum::<i64>(), "currency": "USD" },
+        "milestones": milestones,
+    } })
+}
+
+/// `acceptOffer` by `token`: the body.
+pub async fn accept(app: &TestApp, token: &str, offer: &Value) -> Value {
+    app.gql(
+        Some(token),
+        "mutation($o: ID!) { acceptOffer(input: { offerId: $o }) {
+            contract { id status title milestones { id status amount { amountMinor } } }
+            userErrors { field code message } } }",
+        json!({ "o": offer }),
+    )
+    .await
+}
+
+/// A fixed-price contract between a new client and a new freelancer.
+pub struct Hire {
+    pub client: String,
+    pub freelancer: String,
+    pub posting: Value,
+    pub proposal: Value,
+    pub offer: Value,
+    pub contract: Value,
+    /// The milestones' IDs, in order.
+    pub milestones: Vec<Value>,
+}
+
+/// A client `<prefix>-client` hires freelancer `<prefix>-dev` on a fixed price with
+/// milestones of these amounts (USD minor units).
+pub async fn hire(app: &TestApp, prefix: &str, amounts: &[i64]) -> Hire {
+    let client = app.dev_token(&format!("{prefix}-client"), "client").await;
+    let posting = posting(app, &client, 1).await;
+    let (freelancer, proposal) = proposal(app, &format!("{prefix}-dev"), &posting).await;
+    into_pipeline(app, &client, &posting, &proposal).await;
+    let body = make_offer(app, &client, &proposal, fixed(amounts)).await;
+    assert_eq!(outcome(&body, "makeOffer"), "OK", "{body}");
+    let offer = body["data"]["makeOffer"]["offer"]["id"].clone();
+    let body = accept(app, &freelancer, &offer).await;
+    assert_eq!(outcome(&body, "acceptOffer"), "OK", "{body}");
+    let contract = &body["data"]["acceptOffer"]["contract"];
+    Hire {
+        client,
+        freelancer,
+        posting,
+        proposal,
+        offer,
+        contract: contract["id"].clone(),
+        milestones: contract["milestones"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .map(|m| m["id"].clone())
+            .collect(),
+    }
+}
