@@ -107,6 +107,9 @@ pub struct Settings {
     /// scheduler instead). Several servers may run them at once: each offer expires and
     /// each milestone is released once.
     pub contract_jobs_interval_secs: u64,
+    /// The only payment provider built in is a sandbox that moves no real money: the
+    /// production profile refuses to start on it unless this says so (a pilot, a demo).
+    pub payments_sandbox_in_production: bool,
     /// The built-in payment provider (moves no real money). Not a setting: tests hold a
     /// clone to make it fail.
     #[serde(skip)]
@@ -204,6 +207,7 @@ impl Default for Settings {
             milestone_auto_release_days: 14,
             platform_fee_basis_points: 1_000,
             contract_jobs_interval_secs: 300,
+            payments_sandbox_in_production: false,
             payments_sandbox: domain::contracts::SandboxProvider::default(),
             github_api_url: "https://api.github.com".into(),
             github_api_token: None,
@@ -293,6 +297,13 @@ impl Settings {
         }
         if let Err(why) = domain::contracts::FeeRate::new(self.platform_fee_basis_points) {
             return bad("platform_fee_basis_points", &why);
+        }
+        if self.profile == Profile::Production && !self.payments_sandbox_in_production {
+            return bad(
+                "payments_sandbox_in_production",
+                "the production profile runs on the sandbox payment provider (no real money \
+                 moves) only when this is set to true",
+            );
         }
         if self.dev_login && self.profile == Profile::Production {
             return bad(
@@ -471,6 +482,12 @@ mod tests {
                 "production needs an https public URL: {err}"
             );
             jail.set_env("HIREQL_PUBLIC_URL", "https://api.example.com");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(
+                err.contains("payments_sandbox_in_production"),
+                "production does not run on the sandbox by accident: {err}"
+            );
+            jail.set_env("HIREQL_PAYMENTS_SANDBOX_IN_PRODUCTION", "true");
             let s = Settings::load(None).unwrap();
             assert_eq!(s.port, 9000);
             assert_eq!(s.limits.max_depth, 5);
@@ -505,6 +522,7 @@ mod tests {
             assert!(err.contains("database_url"), "{err}");
             jail.set_env("DATABASE_URL", "sqlite://x.db");
             jail.set_env("HIREQL_PROFILE", "production");
+            jail.set_env("HIREQL_PAYMENTS_SANDBOX_IN_PRODUCTION", "true");
             jail.set_env("HIREQL_DEV_LOGIN", "true");
             let err = Settings::load(None).unwrap_err().to_string();
             assert!(err.contains("dev_login"), "{err}");

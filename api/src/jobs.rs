@@ -55,28 +55,49 @@ pub fn spawn_contract_jobs(services: &Services, every: Duration) {
 }
 
 /// One run of the contract jobs, logged: how many offers expired and milestones were
-/// released.
+/// released. The two run independently: one failing does not stop the other.
 pub async fn contract_jobs_once(
     contracts: &domain::contracts::ContractService,
 ) -> Result<(u32, u32), domain::DomainError> {
     let now = chrono::Utc::now();
-    let run = async {
-        let expired = contracts.run_offer_expiry(now).await?.expired;
-        let released = contracts.run_auto_release(now).await?.released;
-        Ok::<_, domain::DomainError>((expired, released))
-    };
-    match run.await {
-        Ok((expired, released)) => {
-            if expired > 0 || released > 0 {
-                tracing::info!(expired, released, "contract jobs");
+    let expiry = contracts.run_offer_expiry(now).await;
+    let release = contracts.run_auto_release(now).await;
+    let expired = match &expiry {
+        Ok(run) => {
+            if run.failed > 0 {
+                tracing::warn!(
+                    failed = run.failed,
+                    "offers that could not be expired; retrying at the next tick"
+                );
             }
-            Ok((expired, released))
+            run.expired
         }
         Err(e) => {
-            tracing::error!(error = %e, "contract jobs failed; retrying at the next tick");
-            Err(e)
+            tracing::error!(error = %e, "offer expiry failed; retrying at the next tick");
+            0
         }
+    };
+    let released = match &release {
+        Ok(run) => {
+            if run.failed > 0 {
+                tracing::warn!(
+                    failed = run.failed,
+                    "milestones that could not be released; retrying at the next tick"
+                );
+            }
+            run.released
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "automatic milestone release failed; retrying at the next tick");
+            0
+        }
+    };
+    if expired > 0 || released > 0 {
+        tracing::info!(expired, released, "contract jobs");
     }
+    expiry?;
+    release?;
+    Ok((expired, released))
 }
 
 /// One run of the saved-search alert job, logged; what it did.

@@ -1,5 +1,8 @@
 //! The `hireql` server: configuration, telemetry, the GraphQL-over-HTTP and WebSocket
 //! endpoints, health checks, and the one place where persistence is wired into the domain.
+// The merged GraphQL root is a deep type: laying out the server's futures needs more than
+// the default 128 levels of the compiler's queries.
+#![recursion_limit = "256"]
 
 mod auth;
 pub mod bench;

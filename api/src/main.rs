@@ -1,3 +1,7 @@
+// The merged GraphQL root is a deep type: laying out the server's futures needs more than
+// the default 128 levels of the compiler's queries.
+#![recursion_limit = "256"]
+
 use std::process::ExitCode;
 
 use api::cli::{AdminAction, BenchTarget, Cli, Command, Job, MigrateAction};

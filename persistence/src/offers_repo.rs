@@ -48,7 +48,10 @@ async fn accept(db: &DatabaseTransaction, w: &AcceptWrite) -> DomainResult<Accep
     posting::Entity::find_by_id(posting_id.0)
         .select_only()
         .column(posting::Column::Id)
-        .lock_exclusive()
+        // FOR NO KEY UPDATE: it still lets a concurrent insert that names the posting
+        // by foreign key (an offer, a contract) take its KEY SHARE lock, so the two
+        // cannot deadlock.
+        .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
         .into_tuple::<Uuid>()
         .one(db)
         .await

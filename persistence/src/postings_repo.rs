@@ -140,7 +140,10 @@ pub(crate) async fn close_filled(
     actor: UserId,
 ) -> DomainResult<bool> {
     let Some(found) = posting::Entity::find_by_id(id.0)
-        .lock_exclusive()
+        // FOR NO KEY UPDATE: it still lets a concurrent insert that names the posting
+        // by foreign key (an offer, a contract) take its KEY SHARE lock, so the two
+        // cannot deadlock.
+        .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
         .one(db)
         .await
         .map_err(internal)?

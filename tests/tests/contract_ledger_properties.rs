@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use chrono::{TimeDelta, Utc};
+use domain::contracts::SandboxProvider;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -253,15 +254,51 @@ fn request(op: Op, milestones: &[Value], contract: &Value) -> (bool, &'static st
     }
 }
 
-/// Checks the books against the model.
-async fn check(
-    app: &TestApp,
-    client: &str,
-    freelancer: &str,
-    contract: &Value,
-    model: &Model,
-    step: &str,
-) {
+/// What the sandbox took in (charges) and gave back (refunds), not voided.
+fn provider_totals(sandbox: &SandboxProvider) -> (i64, i64) {
+    let mut totals = (0, 0);
+    for (key, money) in sandbox.payments() {
+        if key.starts_with("charge:") {
+            totals.0 += money.amount_minor;
+        } else {
+            totals.1 += money.amount_minor;
+        }
+    }
+    totals
+}
+
+/// The parties and the contract whose books a sequence checks.
+struct Books<'a> {
+    app: &'a TestApp,
+    sandbox: &'a SandboxProvider,
+    /// The provider's totals when the sequence began.
+    before: (i64, i64),
+    client: &'a str,
+    freelancer: &'a str,
+    contract: &'a Value,
+}
+
+/// Checks the books against the model, and the provider against the books.
+async fn check(books: &Books<'_>, model: &Model, step: &str) {
+    let Books {
+        app,
+        sandbox,
+        before,
+        client,
+        freelancer,
+        contract,
+    } = *books;
+    let (charged, refunded) = provider_totals(sandbox);
+    assert_eq!(
+        charged - before.0,
+        model.paid_in,
+        "{step}: the provider took what the books say came in"
+    );
+    assert_eq!(
+        refunded - before.1,
+        model.refunded,
+        "{step}: the provider gave back what the books say went back"
+    );
     let body = app
         .gql(
             Some(client),
@@ -361,10 +398,24 @@ async fn random_contract_operations_keep_the_books_balanced() {
         })
         .collect();
     for setup in setups() {
-        let app = TestApp::spawn_with(&setup, |s| s.dev_login = true).await;
+        let sandbox = SandboxProvider::default();
+        let handle = sandbox.clone();
+        let app = TestApp::spawn_with(&setup, move |s| {
+            s.dev_login = true;
+            s.payments_sandbox = handle;
+        })
+        .await;
         let services = app.services().await;
         for (n, ops) in sequences.iter().enumerate() {
             let h = hire(&app, &format!("p{n}"), &AMOUNTS).await;
+            let books = Books {
+                app: &app,
+                sandbox: &sandbox,
+                before: provider_totals(&sandbox),
+                client: &h.client,
+                freelancer: &h.freelancer,
+                contract: &h.contract,
+            };
             let mut model = Model {
                 milestones: [St::Pending; 3],
                 paused: false,
@@ -417,7 +468,7 @@ async fn random_contract_operations_keep_the_books_balanced() {
                         assert_eq!(outcome(&body, mutation), expected, "{step}: {body}");
                     }
                 }
-                check(&app, &h.client, &h.freelancer, &h.contract, &model, &step).await;
+                check(&books, &model, &step).await;
             }
         }
     }

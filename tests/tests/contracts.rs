@@ -630,6 +630,28 @@ async fn a_provider_failure_leaves_nothing_and_a_retry_with_the_key_completes_on
         );
         assert_eq!(sandbox.payments().len(), 1, "charged once");
         assert_eq!(c["escrow"]["amountMinor"], 70_000);
+        // Another client's key that happens to be the same string is another payment:
+        // keys belong to their user.
+        let other = hire(&app, "q", &[30_000]).await;
+        let body = pay(
+            &app,
+            &other.client,
+            "fundMilestone",
+            &other.milestones[0],
+            "fund-try-0002",
+        )
+        .await;
+        assert_eq!(outcome(&body, "fundMilestone"), "OK", "{body}");
+        let amounts: Vec<i64> = sandbox
+            .payments()
+            .iter()
+            .map(|(_, m)| m.amount_minor)
+            .collect();
+        assert_eq!(amounts.len(), 2, "{amounts:?}");
+        assert!(
+            amounts.contains(&30_000) && amounts.contains(&70_000),
+            "{amounts:?}"
+        );
     }
 }
 
@@ -977,6 +999,90 @@ async fn the_jobs_expire_offers_and_release_submitted_work_once() {
         assert_eq!(
             balances(&app, &h.freelancer).await,
             [("EARNINGS".to_owned(), 36_000)]
+        );
+    }
+}
+
+#[tokio::test]
+async fn hourly_terms_change_with_history_and_a_lower_limit_waits_for_next_week() {
+    for setup in setups() {
+        let app = app(&setup).await;
+        let acme = app.dev_token("acme", "client").await;
+        let posting = posting(&app, &acme, 1).await;
+        let (ana, prop) = proposal(&app, "ana", &posting).await;
+        into_pipeline(&app, &acme, &posting, &prop).await;
+        let hourly = json!({ "hourly": { "rate": { "amountMinor": 9000, "currency": "USD" },
+            "weeklyLimitHours": 30, "manualTimeAllowed": true } });
+        let body = make_offer(&app, &acme, &prop, hourly).await;
+        let offer = body["data"]["makeOffer"]["offer"]["id"].clone();
+        let body = accept(&app, &ana, &offer).await;
+        let id = body["data"]["acceptOffer"]["contract"]["id"].clone();
+        let change = |token: String, vars: Value| {
+            let app = &app;
+            async move {
+                app.gql(
+                    Some(&token),
+                    "mutation($c: ID!, $r: MoneyInput, $h: Int) { changeContractTerms(input: {
+                        contractId: $c, hourlyRate: $r, weeklyLimitHours: $h }) {
+                        contract { terms { hourlyRate { amountMinor } weeklyLimitHours }
+                            pendingWeeklyLimit { hours from } history { kind detail } }
+                        userErrors { field code message } } }",
+                    vars,
+                )
+                .await
+            }
+        };
+        let body = change(ana.clone(), json!({ "c": id, "h": 40 })).await;
+        assert_eq!(outcome(&body, "changeContractTerms"), "FORBIDDEN");
+        for (vars, expected) in [
+            (json!({ "c": id }), "VALIDATION@input"),
+            (
+                json!({ "c": id, "h": 169 }),
+                "VALIDATION@input.weeklyLimitHours",
+            ),
+            (
+                json!({ "c": id, "r": { "amountMinor": 100, "currency": "EUR" } }),
+                "VALIDATION@input.hourlyRate.currency",
+            ),
+            (
+                json!({ "c": id, "r": { "amountMinor": 0, "currency": "USD" } }),
+                "VALIDATION@input.hourlyRate.amountMinor",
+            ),
+        ] {
+            let body = change(acme.clone(), vars).await;
+            assert_eq!(errors(&body, "changeContractTerms"), [expected], "{body}");
+        }
+        // A higher limit and a new rate apply at once.
+        let body = change(
+            acme.clone(),
+            json!({ "c": id, "h": 40, "r": { "amountMinor": 10000, "currency": "USD" } }),
+        )
+        .await;
+        let c = &body["data"]["changeContractTerms"]["contract"];
+        assert_eq!(c["terms"]["weeklyLimitHours"], 40, "{body}");
+        assert_eq!(c["terms"]["hourlyRate"]["amountMinor"], 10_000);
+        assert_eq!(c["pendingWeeklyLimit"], Value::Null);
+        assert_eq!(c["history"][1]["kind"], "TERMS_CHANGED");
+        assert_eq!(
+            c["history"][1]["detail"],
+            "hourly rate 90.00 USD → 100.00 USD; weekly limit 30 → 40 hours"
+        );
+        // A lower one waits for next Monday.
+        let body = change(acme.clone(), json!({ "c": id, "h": 10 })).await;
+        let c = &body["data"]["changeContractTerms"]["contract"];
+        assert_eq!(c["terms"]["weeklyLimitHours"], 40, "{body}");
+        let monday = domain::contracts::next_week(chrono::Utc::now().date_naive());
+        assert_eq!(
+            c["pendingWeeklyLimit"],
+            json!({ "hours": 10, "from": monday.to_string() })
+        );
+        assert_eq!(c["history"].as_array().unwrap().len(), 3);
+        // Fixed-price contracts have no hourly terms.
+        let h = hire(&app, "fx", &[1_000]).await;
+        let body = change(h.client.clone(), json!({ "c": h.contract, "h": 10 })).await;
+        assert_eq!(
+            errors(&body, "changeContractTerms"),
+            ["INVALID_STATE@input.contractId"]
         );
     }
 }

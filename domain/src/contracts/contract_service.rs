@@ -217,6 +217,21 @@ impl ContractService {
                 "the contract has ended",
             ));
         }
+        let held = self
+            .repo
+            .milestones_of(&[contract.id])
+            .await?
+            .remove(&contract.id)
+            .map_or(0, |m| m.len());
+        if held >= super::offer_input::MAX_MILESTONES {
+            return Err(DomainError::invalid_state_at(
+                &["contractId"],
+                format!(
+                    "a contract has at most {} milestones",
+                    super::offer_input::MAX_MILESTONES
+                ),
+            ));
+        }
         let now = Utc::now();
         let mut errors = Vec::new();
         let plan = milestone(

@@ -14,6 +14,7 @@ mod offer_service;
 mod payments;
 mod ports;
 mod service;
+mod terms_service;
 
 pub use contract_service::MilestoneStep;
 pub use idempotency::{IdempotencyKey, KEY_RETENTION_HOURS, KeyRecord, fingerprint};
@@ -41,3 +42,4 @@ pub use ports::{
     ProposalStep,
 };
 pub use service::{ContractService, ContractSettings};
+pub use terms_service::{TermsChange, next_week, week_start};

@@ -80,6 +80,14 @@ pub struct BonusInput {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReleaseRun {
     pub released: u32,
+    /// Milestones that could not be released this time (left for the next run).
+    pub failed: u32,
+}
+
+/// The key the provider sees: the caller's key scoped to them and to the operation, so
+/// two users' keys (or one user's keys for two kinds of payment) never name one payment.
+fn provider_key(user: UserId, operation: &str, key: &IdempotencyKey) -> String {
+    format!("{}:{operation}:{}", user.0, key.as_str())
 }
 
 fn provider_error(e: PaymentError) -> DomainError {
@@ -103,21 +111,27 @@ impl ContractService {
         Ok((user, IdempotencyKey::parse(key)?))
     }
 
-    /// Voids the provider's payment made with `key` when this request charged and then
-    /// could not record it; the refusal is returned either way.
+    /// Voids the provider's payment made under `charged` (the provider's key) when the
+    /// request failed after the provider took the money and nobody recorded the key: it
+    /// checks the key again first, because a concurrent request with the same key may
+    /// have recorded that very payment meanwhile (it is theirs then). The failure is
+    /// returned either way.
     async fn undo<T>(
         &self,
-        charged: bool,
+        charged: Option<String>,
+        user: UserId,
         key: &IdempotencyKey,
-        refusal: DomainError,
+        failure: DomainError,
     ) -> DomainResult<T> {
-        if charged {
+        if let Some(provider_key) = charged
+            && self.repo.key_record(user, key).await?.is_none()
+        {
             self.provider
-                .void(key.as_str())
+                .void(&provider_key)
                 .await
                 .map_err(provider_error)?;
         }
-        Err(refusal)
+        Err(failure)
     }
 
     /// A money mutation on a milestone with its idempotency key: the milestone after
@@ -136,25 +150,48 @@ impl ContractService {
         };
         let target = id.map(|m| m.0.to_string()).unwrap_or_default();
         let print = fingerprint(payment.name(), &[&target, why.as_deref().unwrap_or("")]);
-        let mut charged = false;
+        let mut charged = None;
+        match self
+            .try_pay_milestone(
+                actor,
+                (user, &key),
+                id,
+                &payment,
+                (&print, why),
+                &mut charged,
+            )
+            .await
+        {
+            Ok(done) => Ok(done),
+            Err(e) => self.undo(charged, user, &key, e).await,
+        }
+    }
+
+    /// [`pay_milestone`](Self::pay_milestone)'s attempts; `charged` names the
+    /// provider's payment once it took one.
+    async fn try_pay_milestone(
+        &self,
+        actor: &Actor,
+        (user, key): (UserId, &IdempotencyKey),
+        id: Option<MilestoneId>,
+        payment: &MilestonePayment,
+        (print, why): (&str, Option<String>),
+        charged: &mut Option<String>,
+    ) -> DomainResult<(Milestone, TransactionId)> {
         for _ in 0..RETRIES {
-            if let Some(record) = self.repo.key_record(user, &key).await? {
-                replay(&record, &print)?;
+            if let Some(record) = self.repo.key_record(user, key).await? {
+                replay(&record, print)?;
                 let (milestone, _, _) = self
                     .milestone_for(actor, Some(MilestoneId(record.target)))
                     .await?;
                 return Ok((milestone, record.transaction_id));
             }
-            let (before, contract, side) = match self.milestone_for(actor, id).await {
-                Ok(found) => found,
-                Err(e) => return self.undo(charged, &key, e).await,
-            };
+            let (before, contract, side) = self.milestone_for(actor, id).await?;
             must_be(side, payment.side())?;
             let status = match milestone_transition(before.status, payment.event()) {
                 Ok(s) => s,
                 Err(DomainError::InvalidState { message }) => {
-                    let e = DomainError::invalid_state_at(&["milestoneId"], message);
-                    return self.undo(charged, &key, e).await;
+                    return Err(DomainError::invalid_state_at(&["milestoneId"], message));
                 }
                 Err(e) => return Err(e),
             };
@@ -163,28 +200,30 @@ impl ContractService {
                 _ => vec![ContractStatus::Active, ContractStatus::Paused],
             };
             if !contract_in.contains(&contract.status) {
-                let e = DomainError::invalid_state_at(
+                return Err(DomainError::invalid_state_at(
                     &["milestoneId"],
                     format!("the contract is {}", contract.status.key()),
-                );
-                return self.undo(charged, &key, e).await;
+                ));
             }
+            let scoped = provider_key(user, payment.name(), key);
             let provided: Option<Payment> = match payment {
                 MilestonePayment::Fund => Some(
                     self.provider
-                        .charge(key.as_str(), contract.client_id, before.amount)
+                        .charge(&scoped, contract.client_id, before.amount)
                         .await
                         .map_err(provider_error)?,
                 ),
                 MilestonePayment::Refund(_) => Some(
                     self.provider
-                        .refund(key.as_str(), contract.client_id, before.amount)
+                        .refund(&scoped, contract.client_id, before.amount)
                         .await
                         .map_err(provider_error)?,
                 ),
                 MilestonePayment::Approve => None,
             };
-            charged = provided.is_some();
+            if provided.is_some() {
+                *charged = Some(scoped);
+            }
             let now = Utc::now();
             let movement = Movement {
                 id: TransactionId(Uuid::now_v7()),
@@ -229,7 +268,7 @@ impl ContractService {
             let record = KeyRecord {
                 user_id: user,
                 key: key.clone(),
-                fingerprint: print.clone(),
+                fingerprint: print.to_owned(),
                 target: before.id.0,
                 transaction_id: transaction.id,
                 created_at: now,
@@ -264,22 +303,38 @@ impl ContractService {
             &[
                 &target,
                 &input.amount.amount_minor.to_string(),
-                input.amount.currency.trim(),
+                &input.amount.currency.trim().to_ascii_uppercase(),
                 memo.as_deref().unwrap_or(""),
             ],
         );
-        let mut charged = false;
+        let mut charged = None;
+        match self
+            .try_pay_bonus(actor, (user, &key), input, (&print, memo), &mut charged)
+            .await
+        {
+            Ok(done) => Ok(done),
+            Err(e) => self.undo(charged, user, &key, e).await,
+        }
+    }
+
+    /// [`pay_bonus`](Self::pay_bonus)'s attempts; `charged` names the provider's
+    /// payment once it took one.
+    async fn try_pay_bonus(
+        &self,
+        actor: &Actor,
+        (user, key): (UserId, &IdempotencyKey),
+        input: &BonusInput,
+        (print, memo): (&str, Option<String>),
+        charged: &mut Option<String>,
+    ) -> DomainResult<LedgerTransaction> {
         for _ in 0..RETRIES {
-            if let Some(record) = self.repo.key_record(user, &key).await? {
-                replay(&record, &print)?;
+            if let Some(record) = self.repo.key_record(user, key).await? {
+                replay(&record, print)?;
                 self.contract_for(actor, Some(ContractId(record.target)))
                     .await?;
                 return self.one_transaction(record.transaction_id).await;
             }
-            let (contract, side) = match self.contract_for(actor, input.contract).await {
-                Ok(found) => found,
-                Err(e) => return self.undo(charged, &key, e).await,
-            };
+            let (contract, side) = self.contract_for(actor, input.contract).await?;
             must_be(side, Side::Client)?;
             let mut errors = Vec::new();
             let money = amount(
@@ -292,12 +347,13 @@ impl ContractService {
             let Some(money) = money else {
                 return Err(DomainError::internal("checked amount without its value"));
             };
+            let scoped = provider_key(user, "payBonus", key);
             let payment = self
                 .provider
-                .charge(key.as_str(), contract.client_id, money)
+                .charge(&scoped, contract.client_id, money)
                 .await
                 .map_err(provider_error)?;
-            charged = true;
+            *charged = Some(scoped);
             let now = Utc::now();
             let transaction = Movement {
                 id: TransactionId(Uuid::now_v7()),
@@ -318,7 +374,7 @@ impl ContractService {
             let record = KeyRecord {
                 user_id: user,
                 key: key.clone(),
-                fingerprint: print.clone(),
+                fingerprint: print.to_owned(),
                 target: contract.id.0,
                 transaction_id: transaction.id,
                 created_at: now,
@@ -399,8 +455,12 @@ impl ContractService {
                 transaction: Some(transaction),
                 key: None,
             };
-            if self.repo.save_milestone(&write).await? == MoneyWrite::Written {
-                run.released += 1;
+            // One failure does not hold up the others: it is counted and retried at the
+            // next run.
+            match self.repo.save_milestone(&write).await {
+                Ok(MoneyWrite::Written) => run.released += 1,
+                Ok(_) => {}
+                Err(_) => run.failed += 1,
             }
         }
         Ok(run)

@@ -30,6 +30,8 @@ const EXPIRY_BATCH: u32 = 200;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OfferExpiryRun {
     pub expired: u32,
+    /// Offers that could not be ended this time (left for the next run).
+    pub failed: u32,
 }
 
 fn on_proposal(e: DomainError) -> DomainError {
@@ -195,12 +197,25 @@ impl ContractService {
             let (offer, actual) = self.offer_for(actor, id).await?;
             must_be(actual, side)?;
             let now = Utc::now();
-            let status = offer_transition(offer.status_at(now), event).map_err(on_offer)?;
+            let status_now = self.record_expiry(offer.clone(), now).await?;
+            let status = offer_transition(status_now, event).map_err(on_offer)?;
             if let Some(ended) = self.end_one(actor, offer, status, why.clone(), now).await? {
                 return Ok(ended);
             }
         }
         Err(busy())
+    }
+
+    /// The offer's status at `now`; a PENDING offer past its time is recorded as EXPIRED
+    /// on the spot (its proposal back in its stage), so nobody waits for the job.
+    async fn record_expiry(&self, offer: Offer, now: DateTime<Utc>) -> DomainResult<OfferStatus> {
+        let status = offer.status_at(now);
+        if status == OfferStatus::Expired && offer.status == OfferStatus::Pending {
+            // Whoever records it (this call or the job) records it once.
+            self.end_one(&Actor::System, offer, OfferStatus::Expired, None, now)
+                .await?;
+        }
+        Ok(status)
     }
 
     /// Stores `offer` ended as `status` with the proposal back in its stage; `None`
@@ -267,8 +282,8 @@ impl ContractService {
                     .map(|(c, _)| c);
             }
             let now = Utc::now();
-            let accepted =
-                offer_transition(offer.status_at(now), OfferEvent::Accept).map_err(on_offer)?;
+            let status_now = self.record_expiry(offer.clone(), now).await?;
+            let accepted = offer_transition(status_now, OfferEvent::Accept).map_err(on_offer)?;
             let Some(proposal) = self
                 .proposals
                 .repo
@@ -400,15 +415,15 @@ impl ContractService {
     pub async fn run_offer_expiry(&self, now: DateTime<Utc>) -> DomainResult<OfferExpiryRun> {
         let mut run = OfferExpiryRun::default();
         for offer in self.repo.expired_offers(now, EXPIRY_BATCH).await? {
-            // An offer whose proposal moved on meanwhile is left to the next run.
+            // An offer whose proposal moved on meanwhile, or that failed, is left to the
+            // next run; the others go on.
             match self
                 .end_one(&Actor::System, offer, OfferStatus::Expired, None, now)
                 .await
             {
                 Ok(Some(_)) => run.expired += 1,
                 Ok(None) => {}
-                Err(e) if e.is_user_error() => {}
-                Err(e) => return Err(e),
+                Err(_) => run.failed += 1,
             }
         }
         Ok(run)

@@ -36,7 +36,9 @@ pub struct Payment {
 
 #[async_trait]
 pub trait PaymentProvider: Send + Sync {
-    /// Takes `amount` from `client`; the same `key` returns the same payment.
+    /// Takes `amount` from `client`; the same `key` returns the same payment (and is
+    /// refused for another amount, or once voided). Keeping keys apart is the callers'
+    /// business: the services scope them by user and operation.
     async fn charge(
         &self,
         key: &str,
@@ -142,7 +144,16 @@ impl SandboxProvider {
                     false,
                 )
             });
-            entry.2 = false;
+            if entry.1 != amount {
+                return Err(PaymentError::Declined(
+                    "this key was used for another amount".into(),
+                ));
+            }
+            if entry.2 {
+                return Err(PaymentError::Declined(
+                    "the payment made with this key was voided; use a new key".into(),
+                ));
+            }
             let reference = entry.0.clone();
             if failure == Some(SandboxFailure::TimeoutAfterCharging) {
                 return Err(PaymentError::Timeout);
@@ -227,6 +238,20 @@ mod tests {
         assert!(settled.reference.starts_with("sandbox_charge_"));
         sandbox.void("k2").await.unwrap();
         assert_eq!(sandbox.payments(), vec![("charge:k1".into(), usd(100))]);
-        assert_eq!(sandbox.calls(), 6);
+        assert!(
+            matches!(
+                sandbox.charge("k2", client, usd(5)).await,
+                Err(PaymentError::Declined(_))
+            ),
+            "a voided payment does not come back"
+        );
+        assert!(
+            matches!(
+                sandbox.charge("k1", client, usd(101)).await,
+                Err(PaymentError::Declined(_))
+            ),
+            "a key names one amount"
+        );
+        assert_eq!(sandbox.calls(), 8);
     }
 }

@@ -98,7 +98,7 @@ mirror!(
         Refund,
         /// The client paid the freelancer a bonus.
         Bonus,
-        /// The client paid for a week of approved hours.
+        /// The client paid for a week of approved hours (hourly work: not yet written).
         Hours,
     }
 );

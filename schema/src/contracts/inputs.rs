@@ -182,6 +182,27 @@ pub struct CancelMilestoneInput {
     pub milestone_id: ID,
 }
 
+/// Input of `changeContractTerms`: what changes; an absent field stays as it is.
+#[derive(InputObject)]
+pub struct ChangeContractTermsInput {
+    /// The hourly contract (you are its client), active or paused.
+    pub contract_id: ID,
+    /// The new hourly rate, in the contract's currency: applies at once.
+    pub hourly_rate: Option<MoneyInput>,
+    /// The new weekly limit, 1 to 168 hours: a higher one applies at once, a lower one
+    /// from next Monday (UTC).
+    pub weekly_limit_hours: Option<i32>,
+}
+
+impl ChangeContractTermsInput {
+    pub(crate) fn into_domain(self) -> d::TermsChange {
+        d::TermsChange {
+            hourly_rate: self.hourly_rate.map(money),
+            weekly_limit_hours: self.weekly_limit_hours,
+        }
+    }
+}
+
 /// Input of `payBonus`.
 #[derive(InputObject)]
 pub struct PayBonusInput {

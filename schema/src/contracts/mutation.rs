@@ -10,9 +10,9 @@ use domain::contracts::{
 use domain::proposals::ProposalId;
 
 use super::inputs::{
-    AcceptOfferInput, AddMilestoneInput, CancelMilestoneInput, ContractInput, EndContractInput,
-    EndOfferInput, MakeOfferInput, MilestonePaymentInput, PayBonusInput, RefundMilestoneInput,
-    RequestMilestoneChangesInput, SubmitMilestoneInput,
+    AcceptOfferInput, AddMilestoneInput, CancelMilestoneInput, ChangeContractTermsInput,
+    ContractInput, EndContractInput, EndOfferInput, MakeOfferInput, MilestonePaymentInput,
+    PayBonusInput, RefundMilestoneInput, RequestMilestoneChangesInput, SubmitMilestoneInput,
 };
 use super::types::{Contract, ContractMilestone, LedgerTransaction, Offer};
 use crate::context::{actor, services};
@@ -81,6 +81,13 @@ payload!(
     Contract,
     "The outcome of `endContract`.",
     "The contract, ended; null when `userErrors` is not empty."
+);
+payload!(
+    ChangeContractTermsPayload,
+    contract,
+    Contract,
+    "The outcome of `changeContractTerms`.",
+    "The contract with its new terms; null when `userErrors` is not empty."
 );
 payload!(
     AddMilestonePayload,
@@ -329,6 +336,26 @@ impl ContractMutation {
             .await;
         let (c, user_errors) = into_payload(ctx, result)?;
         Ok(EndContractPayload {
+            contract: contract(c),
+            user_errors,
+        })
+    }
+
+    /// Changes an hourly contract's terms (as its client, while it is active or paused):
+    /// the rate at once; a higher weekly limit at once, a lower one from next Monday
+    /// (`pendingWeeklyLimit` shows it until then). Recorded in the contract's history.
+    async fn change_contract_terms(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contract and what changes.")] input: ChangeContractTermsInput,
+    ) -> Result<ChangeContractTermsPayload> {
+        let id = contract_id(&input.contract_id);
+        let result = services(ctx)?
+            .contracts
+            .change_terms(actor(ctx), id, &input.into_domain())
+            .await;
+        let (c, user_errors) = into_payload(ctx, result)?;
+        Ok(ChangeContractTermsPayload {
             contract: contract(c),
             user_errors,
         })

@@ -17,7 +17,25 @@ use crate::errors::{ApiCode, GqlResultExt};
 use crate::ids::{NodeKind, decode_kind};
 use crate::taxonomy::types::load_error;
 
-crate::connection::connection!(ContractConnection, ContractEdge, Contract);
+/// One page of your contracts, newest first. Not counted: no `totalCount`.
+#[derive(SimpleObject)]
+pub struct ContractConnection {
+    /// The contracts of this page with their cursors.
+    pub edges: Vec<ContractEdge>,
+    /// The contracts of this page, for clients that do not need cursors.
+    pub nodes: Vec<Contract>,
+    /// Pagination state of this page.
+    pub page_info: PageInfo,
+}
+
+/// One contract in a list and the cursor that points at it.
+#[derive(SimpleObject, Clone)]
+pub struct ContractEdge {
+    /// Opaque position of this edge; pass it as `after` to continue from here.
+    pub cursor: String,
+    /// The contract.
+    pub node: Contract,
+}
 
 /// One page of ledger transactions, newest first. Not counted: no `totalCount`.
 #[derive(SimpleObject)]
@@ -145,17 +163,24 @@ pub(crate) async fn my_contracts(
         .of_viewer(actor(ctx), &statuses, &request)
         .await
         .gql(ctx)?;
-    let items = page
+    let edges: Vec<ContractEdge> = page
         .items
         .into_iter()
-        .map(|c| (format!("ct:{}", c.id.0), Contract(Arc::new(c))))
+        .map(|c| ContractEdge {
+            cursor: encode_cursor(&format!("ct:{}", c.id.0)),
+            node: Contract(Arc::new(c)),
+        })
         .collect();
-    Ok(ContractConnection::new(
-        items,
-        page.has_next_page,
-        request.after().is_some(),
-        0,
-    ))
+    Ok(ContractConnection {
+        page_info: PageInfo {
+            has_next_page: page.has_next_page,
+            has_previous_page: request.after().is_some(),
+            start_cursor: edges.first().map(|e| e.cursor.clone()),
+            end_cursor: edges.last().map(|e| e.cursor.clone()),
+        },
+        nodes: edges.iter().map(|e| e.node.clone()).collect(),
+        edges,
+    })
 }
 
 #[derive(Default)]

@@ -28,7 +28,9 @@ use crate::taxonomy::types::load_error;
 pub struct ContractTerms {
     /// Fixed price or hourly.
     pub kind: ContractKind,
-    /// Fixed price: the total, which the milestones add up to; null for hourly.
+    /// Fixed price: the total agreed in the offer (its milestones added up to it;
+    /// milestones added or cancelled later change what is paid, not this); null for
+    /// hourly.
     pub total: Option<Money>,
     /// Hourly: the rate; null for fixed price.
     pub hourly_rate: Option<Money>,
@@ -180,9 +182,26 @@ impl Contract {
         &self.0.title
     }
 
-    /// The terms as they are now.
+    /// The terms as they are now (the weekly limit of the current week).
     async fn terms(&self) -> ContractTerms {
-        (&self.0.terms).into()
+        let mut terms: ContractTerms = (&self.0.terms).into();
+        if let Some(limit) = self.0.weekly_limit_on(Utc::now().date_naive()) {
+            terms.weekly_limit_hours = Some(i32::from(limit));
+        }
+        terms
+    }
+
+    /// Hourly: a lower weekly limit that applies from a coming Monday; null when none
+    /// is waiting.
+    async fn pending_weekly_limit(&self) -> Option<PendingWeeklyLimit> {
+        let today = Utc::now().date_naive();
+        self.0
+            .next_weekly_limit
+            .filter(|(_, from)| d::week_start(today) < *from)
+            .map(|(hours, from)| PendingWeeklyLimit {
+                hours: i32::from(hours),
+                from,
+            })
     }
 
     /// Where it is.
@@ -304,6 +323,15 @@ impl Contract {
     ) -> Result<PaymentConnection> {
         payments_of(ctx, self.0.id, first, after).await
     }
+}
+
+/// A lower weekly limit waiting for its week.
+#[derive(SimpleObject, Clone)]
+pub struct PendingWeeklyLimit {
+    /// The limit, in hours.
+    pub hours: i32,
+    /// The Monday (UTC) it applies from.
+    pub from: NaiveDate,
 }
 
 /// One entry of a contract's history.
