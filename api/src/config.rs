@@ -298,13 +298,6 @@ impl Settings {
         if let Err(why) = domain::contracts::FeeRate::new(self.platform_fee_basis_points) {
             return bad("platform_fee_basis_points", &why);
         }
-        if self.profile == Profile::Production && !self.payments_sandbox_in_production {
-            return bad(
-                "payments_sandbox_in_production",
-                "the production profile runs on the sandbox payment provider (no real money \
-                 moves) only when this is set to true",
-            );
-        }
         if self.dev_login && self.profile == Profile::Production {
             return bad(
                 "dev_login",
@@ -416,6 +409,13 @@ impl Settings {
         }
         if self.limits.max_depth == 0 || self.limits.max_complexity == 0 {
             return bad("limits", "max_depth and max_complexity must be at least 1");
+        }
+        if self.profile == Profile::Production && !self.payments_sandbox_in_production {
+            return bad(
+                "payments_sandbox_in_production",
+                "the production profile runs on the sandbox payment provider (no real money \
+                 moves) only when this is set to true",
+            );
         }
         Ok(())
     }

@@ -730,6 +730,40 @@ async fn bad_input_is_refused_on_its_field_and_moves_nothing() {
     }
 }
 
+/// Each operation (mutation, its input with `$id`, the ID) refused to each caller:
+/// `UNAUTHENTICATED` for the anonymous, `FORBIDDEN` for `other_party` (who sees it but
+/// is on the other side), `NOT_FOUND` for anyone else (they learn nothing).
+async fn refused(
+    app: &TestApp,
+    operations: &[(&str, String, Value)],
+    callers: &[(&str, Option<&str>)],
+    other_party: &str,
+) {
+    for (mutation, args, id) in operations {
+        for (who, token) in callers {
+            let body = app
+                .gql(
+                    *token,
+                    &format!(
+                        "mutation($id: ID!) {{ {mutation}(input: {{ {args} }}) {{ userErrors {{ code }} }} }}"
+                    ),
+                    json!({ "id": id }),
+                )
+                .await;
+            let expected = match *who {
+                "anonymous" => "UNAUTHENTICATED",
+                w if w == other_party => "FORBIDDEN",
+                _ => "NOT_FOUND",
+            };
+            assert_eq!(
+                outcome(&body, mutation),
+                expected,
+                "{who} {mutation}: {body}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn who_may_act_on_offers_contracts_and_milestones() {
     for setup in setups() {
@@ -741,24 +775,13 @@ async fn who_may_act_on_offers_contracts_and_milestones() {
         app.database()
             .execute("UPDATE users SET is_admin = TRUE WHERE display_name = 'ops'")
             .await;
-        // Fund one milestone and submit it, so approve and refund have something to do.
-        pay(
-            &app,
-            &h.client,
-            "fundMilestone",
-            &h.milestones[1],
-            "fund-w-0001",
-        )
-        .await;
-        pay(
-            &app,
-            &h.client,
-            "fundMilestone",
-            &h.milestones[2],
-            "fund-w-0002",
-        )
-        .await;
-        step(&app, &h.freelancer, "submitMilestone", &h.milestones[2]).await;
+        // Fund two milestones and submit one, so approve and refund have something to do.
+        for (m, key) in [(1, "fund-w-0001"), (2, "fund-w-0002")] {
+            let body = pay(&app, &h.client, "fundMilestone", &h.milestones[m], key).await;
+            assert_eq!(outcome(&body, "fundMilestone"), "OK", "{body}");
+        }
+        let body = step(&app, &h.freelancer, "submitMilestone", &h.milestones[2]).await;
+        assert_eq!(outcome(&body, "submitMilestone"), "OK", "{body}");
         let callers: [(&str, Option<&str>); 5] = [
             ("anonymous", None),
             ("stranger", Some(&stranger)),
@@ -768,37 +791,30 @@ async fn who_may_act_on_offers_contracts_and_milestones() {
         ];
         // What the client alone may do: everyone else is refused, parties with
         // FORBIDDEN, others with NOT_FOUND (they learn nothing).
-        let client_only: [(&str, String, Value); 6] = [
+        let client_only: [(&str, String, Value); 11] = [
             ("fundMilestone", "milestoneId: $id, idempotencyKey: \"auth-key-01\"".into(), h.milestones[0].clone()),
             ("approveMilestone", "milestoneId: $id, idempotencyKey: \"auth-key-02\"".into(), h.milestones[2].clone()),
             ("cancelMilestone", "milestoneId: $id".into(), h.milestones[0].clone()),
             ("requestMilestoneChanges", "milestoneId: $id, reason: \"More\"".into(), h.milestones[2].clone()),
             ("pauseContract", "contractId: $id".into(), h.contract.clone()),
+            ("resumeContract", "contractId: $id".into(), h.contract.clone()),
+            ("withdrawOffer", "offerId: $id".into(), h.offer.clone()),
+            (
+                "makeOffer",
+                "proposalId: $id, title: \"T\", hourly: { rate: { amountMinor: 100, currency: \"USD\" }, weeklyLimitHours: 5, manualTimeAllowed: true }".into(),
+                h.proposal.clone(),
+            ),
+            (
+                "addMilestone",
+                "contractId: $id, milestone: { title: \"X\", amount: { amountMinor: 100, currency: \"USD\" } }".into(),
+                h.contract.clone(),
+            ),
+            ("changeContractTerms", "contractId: $id, weeklyLimitHours: 10".into(), h.contract.clone()),
             ("payBonus", "contractId: $id, amount: { amountMinor: 100, currency: \"USD\" }, idempotencyKey: \"auth-key-03\"".into(), h.contract.clone()),
         ];
-        for (mutation, args, id) in &client_only {
-            for (who, token) in callers {
-                let body = app
-                    .gql(
-                        token,
-                        &format!("mutation($id: ID!) {{ {mutation}(input: {{ {args} }}) {{ userErrors {{ code }} }} }}"),
-                        json!({ "id": id }),
-                    )
-                    .await;
-                let expected = match who {
-                    "anonymous" => "UNAUTHENTICATED",
-                    "freelancer" => "FORBIDDEN",
-                    _ => "NOT_FOUND",
-                };
-                assert_eq!(
-                    outcome(&body, mutation),
-                    expected,
-                    "{who} {mutation}: {body}"
-                );
-            }
-        }
+        refused(&app, &client_only, &callers, "freelancer").await;
         // What the freelancer's side alone may do.
-        let freelancer_only: [(&str, String, Value); 2] = [
+        let freelancer_only: [(&str, String, Value); 4] = [
             (
                 "submitMilestone",
                 "milestoneId: $id".into(),
@@ -809,6 +825,8 @@ async fn who_may_act_on_offers_contracts_and_milestones() {
                 "milestoneId: $id, reason: \"Sorry\", idempotencyKey: \"auth-key-04\"".into(),
                 h.milestones[1].clone(),
             ),
+            ("acceptOffer", "offerId: $id".into(), h.offer.clone()),
+            ("declineOffer", "offerId: $id".into(), h.offer.clone()),
         ];
         let callers: [(&str, Option<&str>); 5] = [
             ("anonymous", None),
@@ -817,27 +835,14 @@ async fn who_may_act_on_offers_contracts_and_milestones() {
             ("admin", Some(&admin)),
             ("client", Some(&h.client)),
         ];
-        for (mutation, args, id) in &freelancer_only {
-            for (who, token) in callers {
-                let body = app
-                    .gql(
-                        token,
-                        &format!("mutation($id: ID!) {{ {mutation}(input: {{ {args} }}) {{ userErrors {{ code }} }} }}"),
-                        json!({ "id": id }),
-                    )
-                    .await;
-                let expected = match who {
-                    "anonymous" => "UNAUTHENTICATED",
-                    "client" => "FORBIDDEN",
-                    _ => "NOT_FOUND",
-                };
-                assert_eq!(
-                    outcome(&body, mutation),
-                    expected,
-                    "{who} {mutation}: {body}"
-                );
-            }
-        }
+        refused(&app, &freelancer_only, &callers, "client").await;
+        // Either party ends a contract; nobody else.
+        let end_only = [(
+            "endContract",
+            "contractId: $id, reason: \"Done\"".to_owned(),
+            h.contract.clone(),
+        )];
+        refused(&app, &end_only, &callers[..4], "").await;
         // Reads: parties only.
         for (who, token, sees) in [
             ("stranger", Some(stranger.as_str()), false),
