@@ -410,13 +410,6 @@ impl Settings {
         if self.limits.max_depth == 0 || self.limits.max_complexity == 0 {
             return bad("limits", "max_depth and max_complexity must be at least 1");
         }
-        if self.profile == Profile::Production && !self.payments_sandbox_in_production {
-            return bad(
-                "payments_sandbox_in_production",
-                "the production profile runs on the sandbox payment provider (no real money \
-                 moves) only when this is set to true",
-            );
-        }
         Ok(())
     }
 
@@ -430,6 +423,21 @@ impl Settings {
             idle: std::time::Duration::from_secs(self.session_idle_secs),
             absolute: std::time::Duration::from_secs(self.session_absolute_secs),
         }
+    }
+
+    /// Whether payments may run: the production profile serves (and runs the contract
+    /// jobs) on the sandbox provider only when `payments_sandbox_in_production` says so.
+    /// Other commands (migrate, seed, admin) move no money and are not held to it.
+    pub fn payments_allowed(&self) -> Result<(), (String, String)> {
+        if self.profile == Profile::Production && !self.payments_sandbox_in_production {
+            return Err((
+                "payments_sandbox_in_production".into(),
+                "the production profile runs on the sandbox payment provider (no real money \
+                 moves) only when this is set to true"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 
     pub fn contract_settings(&self) -> domain::contracts::ContractSettings {
@@ -482,13 +490,15 @@ mod tests {
                 "production needs an https public URL: {err}"
             );
             jail.set_env("HIREQL_PUBLIC_URL", "https://api.example.com");
-            let err = Settings::load(None).unwrap_err().to_string();
-            assert!(
-                err.contains("payments_sandbox_in_production"),
-                "production does not run on the sandbox by accident: {err}"
+            let s = Settings::load(None).unwrap();
+            let (key, _) = s.payments_allowed().unwrap_err();
+            assert_eq!(
+                key, "payments_sandbox_in_production",
+                "production does not run on the sandbox by accident"
             );
             jail.set_env("HIREQL_PAYMENTS_SANDBOX_IN_PRODUCTION", "true");
             let s = Settings::load(None).unwrap();
+            assert!(s.payments_allowed().is_ok());
             assert_eq!(s.port, 9000);
             assert_eq!(s.limits.max_depth, 5);
             assert!(!s.graphiql_enabled());
@@ -522,7 +532,6 @@ mod tests {
             assert!(err.contains("database_url"), "{err}");
             jail.set_env("DATABASE_URL", "sqlite://x.db");
             jail.set_env("HIREQL_PROFILE", "production");
-            jail.set_env("HIREQL_PAYMENTS_SANDBOX_IN_PRODUCTION", "true");
             jail.set_env("HIREQL_DEV_LOGIN", "true");
             let err = Settings::load(None).unwrap_err().to_string();
             assert!(err.contains("dev_login"), "{err}");

@@ -15,7 +15,7 @@ pub mod startup;
 pub mod telemetry;
 
 pub use config::{ProviderKind, ProviderSettings, Settings};
-pub use startup::Application;
+pub use startup::{Application, StartupError};
 
 /// Makes ring the process's TLS crypto provider (HTTP clients are built without one, so
 /// nothing pulls in a second implementation). Idempotent.

@@ -100,6 +100,9 @@ async fn run(
         Command::Jobs {
             job: Job::Contracts,
         } => {
+            settings
+                .payments_allowed()
+                .map_err(|(key, message)| api::StartupError::Config { key, message })?;
             let services = Application::services(&settings).await?;
             let (expired, released) = api::jobs::contract_jobs_once(&services.contracts).await?;
             println!("expired {expired} offers; released {released} milestones");

@@ -65,6 +65,12 @@ pub fn build_cache(settings: &Settings) -> Result<Arc<dyn Cache>, StartupError> 
 
 /// The domain services on this database and cache.
 fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Services {
+    if settings.profile == crate::config::Profile::Production {
+        tracing::warn!(
+            "payments run on the built-in sandbox provider: no real money moves \
+             (payments_sandbox_in_production = true)"
+        );
+    }
     let code_host: Option<Arc<dyn domain::profiles::CodeHost>> = match (
         url::Url::parse(&settings.github_api_url),
         ProviderHttp::new(Duration::from_millis(settings.provider_timeout_ms)),
@@ -194,6 +200,9 @@ impl Application {
 
     /// Like [`Application::build`] on a pool the caller opened (tests count its statements).
     pub async fn build_with_db(settings: Settings, db: Db) -> Result<Self, StartupError> {
+        settings
+            .payments_allowed()
+            .map_err(|(key, message)| StartupError::Config { key, message })?;
         if settings.migrate_on_start {
             db.migrate_up().await?;
         }

@@ -214,7 +214,14 @@ async fn an_offer_becomes_one_contract_and_fills_the_posting() {
 #[tokio::test]
 async fn twenty_concurrent_accepts_create_one_contract() {
     for setup in setups() {
-        let app = app(&setup).await;
+        // The point is exactly-once, not pool pressure: with the harness's 4 connections,
+        // 20 requests queueing behind SQLite's one writer on a loaded 2-core machine can
+        // outwait the 5 s pool acquire timeout.
+        let app = TestApp::spawn_with(&setup, |s| {
+            s.dev_login = true;
+            s.database_max_connections = 10;
+        })
+        .await;
         let acme = app.dev_token("acme", "client").await;
         let posting = posting(&app, &acme, 2).await;
         let (ana, prop) = proposal(&app, "ana", &posting).await;
@@ -1082,6 +1089,18 @@ async fn hourly_terms_change_with_history_and_a_lower_limit_waits_for_next_week(
             json!({ "hours": 10, "from": monday.to_string() })
         );
         assert_eq!(c["history"].as_array().unwrap().len(), 3);
+        // The same lower limit again changes nothing; the current limit again cancels
+        // the waiting one, and the history says so.
+        let body = change(acme.clone(), json!({ "c": id, "h": 10 })).await;
+        let c = &body["data"]["changeContractTerms"]["contract"];
+        assert_eq!(c["history"].as_array().unwrap().len(), 3, "{body}");
+        let body = change(acme.clone(), json!({ "c": id, "h": 40 })).await;
+        let c = &body["data"]["changeContractTerms"]["contract"];
+        assert_eq!(c["pendingWeeklyLimit"], Value::Null, "{body}");
+        assert_eq!(
+            c["history"][3]["detail"],
+            format!("the weekly limit of 10 hours from {monday} cancelled")
+        );
         // Fixed-price contracts have no hourly terms.
         let h = hire(&app, "fx", &[1_000]).await;
         let body = change(h.client.clone(), json!({ "c": h.contract, "h": 10 })).await;

@@ -111,27 +111,43 @@ impl ContractService {
         Ok((user, IdempotencyKey::parse(key)?))
     }
 
-    /// Voids the provider's payment made under `charged` (the provider's key) when the
-    /// request failed after the provider took the money and nobody recorded the key: it
-    /// checks the key again first, because a concurrent request with the same key may
-    /// have recorded that very payment meanwhile (it is theirs then). The failure is
-    /// returned either way.
+    /// Voids the provider's payment made under `charged` (the provider's key and the
+    /// payment's reference) when the request failed after the provider took the money
+    /// and the ledger does not hold that payment. It looks at the key's record again
+    /// first: a concurrent request with the same key and input may have recorded that
+    /// very payment meanwhile (it is theirs then); a record of another payment (the key
+    /// used for another operation) does not count. Once it voided, a failure that was no
+    /// user error (too many concurrent changes, the database) becomes `CONFLICT` on
+    /// `idempotencyKey`: nothing was charged, and the key cannot be used again.
     async fn undo<T>(
         &self,
-        charged: Option<String>,
+        charged: Option<(String, String)>,
         user: UserId,
         key: &IdempotencyKey,
         failure: DomainError,
     ) -> DomainResult<T> {
-        if let Some(provider_key) = charged
-            && self.repo.key_record(user, key).await?.is_none()
-        {
-            self.provider
-                .void(&provider_key)
-                .await
-                .map_err(provider_error)?;
+        let Some((provider_key, reference)) = charged else {
+            return Err(failure);
+        };
+        if let Some(record) = self.repo.key_record(user, key).await? {
+            let recorded = self.one_transaction(record.transaction_id).await?;
+            if recorded.provider_reference.as_deref() == Some(reference.as_str()) {
+                return Err(failure);
+            }
         }
-        Err(failure)
+        self.provider
+            .void(&provider_key)
+            .await
+            .map_err(provider_error)?;
+        if failure.is_user_error() {
+            Err(failure)
+        } else {
+            Err(DomainError::conflict(
+                &["idempotencyKey"],
+                "the request failed and its payment was cancelled (nothing was charged); \
+                 send it again with a new key",
+            ))
+        }
     }
 
     /// A money mutation on a milestone with its idempotency key: the milestone after
@@ -176,7 +192,7 @@ impl ContractService {
         id: Option<MilestoneId>,
         payment: &MilestonePayment,
         (print, why): (&str, Option<String>),
-        charged: &mut Option<String>,
+        charged: &mut Option<(String, String)>,
     ) -> DomainResult<(Milestone, TransactionId)> {
         for _ in 0..RETRIES {
             if let Some(record) = self.repo.key_record(user, key).await? {
@@ -221,8 +237,8 @@ impl ContractService {
                 ),
                 MilestonePayment::Approve => None,
             };
-            if provided.is_some() {
-                *charged = Some(scoped);
+            if let Some(p) = &provided {
+                *charged = Some((scoped, p.reference.clone()));
             }
             let now = Utc::now();
             let movement = Movement {
@@ -325,7 +341,7 @@ impl ContractService {
         (user, key): (UserId, &IdempotencyKey),
         input: &BonusInput,
         (print, memo): (&str, Option<String>),
-        charged: &mut Option<String>,
+        charged: &mut Option<(String, String)>,
     ) -> DomainResult<LedgerTransaction> {
         for _ in 0..RETRIES {
             if let Some(record) = self.repo.key_record(user, key).await? {
@@ -353,7 +369,7 @@ impl ContractService {
                 .charge(&scoped, contract.client_id, money)
                 .await
                 .map_err(provider_error)?;
-            *charged = Some(scoped);
+            *charged = Some((scoped, payment.reference.clone()));
             let now = Utc::now();
             let transaction = Movement {
                 id: TransactionId(Uuid::now_v7()),

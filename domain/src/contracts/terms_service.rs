@@ -163,21 +163,30 @@ impl ContractService {
             if rate_now != rate {
                 said.push(format!("hourly rate {} → {}", show(rate), show(rate_now)));
             }
+            let waiting = before.next_weekly_limit;
             let (limit_now, pending) = match new_limit {
                 Some(h) if h < weekly_limit_hours => {
                     let from = next_week(today);
-                    said.push(format!(
-                        "weekly limit {weekly_limit_hours} → {h} hours from {from}"
-                    ));
+                    if waiting != Some((h, from)) {
+                        if let Some((p, pf)) = waiting {
+                            said.push(format!("the weekly limit of {p} hours from {pf} replaced"));
+                        }
+                        said.push(format!(
+                            "weekly limit {weekly_limit_hours} → {h} hours from {from}"
+                        ));
+                    }
                     (weekly_limit_hours, Some((h, from)))
                 }
                 Some(h) => {
-                    if h != weekly_limit_hours || before.next_weekly_limit.is_some() {
+                    if h != weekly_limit_hours {
                         said.push(format!("weekly limit {weekly_limit_hours} → {h} hours"));
+                    }
+                    if let Some((p, pf)) = waiting {
+                        said.push(format!("the weekly limit of {p} hours from {pf} cancelled"));
                     }
                     (h, None)
                 }
-                None => (weekly_limit_hours, before.next_weekly_limit),
+                None => (weekly_limit_hours, waiting),
             };
             if said.is_empty() {
                 return Ok(before);
