@@ -64,10 +64,11 @@ pub async fn contract_jobs_once(
     let release = contracts.run_auto_release(now).await;
     let expired = match &expiry {
         Ok(run) => {
-            if run.failed > 0 {
+            for (offer, error) in &run.failed {
                 tracing::warn!(
-                    failed = run.failed,
-                    "offers that could not be expired; retrying at the next tick"
+                    offer = %offer.0,
+                    error = %error,
+                    "an offer could not be expired; retrying at the next tick"
                 );
             }
             run.expired
@@ -79,10 +80,11 @@ pub async fn contract_jobs_once(
     };
     let released = match &release {
         Ok(run) => {
-            if run.failed > 0 {
+            for (milestone, error) in &run.failed {
                 tracing::warn!(
-                    failed = run.failed,
-                    "milestones that could not be released; retrying at the next tick"
+                    milestone = %milestone.0,
+                    error = %error,
+                    "a milestone could not be released; retrying at the next tick"
                 );
             }
             run.released

@@ -20,8 +20,8 @@ use domain::agencies::AgencyId;
 use domain::contracts::{
     AcceptOutcome, AcceptWrite, Balance, Contract, ContractChange, ContractId, ContractRepository,
     ContractStatus, ContractWrite, IdempotencyKey, KeyRecord, LedgerTransaction, Milestone,
-    MilestoneId, MilestoneStatus, MilestoneWrite, MoneyWrite, Offer, OfferId, ProposalStep,
-    TransactionId,
+    MilestoneAdd, MilestoneId, MilestoneStatus, MilestoneWrite, MoneyWrite, Offer, OfferId,
+    ProposalStep, TransactionId,
 };
 use domain::pagination::{Page, PageRequest};
 use domain::proposals::ProposalId;
@@ -172,13 +172,13 @@ async fn add(
     db: &impl ConnectionTrait,
     m: &Milestone,
     change: &ContractChange,
-) -> DomainResult<Option<Milestone>> {
+) -> DomainResult<MilestoneAdd> {
     // Holds the contract's row: milestones added to one contract take turns, so each
-    // numbers after the others. (The contract itself does not change: its version and
-    // time stay, the history records the addition.)
+    // numbers after the others and the limit holds. (The contract itself does not
+    // change: its version and time stay, the history records the addition.)
     let open = [ContractStatus::Active, ContractStatus::Paused];
     if !hold_contract(db, m.contract_id, &open).await? {
-        return Ok(None);
+        return Ok(MilestoneAdd::NotOpen);
     }
     let last: Option<Option<i32>> = contract_milestone::Entity::find()
         .select_only()
@@ -188,7 +188,13 @@ async fn add(
         .one(db)
         .await
         .map_err(internal)?;
-    let position = last.flatten().unwrap_or(0) + 1;
+    // Positions run 1..n without gaps (milestones are never deleted): the last is the
+    // count.
+    let count = last.flatten().unwrap_or(0);
+    if usize::try_from(count).unwrap_or(usize::MAX) >= domain::contracts::MAX_MILESTONES {
+        return Ok(MilestoneAdd::Full);
+    }
+    let position = count + 1;
     let stored = Milestone {
         position: u32::try_from(position)
             .map_err(|_| DomainError::internal("a milestone position out of range"))?,
@@ -202,7 +208,7 @@ async fn add(
         .exec_without_returning(db)
         .await
         .map_err(internal)?;
-    Ok(Some(stored))
+    Ok(MilestoneAdd::Added(Box::new(stored)))
 }
 
 /// A milestone's change with its money, in its transaction.
@@ -384,10 +390,10 @@ impl ContractRepository for SeaContractRepository {
         &self,
         milestone: &Milestone,
         change: &ContractChange,
-    ) -> DomainResult<Option<Milestone>> {
+    ) -> DomainResult<MilestoneAdd> {
         let txn = crate::db::begin_write(&self.db).await.map_err(internal)?;
         let decided = add(&txn, milestone, change).await;
-        settle(txn, decided, Option::is_some).await
+        settle(txn, decided, |a| matches!(a, MilestoneAdd::Added(_))).await
     }
 
     async fn save_milestone(&self, write: &MilestoneWrite) -> DomainResult<MoneyWrite> {

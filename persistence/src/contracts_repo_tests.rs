@@ -13,9 +13,9 @@ use domain::UserId;
 use domain::contracts::{
     AcceptOutcome, AcceptWrite, Account, Contract, ContractChange, ContractChangeKind, ContractId,
     ContractRepository, ContractStatus, ContractWrite, FeeRate, IdempotencyKey, KeyRecord,
-    LedgerTransaction, Milestone, MilestoneId, MilestonePlan, MilestoneStatus, MilestoneWrite,
-    MoneyWrite, Movement, Offer, OfferId, OfferStatus, ProposalStep, Terms, TransactionId,
-    TransactionKind,
+    LedgerTransaction, Milestone, MilestoneAdd, MilestoneId, MilestonePlan, MilestoneStatus,
+    MilestoneWrite, MoneyWrite, Movement, Offer, OfferId, OfferStatus, ProposalStep, Terms,
+    TransactionId, TransactionKind,
 };
 use domain::money::{Currency, Money};
 use domain::pagination::PageRequest;
@@ -940,10 +940,12 @@ async fn a_contract_does_not_end_while_money_is_held_and_ending_cancels_pending_
                 &change(ContractChangeKind::MilestoneAdded, ContractStatus::Active),
             )
             .await
-            .unwrap()
             .unwrap();
+        let MilestoneAdd::Added(added) = added else {
+            panic!("{backend:?}: not added: {added:?}");
+        };
         assert_eq!(added.position, 3, "{backend:?}");
-        assert_eq!(repo.milestones(&[extra.id]).await.unwrap(), vec![added]);
+        assert_eq!(repo.milestones(&[extra.id]).await.unwrap(), vec![*added]);
 
         let (m1, _) = fund(&repo, &c, &ms[0], "fund-m1-key").await;
         let ended = Contract {
@@ -1024,7 +1026,7 @@ async fn a_contract_does_not_end_while_money_is_held_and_ending_cancels_pending_
             )
             .await
             .unwrap(),
-            None
+            MilestoneAdd::NotOpen
         );
         let bonus = movement(&c, None).pay(
             TransactionKind::Bonus,

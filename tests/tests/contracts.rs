@@ -734,6 +734,26 @@ async fn bad_input_is_refused_on_its_field_and_moves_nothing() {
         }
         let c = contract(&app, &h.client, &h.contract).await;
         assert_eq!(c["payments"]["nodes"], json!([]), "no money moved");
+        // At most 20 milestones a contract: it has 1, 19 more fit, the next does not.
+        let add = "mutation($c: ID!) { addMilestone(input: { contractId: $c, milestone: {
+            title: \"More\", amount: { amountMinor: 100, currency: \"USD\" } } }) {
+            milestone { position } userErrors { field code message } } }";
+        for _ in 0..19 {
+            let body = app
+                .gql(Some(&h.client), add, json!({ "c": h.contract }))
+                .await;
+            assert_eq!(outcome(&body, "addMilestone"), "OK", "{body}");
+        }
+        let body = app
+            .gql(Some(&h.client), add, json!({ "c": h.contract }))
+            .await;
+        assert_eq!(
+            errors(&body, "addMilestone"),
+            ["INVALID_STATE@input.contractId"],
+            "{body}"
+        );
+        let c = contract(&app, &h.client, &h.contract).await;
+        assert_eq!(c["milestones"].as_array().unwrap().len(), 20);
     }
 }
 

@@ -14,7 +14,7 @@ use super::model::{
     Contract, ContractChange, ContractChangeKind, ContractId, Milestone, MilestoneId, Terms,
 };
 use super::offer_input::{MilestoneInput, milestone, note};
-use super::ports::{ContractWrite, MilestoneWrite, MoneyWrite};
+use super::ports::{ContractWrite, MilestoneAdd, MilestoneWrite, MoneyWrite};
 use super::service::{ContractService, RETRIES, busy, must_be};
 use crate::actor::Actor;
 use crate::agencies::AgencyId;
@@ -217,21 +217,6 @@ impl ContractService {
                 "the contract has ended",
             ));
         }
-        let held = self
-            .repo
-            .milestones_of(&[contract.id])
-            .await?
-            .remove(&contract.id)
-            .map_or(0, |m| m.len());
-        if held >= super::offer_input::MAX_MILESTONES {
-            return Err(DomainError::invalid_state_at(
-                &["contractId"],
-                format!(
-                    "a contract has at most {} milestones",
-                    super::offer_input::MAX_MILESTONES
-                ),
-            ));
-        }
         let now = Utc::now();
         let mut errors = Vec::new();
         let plan = milestone(
@@ -274,10 +259,20 @@ impl ContractService {
             status: contract.status,
             detail: Some(added.title.clone()),
         };
-        self.repo
-            .add_milestone(&added, &change)
-            .await?
-            .ok_or_else(|| DomainError::invalid_state_at(&["contractId"], "the contract has ended"))
+        match self.repo.add_milestone(&added, &change).await? {
+            MilestoneAdd::Added(stored) => Ok(*stored),
+            MilestoneAdd::NotOpen => Err(DomainError::invalid_state_at(
+                &["contractId"],
+                "the contract has ended",
+            )),
+            MilestoneAdd::Full => Err(DomainError::invalid_state_at(
+                &["contractId"],
+                format!(
+                    "a contract has at most {} milestones",
+                    super::offer_input::MAX_MILESTONES
+                ),
+            )),
+        }
     }
 
     /// The milestone `id`, its contract and the caller's side: `UNAUTHENTICATED`, or

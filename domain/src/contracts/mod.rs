@@ -38,8 +38,8 @@ pub use offer_input::{
 pub use offer_service::OfferExpiryRun;
 pub use payments::{Payment, PaymentError, PaymentProvider, SandboxFailure, SandboxProvider};
 pub use ports::{
-    AcceptOutcome, AcceptWrite, ContractRepository, ContractWrite, MilestoneWrite, MoneyWrite,
-    ProposalStep,
+    AcceptOutcome, AcceptWrite, ContractRepository, ContractWrite, MilestoneAdd, MilestoneWrite,
+    MoneyWrite, ProposalStep,
 };
 pub use service::{ContractService, ContractSettings};
 pub use terms_service::{TermsChange, next_week, week_start};

@@ -77,11 +77,12 @@ pub struct BonusInput {
 }
 
 /// What one run of the automatic release did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReleaseRun {
     pub released: u32,
-    /// Milestones that could not be released this time (left for the next run).
-    pub failed: u32,
+    /// Milestones that could not be released this time, and why (left for the next
+    /// run).
+    pub failed: Vec<(MilestoneId, String)>,
 }
 
 /// The key the provider sees: the caller's key scoped to them and to the operation, so
@@ -476,7 +477,7 @@ impl ContractService {
             match self.repo.save_milestone(&write).await {
                 Ok(MoneyWrite::Written) => run.released += 1,
                 Ok(_) => {}
-                Err(_) => run.failed += 1,
+                Err(e) => run.failed.push((before.id, e.to_string())),
             }
         }
         Ok(run)

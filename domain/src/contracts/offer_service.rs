@@ -27,11 +27,11 @@ use crate::proposals::{
 const EXPIRY_BATCH: u32 = 200;
 
 /// What one run of the offer expiry did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OfferExpiryRun {
     pub expired: u32,
-    /// Offers that could not be ended this time (left for the next run).
-    pub failed: u32,
+    /// Offers that could not be ended this time, and why (left for the next run).
+    pub failed: Vec<(OfferId, String)>,
 }
 
 fn on_proposal(e: DomainError) -> DomainError {
@@ -418,6 +418,7 @@ impl ContractService {
     pub async fn run_offer_expiry(&self, now: DateTime<Utc>) -> DomainResult<OfferExpiryRun> {
         let mut run = OfferExpiryRun::default();
         for offer in self.repo.expired_offers(now, EXPIRY_BATCH).await? {
+            let id = offer.id;
             // An offer whose proposal moved on meanwhile, or that failed, is left to the
             // next run; the others go on.
             match self
@@ -426,7 +427,7 @@ impl ContractService {
             {
                 Ok(Some(_)) => run.expired += 1,
                 Ok(None) => {}
-                Err(_) => run.failed += 1,
+                Err(e) => run.failed.push((id, e.to_string())),
             }
         }
         Ok(run)

@@ -80,6 +80,17 @@ pub struct MilestoneWrite {
     pub key: Option<KeyRecord>,
 }
 
+/// What storage did with a milestone to add (see [`ContractRepository::add_milestone`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MilestoneAdd {
+    /// Stored, as storage keeps it (with its position).
+    Added(Box<Milestone>),
+    /// The contract is no longer ACTIVE or PAUSED: nothing was written.
+    NotOpen,
+    /// The contract has its most milestones already: nothing was written.
+    Full,
+}
+
 /// What storage did with a money write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MoneyWrite {
@@ -151,12 +162,13 @@ pub trait ContractRepository: Send + Sync {
         ids: &[ContractId],
     ) -> DomainResult<HashMap<ContractId, Vec<Milestone>>>;
     /// Adds `milestone` at the end of its contract (storage sets its position) with
-    /// `change`, if the contract is ACTIVE or PAUSED; `None` otherwise.
+    /// `change`, holding the contract's row: if it is ACTIVE or PAUSED and has fewer
+    /// than [`MAX_MILESTONES`](super::MAX_MILESTONES) milestones.
     async fn add_milestone(
         &self,
         milestone: &Milestone,
         change: &ContractChange,
-    ) -> DomainResult<Option<Milestone>>;
+    ) -> DomainResult<MilestoneAdd>;
     /// In one transaction: the milestone's change (a compare-and-set on its version,
     /// the contract in `contract_in`), its ledger transaction and its key.
     async fn save_milestone(&self, write: &MilestoneWrite) -> DomainResult<MoneyWrite>;
