@@ -149,7 +149,10 @@ impl Db {
                 o.create_if_missing(true)
                     .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(5))
+                    // SQLite has one writer: a burst of writes (20 concurrent accepts
+                    // of one offer, on a loaded machine) queues behind it. Waiting longer
+                    // beats failing with "database is locked".
+                    .busy_timeout(Duration::from_secs(15))
                     .foreign_keys(true)
             });
         }

@@ -214,14 +214,7 @@ async fn an_offer_becomes_one_contract_and_fills_the_posting() {
 #[tokio::test]
 async fn twenty_concurrent_accepts_create_one_contract() {
     for setup in setups() {
-        // The point is exactly-once, not pool pressure: with the harness's 4 connections,
-        // 20 requests queueing behind SQLite's one writer on a loaded 2-core machine can
-        // outwait the 5 s pool acquire timeout.
-        let app = TestApp::spawn_with(&setup, |s| {
-            s.dev_login = true;
-            s.database_max_connections = 10;
-        })
-        .await;
+        let app = app(&setup).await;
         let acme = app.dev_token("acme", "client").await;
         let posting = posting(&app, &acme, 2).await;
         let (ana, prop) = proposal(&app, "ana", &posting).await;
