@@ -87,8 +87,9 @@ pub enum Job {
     /// Notify users of postings published since the last run that match their saved
     /// searches, once per search and posting. Safe to run while servers run it too.
     SavedSearchAlerts,
-    /// End offers past their expiry and release milestones whose work was submitted
-    /// long enough ago without the client acting. Safe to run while servers run it too.
+    /// End offers past their expiry, release milestones whose work was submitted long
+    /// enough ago without the client acting, and approve (pay) weeks of hours nobody
+    /// reviewed by the Friday after them. Safe to run while servers run it too.
     Contracts,
 }
 

@@ -103,9 +103,10 @@ pub struct Settings {
     /// default; at most 5000).
     pub platform_fee_basis_points: u32,
     /// How often each server runs the contract jobs (offer expiry, automatic milestone
-    /// release), in seconds; 0 turns them off here (run `hireql jobs contracts` from a
-    /// scheduler instead). Several servers may run them at once: each offer expires and
-    /// each milestone is released once.
+    /// release, approval of weeks of hours nobody reviewed), in seconds; 0 turns them off
+    /// here (run `hireql jobs contracts` from a scheduler instead). Several servers may
+    /// run them at once: each offer expires, each milestone is released and each week is
+    /// paid once.
     pub contract_jobs_interval_secs: u64,
     /// The only payment provider built in is a sandbox that moves no real money: the
     /// production profile refuses to start on it unless this says so (a pilot, a demo).

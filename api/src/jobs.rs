@@ -38,7 +38,8 @@ pub fn spawn_saved_search_alerts(services: &Services, every: Duration) {
     });
 }
 
-/// Runs the contract jobs (offer expiry, automatic milestone release) every `every`,
+/// Runs the contract jobs (offer expiry, automatic milestone release, approval of
+/// unreviewed weeks) every `every`,
 /// the first time one period after start. Failures are logged and retried at the next
 /// tick; the task ends with the server's runtime.
 pub fn spawn_contract_jobs(services: &Services, every: Duration) {
@@ -54,14 +55,26 @@ pub fn spawn_contract_jobs(services: &Services, every: Duration) {
     });
 }
 
-/// One run of the contract jobs, logged: how many offers expired and milestones were
-/// released. The two run independently: one failing does not stop the other.
+/// What one run of the contract jobs did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContractJobsRun {
+    /// Offers recorded as expired.
+    pub expired: u32,
+    /// Milestones released automatically.
+    pub released: u32,
+    /// Weeks of hourly contracts approved (and paid) automatically.
+    pub weeks_approved: u32,
+}
+
+/// One run of the contract jobs, logged. The three run independently: one failing does
+/// not stop the others.
 pub async fn contract_jobs_once(
     contracts: &domain::contracts::ContractService,
-) -> Result<(u32, u32), domain::DomainError> {
+) -> Result<ContractJobsRun, domain::DomainError> {
     let now = chrono::Utc::now();
     let expiry = contracts.run_offer_expiry(now).await;
     let release = contracts.run_auto_release(now).await;
+    let hours = contracts.run_hours_approval(now).await;
     let expired = match &expiry {
         Ok(run) => {
             for (offer, error) in &run.failed {
@@ -94,12 +107,33 @@ pub async fn contract_jobs_once(
             0
         }
     };
-    if expired > 0 || released > 0 {
-        tracing::info!(expired, released, "contract jobs");
+    let weeks_approved = match &hours {
+        Ok(run) => {
+            for (week, error) in &run.failed {
+                tracing::warn!(
+                    timesheet = %week.0,
+                    error = %error,
+                    "a week could not be approved; retrying at the next tick"
+                );
+            }
+            run.approved
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "automatic week approval failed; retrying at the next tick");
+            0
+        }
+    };
+    if expired > 0 || released > 0 || weeks_approved > 0 {
+        tracing::info!(expired, released, weeks_approved, "contract jobs");
     }
     expiry?;
     release?;
-    Ok((expired, released))
+    hours?;
+    Ok(ContractJobsRun {
+        expired,
+        released,
+        weeks_approved,
+    })
 }
 
 /// One run of the saved-search alert job, logged; what it did.

@@ -104,8 +104,11 @@ async fn run(
                 .payments_allowed()
                 .map_err(|(key, message)| api::StartupError::Config { key, message })?;
             let services = Application::services(&settings).await?;
-            let (expired, released) = api::jobs::contract_jobs_once(&services.contracts).await?;
-            println!("expired {expired} offers; released {released} milestones");
+            let run = api::jobs::contract_jobs_once(&services.contracts).await?;
+            println!(
+                "expired {} offers; released {} milestones; approved {} weeks of hours",
+                run.expired, run.released, run.weeks_approved
+            );
         }
         Command::Admin {
             action: AdminAction::Grant { email },

@@ -112,6 +112,7 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
             coding_tasks: Arc::new(persistence::SeaCodingTaskRepository::new(db)),
             notifications: Arc::new(SeaNotificationRepository::new(db)),
             contracts: Arc::new(persistence::SeaContractRepository::new(db)),
+            timesheets: Arc::new(persistence::SeaContractRepository::new(db)),
             payments: Arc::new(settings.payments_sandbox.clone()),
             code_host,
         },

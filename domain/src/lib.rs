@@ -89,6 +89,8 @@ pub struct Ports {
     pub notifications: Arc<dyn notifications::NotificationRepository>,
     /// Offers, contracts, milestones, the ledger and idempotency keys.
     pub contracts: Arc<dyn contracts::ContractRepository>,
+    /// Hourly contracts' time entries and weeks.
+    pub timesheets: Arc<dyn contracts::TimesheetRepository>,
     /// Where money comes in from and goes back to (the sandbox unless configured).
     pub payments: Arc<dyn contracts::PaymentProvider>,
     /// Where public repositories are imported from; `None` turns the import off.
@@ -138,11 +140,11 @@ impl Services {
             ports.agencies.clone(),
         );
         let contracts = contracts::ContractService::new(
-            ports.contracts,
+            (ports.contracts, ports.timesheets),
             proposals.clone(),
             postings.clone(),
             ports.agencies.clone(),
-            ports.payments,
+            (ports.payments, messages.clone()),
             contract_settings,
         );
         let coding_tasks = proposals::CodingTaskService::new(

@@ -1,9 +1,9 @@
 //! Contracts, their milestones and their money on SeaORM (offers are `offers_repo`'s,
-//! the ledger `ledger_repo`'s; this is the port's one implementation over them). Every
-//! write is one write transaction whose compare-and-set updates decide races (a row that
-//! is no longer as the service read it affects no row: the transaction rolls back and
-//! the write is reported stale), and whose unique indexes have the last word: one
-//! escrow entry per number, one use of a key.
+//! the ledger `ledger_repo`'s, hourly weeks `timesheets_repo`'s; this is the port's one
+//! implementation over them). Every write is one write transaction whose compare-and-set
+//! updates decide races (a row that is no longer as the service read it affects no row:
+//! the transaction rolls back and the write is reported stale), and whose unique indexes
+//! have the last word: one escrow entry per number, one use of a key.
 //!
 //! A contract's changes, its milestones' and the payments on it first hold the
 //! contract's row (on PostgreSQL; SQLite's write lock is held from `BEGIN`), so those of
@@ -44,10 +44,11 @@ use crate::ledger_repo::{self, Appended};
 use crate::offers_repo;
 use crate::posting_rows::at_rest;
 
-/// [`ContractRepository`] on the application's database (PostgreSQL or SQLite).
+/// [`ContractRepository`] on the application's database (PostgreSQL or SQLite); also
+/// the [`domain::contracts::TimesheetRepository`] (`timesheets_repo`).
 #[derive(Clone)]
 pub struct SeaContractRepository {
-    db: DatabaseConnection,
+    pub(crate) db: DatabaseConnection,
 }
 
 impl SeaContractRepository {
@@ -66,7 +67,7 @@ fn keys(statuses: &[ContractStatus]) -> Vec<&'static str> {
 /// Holds the contract's row for the rest of the transaction if it is in one of
 /// `statuses` (an update that changes nothing: on PostgreSQL it takes the row's lock,
 /// so a concurrent change of the contract waits, or is waited for and then re-read).
-async fn hold_contract(
+pub(crate) async fn hold_contract(
     db: &impl ConnectionTrait,
     id: ContractId,
     statuses: &[ContractStatus],
@@ -88,7 +89,7 @@ async fn hold_contract(
 }
 
 /// The ledger transaction and the key of a money write, after its state change.
-async fn write_money(
+pub(crate) async fn write_money(
     db: &impl ConnectionTrait,
     transaction: Option<&LedgerTransaction>,
     key: Option<&KeyRecord>,

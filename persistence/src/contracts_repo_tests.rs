@@ -39,7 +39,7 @@ use crate::search_sql::Sql;
 use crate::testing::{TestDatabase, backends};
 use crate::{Db, SeaContractRepository, SeaPostingRepository, SeaProposalRepository};
 
-fn usd(amount_minor: i64) -> Money {
+pub(crate) fn usd(amount_minor: i64) -> Money {
     Money {
         amount_minor,
         currency: Currency::parse("USD").unwrap(),
@@ -48,7 +48,7 @@ fn usd(amount_minor: i64) -> Money {
 
 /// An open fixed-price posting of a new client's for `positions` people, with its
 /// pipeline stored: the posting (as stored), its client and its stages.
-async fn posting_with(db: &Db, positions: u16) -> (Posting, UserId, Vec<Stage>) {
+pub(crate) async fn posting_with(db: &Db, positions: u16) -> (Posting, UserId, Vec<Stage>) {
     let owner = client(db, "owner").await;
     let posting = Posting {
         deadline: None,
@@ -94,7 +94,7 @@ fn step(p: &Proposal, status: ProposalStatus, kind: ChangeKind, actor: UserId) -
 }
 
 /// A new freelancer's proposal on `posting`, in `stage`.
-async fn in_stage(db: &Db, posting: &Posting, stage: &Stage, name: &str) -> Proposal {
+pub(crate) async fn in_stage(db: &Db, posting: &Posting, stage: &Stage, name: &str) -> Proposal {
     let freelancer = client(db, name).await;
     let p = proposal(db, proposal_row(db, posting, freelancer).await).await;
     let s = step(
@@ -111,7 +111,7 @@ async fn in_stage(db: &Db, posting: &Posting, stage: &Stage, name: &str) -> Prop
 }
 
 /// A fixed-price offer of 1,000.00 USD in two milestones on `p`, made from `stage`.
-fn fixed_offer(posting: &Posting, p: &Proposal, stage: StageId) -> Offer {
+pub(crate) fn fixed_offer(posting: &Posting, p: &Proposal, stage: StageId) -> Offer {
     let now = Utc::now();
     let plan = |title: &str, amount, due_on| MilestonePlan {
         title: title.into(),
@@ -146,7 +146,7 @@ fn fixed_offer(posting: &Posting, p: &Proposal, stage: StageId) -> Offer {
 }
 
 /// Makes `offer` on `p` (in its stage): the proposal as stored after it.
-async fn make_offer(db: &Db, p: &Proposal, offer: &Offer) -> Proposal {
+pub(crate) async fn make_offer(db: &Db, p: &Proposal, offer: &Offer) -> Proposal {
     let s = step(
         p,
         ProposalStatus::Offered(offer.stage_id),
@@ -159,7 +159,7 @@ async fn make_offer(db: &Db, p: &Proposal, offer: &Offer) -> Proposal {
 }
 
 /// What accepting `offer` (its proposal at `p`) writes, as the service builds it.
-fn accept_write(offer: &Offer, p: &Proposal, positions: u16) -> AcceptWrite {
+pub(crate) fn accept_write(offer: &Offer, p: &Proposal, positions: u16) -> AcceptWrite {
     let now = Utc::now();
     let id = ContractId(Uuid::now_v7());
     let contract = Contract {
@@ -264,7 +264,7 @@ async fn hired(db: &Db, amounts: &[i64]) -> (Contract, Vec<Milestone>) {
     (*contract, milestones)
 }
 
-fn movement(c: &Contract, m: Option<&Milestone>) -> Movement {
+pub(crate) fn movement(c: &Contract, m: Option<&Milestone>) -> Movement {
     Movement {
         id: TransactionId(Uuid::now_v7()),
         contract_id: c.id,
@@ -276,7 +276,7 @@ fn movement(c: &Contract, m: Option<&Milestone>) -> Movement {
     }
 }
 
-fn key(user: UserId, name: &str, target: Uuid, t: &LedgerTransaction) -> KeyRecord {
+pub(crate) fn key(user: UserId, name: &str, target: Uuid, t: &LedgerTransaction) -> KeyRecord {
     KeyRecord {
         user_id: user,
         key: IdempotencyKey::parse(name).unwrap(),
@@ -346,7 +346,11 @@ async fn fund(
 }
 
 /// The balance of `account` among `owners`' (0 without entries).
-async fn balance(repo: &SeaContractRepository, owners: &[Uuid], account: Account) -> i64 {
+pub(crate) async fn balance(
+    repo: &SeaContractRepository,
+    owners: &[Uuid],
+    account: Account,
+) -> i64 {
     repo.balances(owners)
         .await
         .unwrap()
@@ -356,7 +360,7 @@ async fn balance(repo: &SeaContractRepository, owners: &[Uuid], account: Account
 }
 
 /// The numbers of rows of the money tables: transactions, entries, keys, accounts.
-async fn money_rows(guard: &TestDatabase) -> [i64; 4] {
+pub(crate) async fn money_rows(guard: &TestDatabase) -> [i64; 4] {
     [
         guard
             .count("SELECT COUNT(*) FROM ledger_transactions")
@@ -1218,24 +1222,66 @@ async fn contracts_of_a_user_page_newest_first_by_party_agency_and_status() {
     }
 }
 
+/// The number of `names` among this database's tables.
+async fn tables(guard: &TestDatabase, backend: crate::Backend, names: &str) -> i64 {
+    let sql = match backend {
+        crate::Backend::Sqlite => {
+            format!("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ({names})")
+        }
+        crate::Backend::Postgres => format!(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = \
+             current_schema() AND table_name IN ({names})"
+        ),
+    };
+    guard.count(&sql).await
+}
+
+/// 000023 (contracts) and 000024 (timesheets, on top of it): each goes down (the
+/// timesheets' alone first, leaving the contracts and their rows) and up again.
 #[tokio::test]
 async fn the_contracts_migration_goes_down_and_up_again() {
+    const HOURS: &str = "'timesheets', 'time_entries'";
     for backend in backends() {
         let (guard, db) = TestDatabase::migrated(backend).await;
-        hired(&db, &[10_000]).await;
-        // Down drops every table it made (with their rows) ...
-        db.migrate_down(1).await.unwrap();
+        let (c, _) = hired(&db, &[10_000]).await;
+        crate::timesheets_repo_tests::logged(&db, &c).await;
+        let status = db.migration_status().await.unwrap();
+        // Down to before 000024 drops its tables (with their rows) and nothing else ...
+        let at = |name: &str| {
+            status
+                .iter()
+                .position(|(n, _)| n == name)
+                .expect("registered")
+        };
+        let steps = status.len() - at("m20261130_000024_timesheets");
+        db.migrate_down(u32::try_from(steps).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(tables(&guard, backend, HOURS).await, 0, "{backend:?}");
+        assert_eq!(guard.count("SELECT COUNT(*) FROM contracts").await, 1);
+        // ... down to before 000023 drops every table it made ...
+        let steps = at("m20261130_000024_timesheets") - at("m20261130_000023_contracts");
+        db.migrate_down(u32::try_from(steps).unwrap())
+            .await
+            .unwrap();
         let status = db.migration_status().await.unwrap();
         assert_eq!(
             status.iter().filter(|(_, done)| !*done).count(),
-            1,
+            status.len() - at("m20261130_000023_contracts"),
             "{backend:?}"
+        );
+        assert_eq!(
+            tables(&guard, backend, "'contracts', 'ledger_entries'").await,
+            0
         );
         // ... and up makes them again, empty and working.
         db.migrate_up().await.unwrap();
         assert_eq!(guard.count("SELECT COUNT(*) FROM contracts").await, 0);
-        hired(&db, &[10_000]).await;
+        assert_eq!(tables(&guard, backend, HOURS).await, 2, "{backend:?}");
+        let (c, _) = hired(&db, &[10_000]).await;
+        crate::timesheets_repo_tests::logged(&db, &c).await;
         assert_eq!(guard.count("SELECT COUNT(*) FROM contracts").await, 1);
+        assert_eq!(guard.count("SELECT COUNT(*) FROM time_entries").await, 1);
     }
 }
 

@@ -66,6 +66,9 @@ pub mod talent_search;
 mod taxonomy_repo;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod timesheets_repo;
+#[cfg(test)]
+mod timesheets_repo_tests;
 
 pub use accounts_repo::{SeaSessionRepository, SeaUserRepository};
 pub use agencies_repo::SeaAgencyRepository;

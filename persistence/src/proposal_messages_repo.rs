@@ -1,6 +1,7 @@
 //! Proposals' message threads on SeaORM. A message is stored in one transaction with
-//! the sender's read mark and the posting's activity, and only while its proposal is
-//! open: the posting's row is written first and the proposal's row is then held (on
+//! the sender's read mark and (for an open proposal) the posting's activity, and only
+//! while its proposal is as the domain read it, open or HIRED (its contract's thread):
+//! the posting's row is written first and the proposal's row is then held (on
 //! PostgreSQL `FOR SHARE`, in the order a posting's close takes them, so the two never
 //! deadlock; on SQLite the write lock is held from `BEGIN`), so no message lands after
 //! a concurrent change made the proposal final. Read marks move forwards only: an
@@ -14,10 +15,10 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::actor::UserId;
-use domain::postings::PostingId;
 use domain::proposals::access::Side;
 use domain::proposals::{
-    MessageId, MessageRepository, ProposalId, ProposalMessage, SendWrite, ThreadPage,
+    MessageId, MessageRepository, ProposalId, ProposalMessage, ProposalStatus, SendWrite,
+    ThreadPage, ThreadState,
 };
 use domain::{DomainError, DomainResult};
 use sea_orm::sea_query::Expr;
@@ -143,24 +144,25 @@ struct UnreadRow {
 
 #[async_trait]
 impl MessageRepository for SeaMessageRepository {
-    async fn send(
-        &self,
-        message: &ProposalMessage,
-        posting_id: PostingId,
-    ) -> DomainResult<SendWrite> {
+    async fn send(&self, message: &ProposalMessage, state: ThreadState) -> DomainResult<SendWrite> {
         let at = at_rest(message.sent_at);
         let txn = crate::db::begin_write(&self.db).await.map_err(internal)?;
         let written = async {
             // Activity on an OPEN posting, never backwards; first, as a posting's
             // close takes the posting's row before its proposals' rows.
-            posting::Entity::update_many()
-                .col_expr(posting::Column::LastActivityAt, Expr::value(at))
-                .filter(posting::Column::Id.eq(posting_id.0))
-                .filter(posting::Column::Status.eq("OPEN"))
-                .filter(posting::Column::LastActivityAt.lt(at))
-                .exec(&txn)
-                .await
-                .map_err(internal)?;
+            if let ThreadState::Open {
+                posting: posting_id,
+            } = state
+            {
+                posting::Entity::update_many()
+                    .col_expr(posting::Column::LastActivityAt, Expr::value(at))
+                    .filter(posting::Column::Id.eq(posting_id.0))
+                    .filter(posting::Column::Status.eq("OPEN"))
+                    .filter(posting::Column::LastActivityAt.lt(at))
+                    .exec(&txn)
+                    .await
+                    .map_err(internal)?;
+            }
             let status: Option<String> = proposal::Entity::find_by_id(message.proposal_id.0)
                 .select_only()
                 .column(proposal::Column::Status)
@@ -169,7 +171,11 @@ impl MessageRepository for SeaMessageRepository {
                 .one(&txn)
                 .await
                 .map_err(internal)?;
-            if !status.is_some_and(|s| OPEN.contains(&s.as_str())) {
+            let still = |s: &str| match state {
+                ThreadState::Open { .. } => OPEN.contains(&s),
+                ThreadState::Hired => s == ProposalStatus::Hired.key(),
+            };
+            if !status.is_some_and(|s| still(&s)) {
                 return Ok(false);
             }
             proposal_message::Entity::insert(proposal_message::ActiveModel {

@@ -11,7 +11,7 @@ use domain::money::{Currency, Money};
 use domain::postings::{Budget, Posting, PostingRepository};
 use domain::proposals::access::Side;
 use domain::proposals::{
-    MessageId, MessageRepository, ProposalId, ProposalMessage, SendWrite, ThreadPage,
+    MessageId, MessageRepository, ProposalId, ProposalMessage, SendWrite, ThreadPage, ThreadState,
 };
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -78,7 +78,10 @@ async fn send(
     posting: &Posting,
     m: ProposalMessage,
 ) -> ProposalMessage {
-    match repo.send(&m, posting.id).await.unwrap() {
+    let state = ThreadState::Open {
+        posting: posting.id,
+    };
+    match repo.send(&m, state).await.unwrap() {
         SendWrite::Sent(stored) => stored,
         other => panic!("not sent: {other:?}"),
     }
@@ -321,7 +324,12 @@ async fn a_message_lands_only_on_an_open_proposal_and_is_posting_activity() {
             .await
             .unwrap();
         let refused = repo
-            .send(&message(p, owner, Side::Client, "still there?"), posting.id)
+            .send(
+                &message(p, owner, Side::Client, "still there?"),
+                ThreadState::Open {
+                    posting: posting.id,
+                },
+            )
             .await
             .unwrap();
         assert_eq!(refused, SendWrite::ProposalNotOpen, "{backend:?}");

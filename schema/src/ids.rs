@@ -35,10 +35,14 @@ pub enum NodeKind {
     Offer,
     Contract,
     ContractMilestone,
+    Timesheet,
+    TimeEntry,
 }
 
 impl NodeKind {
     const ALL: &'static [NodeKind] = &[
+        NodeKind::TimeEntry,
+        NodeKind::Timesheet,
         NodeKind::ContractMilestone,
         NodeKind::Contract,
         NodeKind::Offer,
@@ -87,6 +91,8 @@ impl NodeKind {
             NodeKind::Offer => "Offer",
             NodeKind::Contract => "Contract",
             NodeKind::ContractMilestone => "ContractMilestone",
+            NodeKind::Timesheet => "Timesheet",
+            NodeKind::TimeEntry => "TimeEntry",
             NodeKind::Referral => "Referral",
             NodeKind::Scorecard => "Scorecard",
             NodeKind::Interview => "Interview",

@@ -91,6 +91,8 @@ pub struct WorkMutation(
     proposals::interviews::InterviewMutation,
     proposals::coding_tasks::CodingTaskMutation,
     contracts::mutation::ContractMutation,
+    contracts::hours::HoursMutation,
+    contracts::messages::ContractMessageMutation,
 );
 
 pub type Subscription = subscription::Subscription;

@@ -110,8 +110,11 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
         // `codingTasks`.
         | NodeKind::Interview
         | NodeKind::CodingTask
-        // Milestones through their contract's `milestones`.
-        | NodeKind::ContractMilestone => None,
+        // Milestones, weeks and time entries through their contract's `milestones`,
+        // `timesheets` and `timesheet`.
+        | NodeKind::ContractMilestone
+        | NodeKind::Timesheet
+        | NodeKind::TimeEntry => None,
         // Seen by their two parties.
         NodeKind::Contract => crate::contracts::loaders::contract_loaders(ctx)?
             .contract

@@ -144,14 +144,30 @@ pub struct Hire {
     pub milestones: Vec<Value>,
 }
 
+/// Hourly terms in USD: `rate` minor units an hour, up to `limit` hours a week, manual
+/// time allowed or not.
+pub fn hourly(rate: i64, limit: i32, manual_time: bool) -> Value {
+    json!({ "hourly": {
+        "rate": { "amountMinor": rate, "currency": "USD" },
+        "weeklyLimitHours": limit,
+        "manualTimeAllowed": manual_time,
+    } })
+}
+
 /// A client `<prefix>-client` hires freelancer `<prefix>-dev` on a fixed price with
 /// milestones of these amounts (USD minor units).
 pub async fn hire(app: &TestApp, prefix: &str, amounts: &[i64]) -> Hire {
+    hire_with(app, prefix, fixed(amounts)).await
+}
+
+/// A client `<prefix>-client` hires freelancer `<prefix>-dev` on these terms (see
+/// [`fixed`] and [`hourly`]).
+pub async fn hire_with(app: &TestApp, prefix: &str, terms: Value) -> Hire {
     let client = app.dev_token(&format!("{prefix}-client"), "client").await;
     let posting = posting(app, &client, 1).await;
     let (freelancer, proposal) = proposal(app, &format!("{prefix}-dev"), &posting).await;
     into_pipeline(app, &client, &posting, &proposal).await;
-    let body = make_offer(app, &client, &proposal, fixed(amounts)).await;
+    let body = make_offer(app, &client, &proposal, terms).await;
     assert_eq!(outcome(&body, "makeOffer"), "OK", "{body}");
     let offer = body["data"]["makeOffer"]["offer"]["id"].clone();
     let body = accept(app, &freelancer, &offer).await;
@@ -170,5 +186,39 @@ pub async fn hire(app: &TestApp, prefix: &str, amounts: &[i64]) -> Hire {
             .iter()
             .map(|m| m["id"].clone())
             .collect(),
+    }
+}
+
+/// Each operation (mutation, its input with `$id`, the ID) refused to each caller:
+/// `UNAUTHENTICATED` for the anonymous, `FORBIDDEN` for `other_party` (who sees it but
+/// is on the other side), `NOT_FOUND` for anyone else (they learn nothing).
+pub async fn refused(
+    app: &TestApp,
+    operations: &[(&str, String, Value)],
+    callers: &[(&str, Option<&str>)],
+    other_party: &str,
+) {
+    for (mutation, args, id) in operations {
+        for (who, token) in callers {
+            let body = app
+                .gql(
+                    *token,
+                    &format!(
+                        "mutation($id: ID!) {{ {mutation}(input: {{ {args} }}) {{ userErrors {{ code }} }} }}"
+                    ),
+                    json!({ "id": id }),
+                )
+                .await;
+            let expected = match *who {
+                "anonymous" => "UNAUTHENTICATED",
+                w if w == other_party => "FORBIDDEN",
+                _ => "NOT_FOUND",
+            };
+            assert_eq!(
+                outcome(&body, mutation),
+                expected,
+                "{who} {mutation}: {body}"
+            );
+        }
     }
 }

@@ -58,6 +58,9 @@ pub struct TestApp {
     /// Statements run by the server's database pool so far.
     pub statements: StatementCounter,
     pub redis_key_prefix: String,
+    /// The server's payment provider (the sandbox of its settings), shared with
+    /// [`TestApp::services`].
+    pub sandbox: domain::contracts::SandboxProvider,
     handle: ServerHandle,
     thread: Option<JoinHandle<()>>,
     _db: TestDatabase,
@@ -111,6 +114,7 @@ impl TestApp {
     ) -> Self {
         let statements = StatementCounter::default();
         let counter = statements.clone();
+        let sandbox = settings.payments_sandbox.clone();
         let db_settings = settings.db_settings();
         let (tx, rx) = mpsc::channel();
         // The server gets its own thread and runtime (as in production), and the database
@@ -149,6 +153,7 @@ impl TestApp {
             setup,
             statements,
             redis_key_prefix,
+            sandbox,
             handle,
             thread: Some(thread),
             _db: db,
@@ -158,6 +163,55 @@ impl TestApp {
     /// The database behind the server, for tests that need to reach past the API.
     pub fn database(&self) -> &TestDatabase {
         &self._db
+    }
+
+    /// `id` as an SQL literal of this back end's UUID columns (text on PostgreSQL, a
+    /// 16-byte blob on SQLite).
+    pub fn sql_uuid(&self, id: uuid::Uuid) -> String {
+        match self.setup.backend {
+            persistence::Backend::Postgres => format!("'{id}'"),
+            persistence::Backend::Sqlite => format!("X'{}'", id.simple()),
+        }
+    }
+
+    /// Moves `column` (a timestamp) of the rows of `table` matching `condition` `days`
+    /// into the past, on either back end.
+    pub async fn backdate(&self, table: &str, column: &str, condition: &str, days: u32) {
+        let earlier = match self.setup.backend {
+            persistence::Backend::Postgres => format!("{column} - INTERVAL '{days} days'"),
+            persistence::Backend::Sqlite => {
+                format!("strftime('%Y-%m-%dT%H:%M:%S', {column}, '-{days} days') || '+00:00'")
+            }
+        };
+        self.database()
+            .execute(&format!(
+                "UPDATE {table} SET {column} = {earlier} WHERE {condition}"
+            ))
+            .await;
+    }
+
+    /// The domain actor `token` signs in as (its user and roles), for calling the
+    /// domain services directly (see [`TestApp::services`]).
+    pub async fn actor_of(&self, token: &str) -> domain::Actor {
+        let body = self
+            .gql(Some(token), "{ viewer { id roles } }", json!({}))
+            .await;
+        let id = uuid_of(&body["data"]["viewer"]["id"]);
+        let roles = body["data"]["viewer"]["roles"]
+            .as_array()
+            .expect("the viewer's roles")
+            .iter()
+            .filter_map(|r| match r.as_str() {
+                Some("CLIENT") => Some(domain::Role::Client),
+                Some("FREELANCER") => Some(domain::Role::Freelancer),
+                Some("ADMIN") => Some(domain::Role::Admin),
+                _ => None,
+            })
+            .collect();
+        domain::Actor::User {
+            id: domain::UserId(id),
+            roles,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -219,8 +273,9 @@ impl TestApp {
         body["token"].as_str().expect("a token").to_owned()
     }
 
-    /// The domain services on the server's database, through a pool of their own: for
-    /// tests that run background jobs at a chosen time.
+    /// The domain services on the server's database, through a pool of their own, with
+    /// the server's payment sandbox: for tests that run background jobs at a chosen time
+    /// (as another process would).
     pub async fn services(&self) -> domain::Services {
         let db = &self._db.settings;
         let settings = Settings {
@@ -228,6 +283,7 @@ impl TestApp {
             database_schema: db.schema.clone(),
             database_max_connections: 2,
             migrate_on_start: false,
+            payments_sandbox: self.sandbox.clone(),
             ..Settings::default()
         };
         api::Application::services(&settings)
@@ -279,4 +335,21 @@ impl Drop for TestApp {
             .join();
         }
     }
+}
+
+/// The UUID inside a global ID of this API (`Kind:uuid`, base64 without padding).
+pub fn uuid_of(id: &Value) -> uuid::Uuid {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id.as_str().expect("a global ID"))
+        .expect("base64");
+    let text = String::from_utf8(raw).expect("UTF-8");
+    let (_, uuid) = text.split_once(':').expect("Kind:uuid");
+    uuid::Uuid::parse_str(uuid).expect("a UUID")
+}
+
+/// The global ID this API gives a `kind` (e.g. `TimeEntry`) with this UUID.
+pub fn global_id(kind: &str, id: uuid::Uuid) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
 }

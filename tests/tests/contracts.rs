@@ -8,7 +8,7 @@
 
 use domain::contracts::SandboxFailure;
 use serde_json::{Value, json};
-use tests::hiring::{accept, fixed, hire, into_pipeline, make_offer, posting, proposal};
+use tests::hiring::{accept, fixed, hire, into_pipeline, make_offer, posting, proposal, refused};
 use tests::payload::{errors, outcome};
 use tests::{Setup, TestApp, setups};
 
@@ -747,40 +747,6 @@ async fn bad_input_is_refused_on_its_field_and_moves_nothing() {
         );
         let c = contract(&app, &h.client, &h.contract).await;
         assert_eq!(c["milestones"].as_array().unwrap().len(), 20);
-    }
-}
-
-/// Each operation (mutation, its input with `$id`, the ID) refused to each caller:
-/// `UNAUTHENTICATED` for the anonymous, `FORBIDDEN` for `other_party` (who sees it but
-/// is on the other side), `NOT_FOUND` for anyone else (they learn nothing).
-async fn refused(
-    app: &TestApp,
-    operations: &[(&str, String, Value)],
-    callers: &[(&str, Option<&str>)],
-    other_party: &str,
-) {
-    for (mutation, args, id) in operations {
-        for (who, token) in callers {
-            let body = app
-                .gql(
-                    *token,
-                    &format!(
-                        "mutation($id: ID!) {{ {mutation}(input: {{ {args} }}) {{ userErrors {{ code }} }} }}"
-                    ),
-                    json!({ "id": id }),
-                )
-                .await;
-            let expected = match *who {
-                "anonymous" => "UNAUTHENTICATED",
-                w if w == other_party => "FORBIDDEN",
-                _ => "NOT_FOUND",
-            };
-            assert_eq!(
-                outcome(&body, mutation),
-                expected,
-                "{who} {mutation}: {body}"
-            );
-        }
     }
 }
 

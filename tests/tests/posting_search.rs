@@ -464,17 +464,13 @@ const CLIENT_PROFILE: &str = "mutation($p: ClientProfileFields!) { createClientP
 
 /// Moves the publication of the posting titled `title` `days` into the past.
 async fn backdate(app: &TestApp, title: &str, days: u32) {
-    let earlier = match app.setup.backend {
-        persistence::Backend::Postgres => format!("published_at - INTERVAL '{days} days'"),
-        persistence::Backend::Sqlite => {
-            format!("strftime('%Y-%m-%dT%H:%M:%S', published_at, '-{days} days') || '+00:00'")
-        }
-    };
-    app.database()
-        .execute(&format!(
-            "UPDATE postings SET published_at = {earlier} WHERE title = '{title}'"
-        ))
-        .await;
+    app.backdate(
+        "postings",
+        "published_at",
+        &format!("title = '{title}'"),
+        days,
+    )
+    .await;
 }
 
 /// A proposal on the posting titled `title` by the user `handle`, straight into the

@@ -1,6 +1,7 @@
 //! Idempotency keys of money mutations.
 //!
-//! Every mutation that moves money (fund, approve, refund, bonus) takes a key chosen by
+//! Every mutation that moves money (fund, approve, refund, bonus, approve a week of hours)
+//! takes a key chosen by
 //! the caller (a UUID is a good one). Keys belong to the user who sent them. The first
 //! request with a key is carried out and remembered with a fingerprint of its input and
 //! what it produced; a later request with the same key and the same input returns that
@@ -51,7 +52,8 @@ pub struct KeyRecord {
     pub key: IdempotencyKey,
     /// The operation and its input, canonically written: equal for equal requests.
     pub fingerprint: String,
-    /// What the operation acted on (the milestone, or the contract for a bonus).
+    /// What the operation acted on (the milestone, the contract for a bonus, the week
+    /// for an approval of hours).
     pub target: Uuid,
     /// The money it moved.
     pub transaction_id: TransactionId,

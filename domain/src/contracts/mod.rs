@@ -3,6 +3,9 @@
 //! document is silent.
 
 mod contract_service;
+mod hours;
+mod hours_review;
+mod hours_service;
 mod idempotency;
 mod ledger;
 mod lifecycle;
@@ -17,6 +20,12 @@ mod service;
 mod terms_service;
 
 pub use contract_service::MilestoneStep;
+pub use hours::{
+    EntryChange, MAX_MEMO, MINUTES_PER_DAY, TimeEntry, TimeEntryId, Timesheet, TimesheetId,
+    TimesheetRepository, TimesheetStatus, TimesheetWrite, review_deadline, week_end, week_last_day,
+};
+pub use hours_review::HoursRun;
+pub use hours_service::{MAX_ENTRIES_PER_DAY, TimeEntryInput};
 pub use idempotency::{IdempotencyKey, KEY_RETENTION_HOURS, KeyRecord, fingerprint};
 pub use ledger::{
     Account, AccountKind, Balance, Entry, FeeRate, LedgerTransaction, Movement, TransactionId,

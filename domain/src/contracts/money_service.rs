@@ -87,11 +87,11 @@ pub struct ReleaseRun {
 
 /// The key the provider sees: the caller's key scoped to them and to the operation, so
 /// two users' keys (or one user's keys for two kinds of payment) never name one payment.
-fn provider_key(user: UserId, operation: &str, key: &IdempotencyKey) -> String {
+pub(super) fn provider_key(user: UserId, operation: &str, key: &IdempotencyKey) -> String {
     format!("{}:{operation}:{}", user.0, key.as_str())
 }
 
-fn provider_error(e: PaymentError) -> DomainError {
+pub(super) fn provider_error(e: PaymentError) -> DomainError {
     match e {
         PaymentError::Declined(m) => {
             DomainError::invalid_state_at(&[], format!("the payment was declined: {m}"))
@@ -105,7 +105,7 @@ fn provider_error(e: PaymentError) -> DomainError {
 }
 
 impl ContractService {
-    fn user_and_key(actor: &Actor, key: &str) -> DomainResult<(UserId, IdempotencyKey)> {
+    pub(super) fn user_and_key(actor: &Actor, key: &str) -> DomainResult<(UserId, IdempotencyKey)> {
         let Some(user) = actor.user_id() else {
             return Err(DomainError::Unauthenticated);
         };
@@ -120,7 +120,7 @@ impl ContractService {
     /// used for another operation) does not count. Once it voided, a failure that was no
     /// user error (too many concurrent changes, the database) becomes `CONFLICT` on
     /// `idempotencyKey`: nothing was charged, and the key cannot be used again.
-    async fn undo<T>(
+    pub(super) async fn undo<T>(
         &self,
         charged: Option<(String, String)>,
         user: UserId,
@@ -413,7 +413,10 @@ impl ContractService {
         Err(busy())
     }
 
-    async fn one_transaction(&self, id: TransactionId) -> DomainResult<LedgerTransaction> {
+    pub(super) async fn one_transaction(
+        &self,
+        id: TransactionId,
+    ) -> DomainResult<LedgerTransaction> {
         self.repo
             .transactions(&[id])
             .await?

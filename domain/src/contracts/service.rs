@@ -17,16 +17,17 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 
+use super::hours::TimesheetRepository;
 use super::ledger::FeeRate;
 use super::model::{Contract, ContractId, Offer, OfferId};
 use super::payments::PaymentProvider;
 use super::ports::ContractRepository;
 use crate::actor::{Actor, UserId};
 use crate::agencies::{AgencyId, AgencyRepository};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, FieldError};
 use crate::postings::PostingService;
-use crate::proposals::ProposalService;
 use crate::proposals::access::{Membership, Side, side_among};
+use crate::proposals::{MessageId, MessageService, ProposalMessage, ProposalService};
 
 /// How many times a write is redone on a fresh read when another change came first.
 pub(super) const RETRIES: usize = 4;
@@ -56,10 +57,12 @@ impl Default for ContractSettings {
 #[derive(Clone)]
 pub struct ContractService {
     pub(super) repo: Arc<dyn ContractRepository>,
+    pub(super) hours: Arc<dyn TimesheetRepository>,
     pub(super) proposals: ProposalService,
     pub(super) postings: PostingService,
     pub(super) agencies: Arc<dyn AgencyRepository>,
     pub(super) provider: Arc<dyn PaymentProvider>,
+    pub(super) messages: MessageService,
     pub(super) settings: ContractSettings,
 }
 
@@ -108,19 +111,21 @@ impl Parties for Contract {
 
 impl ContractService {
     pub fn new(
-        repo: Arc<dyn ContractRepository>,
+        (repo, hours): (Arc<dyn ContractRepository>, Arc<dyn TimesheetRepository>),
         proposals: ProposalService,
         postings: PostingService,
         agencies: Arc<dyn AgencyRepository>,
-        provider: Arc<dyn PaymentProvider>,
+        (provider, messages): (Arc<dyn PaymentProvider>, MessageService),
         settings: ContractSettings,
     ) -> Self {
         Self {
             repo,
+            hours,
             proposals,
             postings,
             agencies,
             provider,
+            messages,
             settings,
         }
     }
@@ -209,6 +214,61 @@ impl ContractService {
             .into_iter()
             .next()
             .ok_or_else(no_contract)
+    }
+}
+
+/// `error` with its paths on the proposal's thread told as the contract's.
+fn on_contract(error: DomainError) -> DomainError {
+    let rename = |mut e: FieldError| {
+        if e.field.first().map(String::as_str) == Some("proposalId") {
+            e.field = vec!["contractId".to_owned()];
+            e.message = e.message.replace("proposal", "contract");
+        }
+        e
+    };
+    match error {
+        DomainError::Validation(errors) => {
+            DomainError::Validation(errors.into_iter().map(rename).collect())
+        }
+        DomainError::Conflict(errors) => {
+            DomainError::Conflict(errors.into_iter().map(rename).collect())
+        }
+        e => e,
+    }
+}
+
+impl ContractService {
+    /// Sends a message on the contract's thread, as the caller's side: the thread of the
+    /// proposal it came from, which goes on as the contract's (one per contract, from
+    /// proposal to paid work), in every state of the contract. `UNAUTHENTICATED`, or
+    /// `NOT_FOUND` on `contractId` for anybody but its parties; errors on `body`.
+    pub async fn send_message(
+        &self,
+        actor: &Actor,
+        id: Option<ContractId>,
+        body: &str,
+    ) -> DomainResult<ProposalMessage> {
+        let (contract, _) = self.contract_for(actor, id).await?;
+        self.messages
+            .send(actor, Some(contract.proposal_id), body)
+            .await
+            .map_err(on_contract)
+    }
+
+    /// Records that the caller read the contract's thread up to the message `up_to`
+    /// (one of the thread's, else `NOT_FOUND` on `upTo`); a mark never moves backwards.
+    pub async fn mark_messages_read(
+        &self,
+        actor: &Actor,
+        id: Option<ContractId>,
+        up_to: Option<MessageId>,
+    ) -> DomainResult<Contract> {
+        let (contract, _) = self.contract_for(actor, id).await?;
+        self.messages
+            .mark_read(actor, Some(contract.proposal_id), up_to)
+            .await
+            .map_err(on_contract)?;
+        Ok(contract)
     }
 }
 

@@ -3,7 +3,7 @@
 //! week's hours are never cut under what was logged under the old limit. Every change is
 //! in the contract's history (TERMS_CHANGED, saying what changed).
 
-use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{Datelike, Days, NaiveDate, Utc};
 
 use super::lifecycle::ContractStatus;
 use super::model::{Contract, ContractChange, ContractChangeKind, ContractId, Terms};
@@ -24,14 +24,18 @@ pub struct TermsChange {
     pub weekly_limit_hours: Option<i32>,
 }
 
-/// The Monday (UTC) that starts the week of `day`.
+/// The Monday (UTC) that starts the week of `day` (the first day there is, for a day
+/// of the first week the calendar holds).
 pub fn week_start(day: NaiveDate) -> NaiveDate {
-    day - TimeDelta::days(i64::from(day.weekday().num_days_from_monday()))
+    day.checked_sub_days(Days::new(u64::from(day.weekday().num_days_from_monday())))
+        .unwrap_or(NaiveDate::MIN)
 }
 
-/// The Monday after the week of `day`.
+/// The Monday after the week of `day` (the last day there is, past the calendar's end).
 pub fn next_week(day: NaiveDate) -> NaiveDate {
-    week_start(day) + TimeDelta::days(7)
+    week_start(day)
+        .checked_add_days(Days::new(7))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 impl Contract {

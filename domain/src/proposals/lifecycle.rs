@@ -120,6 +120,12 @@ impl ProposalStatus {
                 | ProposalStatus::Offered(_)
         )
     }
+
+    /// Whether its thread takes messages: while it is open, and once HIRED (the thread
+    /// goes on as its contract's, for as long as the contract is on record).
+    pub fn takes_messages(self) -> bool {
+        self.is_open() || self == ProposalStatus::Hired
+    }
 }
 
 /// A reason for declining or withdrawing: 1 to 500 characters, on `field`.
@@ -265,6 +271,22 @@ mod tests {
 
     const A: StageId = StageId(Uuid::from_u128(1));
     const B: StageId = StageId(Uuid::from_u128(2));
+
+    #[test]
+    fn threads_take_messages_while_open_and_once_hired() {
+        for s in STATES {
+            assert_eq!(
+                s.takes_messages(),
+                s.is_open() || s == S::Hired,
+                "{}",
+                s.key()
+            );
+        }
+        assert!(S::Hired.takes_messages() && !S::Hired.is_open());
+        for s in [S::Declined, S::Withdrawn, S::Closed] {
+            assert!(!s.takes_messages(), "{}", s.key());
+        }
+    }
 
     const STATES: [S; 10] = [
         S::Submitted,

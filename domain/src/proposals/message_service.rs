@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::access::{self, Membership, Side, side_of};
 use super::messages::{
-    MAX_MESSAGE, MessageId, MessageRepository, ProposalMessage, SendWrite, ThreadPage,
+    MAX_MESSAGE, MessageId, MessageRepository, ProposalMessage, SendWrite, ThreadPage, ThreadState,
     ThreadSummary, thread_side,
 };
 use super::model::{Proposal, ProposalId};
@@ -123,44 +123,55 @@ impl MessageService {
 
     /// Sends a message on a proposal's thread, as the caller's side. Every problem is
     /// reported at once: the body (1 to 5,000 characters) and the proposal's state (it
-    /// must be open: `INVALID_STATE` on `proposalId`).
+    /// must be open or HIRED: `INVALID_STATE` on `proposalId`).
     pub async fn send(
         &self,
         actor: &Actor,
         proposal: Option<ProposalId>,
         body: &str,
     ) -> DomainResult<ProposalMessage> {
-        let (user, proposal, posting, side) = self.party(actor, proposal).await?;
-        let mut errors = Vec::new();
-        let body = match text::multi_line(body, 1, MAX_MESSAGE) {
-            Ok(body) => Some(body),
-            Err(m) => {
-                errors.push(FieldError::validation(&["body"], m));
-                None
+        // Twice at most: a proposal read open may be hired before the write (its thread
+        // goes on, as the contract's), which happens once.
+        for _ in 0..2 {
+            let (user, found, posting, side) = self.party(actor, proposal).await?;
+            let mut errors = Vec::new();
+            let text = match text::multi_line(body, 1, MAX_MESSAGE) {
+                Ok(body) => Some(body),
+                Err(m) => {
+                    errors.push(FieldError::validation(&["body"], m));
+                    None
+                }
+            };
+            if !found.status.takes_messages() {
+                errors.push(closed_thread(&found));
             }
-        };
-        if !proposal.status.is_open() {
-            errors.push(closed_thread(&proposal));
+            let Some(text) = text.filter(|_| errors.is_empty()) else {
+                return Err(DomainError::Validation(errors));
+            };
+            let message = ProposalMessage {
+                id: MessageId(Uuid::now_v7()),
+                proposal_id: found.id,
+                sender_id: user,
+                side,
+                body: text,
+                sent_at: Utc::now(),
+            };
+            let state = if found.status.is_open() {
+                ThreadState::Open {
+                    posting: posting.id,
+                }
+            } else {
+                ThreadState::Hired
+            };
+            if let SendWrite::Sent(stored) = self.repo.send(&message, state).await? {
+                return Ok(stored);
+            }
         }
-        let Some(body) = body.filter(|_| errors.is_empty()) else {
-            return Err(DomainError::Validation(errors));
-        };
-        let message = ProposalMessage {
-            id: MessageId(Uuid::now_v7()),
-            proposal_id: proposal.id,
-            sender_id: user,
-            side,
-            body,
-            sent_at: Utc::now(),
-        };
-        match self.repo.send(&message, posting.id).await? {
-            SendWrite::Sent(stored) => Ok(stored),
-            SendWrite::ProposalNotOpen => Err(DomainError::Validation(vec![FieldError::new(
-                &["proposalId"],
-                ErrorCode::InvalidState,
-                "the proposal stopped being open: its thread takes no more messages",
-            )])),
-        }
+        Err(DomainError::Validation(vec![FieldError::new(
+            &["proposalId"],
+            ErrorCode::InvalidState,
+            "the proposal changed state meanwhile: its thread takes no more messages",
+        )]))
     }
 
     /// Records that the caller read the proposal's thread up to the message `up_to`

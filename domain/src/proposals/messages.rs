@@ -5,8 +5,11 @@
 //! it: not evaluators, not admins.
 //!
 //! - A message is plain text, 1 to 5,000 characters, multi-line. Messages are sent while
-//!   the proposal is open; once it is final (HIRED, DECLINED, WITHDRAWN, CLOSED) the
-//!   thread stays readable but takes no more (`INVALID_STATE` on `proposalId`).
+//!   the proposal is open, and once it is HIRED: the thread goes on as the thread of the
+//!   contract it became (one per contract, its parties the proposal's two sides), so the
+//!   conversation keeps its history from proposal to paid work. Once a proposal is
+//!   otherwise final (DECLINED, WITHDRAWN, CLOSED) the thread stays readable but takes
+//!   no more (`INVALID_STATE` on `proposalId`).
 //! - The thread reads newest first (the first page is the latest messages, `after`
 //!   goes back in time), keyset-paged on the messages' time-ordered IDs.
 //! - Each party keeps their own read mark (the last message they read), which never
@@ -70,7 +73,8 @@ pub struct ThreadSummary {
 pub enum SendWrite {
     /// Stored, as storage keeps it.
     Sent(ProposalMessage),
-    /// The proposal was no longer open when the message was to be stored.
+    /// The proposal was no longer as the domain read it (open, or HIRED) when the
+    /// message was to be stored.
     ProposalNotOpen,
 }
 
@@ -90,14 +94,26 @@ pub fn thread_side(
     }
 }
 
+/// Where a thread stands when a message is sent to it (decided by the domain from the
+/// proposal it read; storage checks it again holding the proposal's row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadState {
+    /// The proposal is open: the message is hiring activity on `posting`.
+    Open { posting: PostingId },
+    /// The proposal is HIRED: the thread is its contract's, and a message there is no
+    /// activity of the posting's.
+    Hired,
+}
+
 /// Storage of proposals' threads and their read marks.
 #[async_trait]
 pub trait MessageRepository: Send + Sync {
-    /// In one transaction: stores `message` if its proposal is still open (holding the
-    /// proposal's row against a concurrent change of state), moves the sender's read
-    /// mark to it, and marks `posting` active at `sent_at` if it is OPEN (never moving
-    /// its last activity backwards).
-    async fn send(&self, message: &ProposalMessage, posting: PostingId) -> DomainResult<SendWrite>;
+    /// In one transaction: stores `message` if its proposal is still as `state` says
+    /// (open, or HIRED; holding the proposal's row against a concurrent change of
+    /// state), moves the sender's read mark to it, and for an open proposal marks the
+    /// posting active at `sent_at` if it is OPEN (never moving its last activity
+    /// backwards).
+    async fn send(&self, message: &ProposalMessage, state: ThreadState) -> DomainResult<SendWrite>;
     /// The messages of several threads' pages, each newest first, with up to
     /// `fetch_limit` messages each (a page's own `first` is the caller's to apply). A
     /// fixed number of statements however many pages.

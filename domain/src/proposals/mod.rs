@@ -42,7 +42,7 @@ pub use lifecycle::{ProposalEvent, ProposalStatus, StageId, may_edit, reason, tr
 pub use matching::{Match, Reputation, match_of};
 pub use message_service::MessageService;
 pub use messages::{
-    MAX_MESSAGE, MessageId, MessageRepository, ProposalMessage, SendWrite, ThreadPage,
+    MAX_MESSAGE, MessageId, MessageRepository, ProposalMessage, SendWrite, ThreadPage, ThreadState,
     ThreadSummary, thread_side,
 };
 pub use model::{

@@ -51,4 +51,6 @@ pub mod sign_in_attempt;
 pub mod sign_in_grant;
 pub mod skill;
 pub mod skill_alias;
+pub mod time_entry;
+pub mod timesheet;
 pub mod user;

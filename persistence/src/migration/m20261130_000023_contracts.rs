@@ -212,7 +212,7 @@ enum Agencies {
 
 /// A named foreign key; nothing here goes with what it references (money's history
 /// stays), except where `on_delete` says so.
-fn fk(
+pub(super) fn fk(
     name: &str,
     from: (impl IntoIden, impl IntoIden),
     to: (impl IntoIden, impl IntoIden),
@@ -228,14 +228,14 @@ fn to_user(name: &str, table: impl IntoIden, col: impl IntoIden) -> ForeignKeyCr
     fk(name, (table, col), (Users::Table, Users::Id))
 }
 
-fn timestamp(col: impl IntoIden) -> ColumnDef {
+pub(super) fn timestamp(col: impl IntoIden) -> ColumnDef {
     ColumnDef::new(col)
         .timestamp_with_time_zone()
         .not_null()
         .to_owned()
 }
 
-fn optional_timestamp(col: impl IntoIden) -> ColumnDef {
+pub(super) fn optional_timestamp(col: impl IntoIden) -> ColumnDef {
     ColumnDef::new(col)
         .timestamp_with_time_zone()
         .null()

@@ -27,6 +27,7 @@ mod m20261130_000020_evaluation;
 mod m20261130_000021_messages_referrals;
 mod m20261130_000022_interviews_coding_tasks;
 mod m20261130_000023_contracts;
+mod m20261130_000024_timesheets;
 mod seed_data;
 
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000021_messages_referrals::Migration),
             Box::new(m20261130_000022_interviews_coding_tasks::Migration),
             Box::new(m20261130_000023_contracts::Migration),
+            Box::new(m20261130_000024_timesheets::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ use super::enums::{
     AccountKind, ContractChangeKind, ContractKind, ContractStatus, MilestoneStatus, OfferStatus,
     TransactionKind,
 };
+use super::hours::{Timesheet, TimesheetConnection};
 use super::loaders::contract_loaders;
 use super::query::{PaymentConnection, payments_of};
 use crate::context::actor;
@@ -322,6 +323,59 @@ impl Contract {
         after: Option<String>,
     ) -> Result<PaymentConnection> {
         payments_of(ctx, self.0.id, first, after).await
+    }
+
+    /// Hourly: its weeks with time logged, newest first (each with its entries, what
+    /// they are worth and its review); empty for fixed price.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn timesheets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Return the weeks after this cursor (an `endCursor` of this list).")]
+        after: Option<String>,
+    ) -> Result<TimesheetConnection> {
+        super::hours::timesheets_of(ctx, &self.0, first, after).await
+    }
+
+    /// Hourly: the week of a day (the week under way when absent), with time logged or
+    /// not yet; null for fixed price.
+    async fn timesheet(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Any day of the week (UTC); today when absent.")] week_of: Option<
+            NaiveDate,
+        >,
+    ) -> Result<Option<Timesheet>> {
+        super::hours::timesheet_of(ctx, &self.0, week_of).await
+    }
+
+    /// The thread between its two sides, newest first: the thread of the proposal it
+    /// came from, which goes on as the contract's.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(
+            desc = "Return the messages before (older than) this cursor: an `endCursor` of this thread."
+        )]
+        after: Option<String>,
+    ) -> Result<Option<crate::proposals::messages::ProposalMessageConnection>> {
+        super::messages::thread(ctx, &self.0, first, after).await
+    }
+
+    /// The thread's latest message; null when there is none.
+    async fn last_message(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::proposals::messages::ProposalMessage>> {
+        super::messages::last_message(ctx, &self.0).await
+    }
+
+    /// How many messages of the other side came after the last one you marked read.
+    async fn unread_message_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        super::messages::unread_count(ctx, &self.0).await
     }
 }
 

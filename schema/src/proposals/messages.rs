@@ -225,9 +225,10 @@ pub struct ProposalMessageMutation;
 impl ProposalMessageMutation {
     /// Sends a message on a proposal's thread, as your side of it: the posting's
     /// client, or the freelancer's side (the freelancer, an owner of their agency).
-    /// Only while the proposal is open (`INVALID_STATE` on `proposalId` once it is
-    /// hired, declined, withdrawn or closed); nobody else may (`NOT_FOUND` when you do
-    /// not see the proposal, `FORBIDDEN` when you see it without being a party).
+    /// While the proposal is open, and once it is hired (the thread goes on as the
+    /// contract's); `INVALID_STATE` on `proposalId` once it is declined, withdrawn or
+    /// closed. Nobody else may (`NOT_FOUND` when you do not see the proposal,
+    /// `FORBIDDEN` when you see it without being a party).
     /// Sending marks the thread read up to your message.
     async fn send_proposal_message(
         &self,
