@@ -227,6 +227,11 @@ impl ContractService {
                 if sheet.transaction_id.is_none() && sheet.approved_by == Some(user) {
                     return Ok((sheet, None));
                 }
+                // A concurrent duplicate with this key may have approved it between the
+                // key's read and the week's: replay it.
+                if self.repo.key_record(user, key).await?.is_some() {
+                    continue;
+                }
                 return Err(DomainError::invalid_state_at(
                     &["weekStart"],
                     format!("the week of {} is approved already", sheet.week_start),

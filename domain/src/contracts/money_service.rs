@@ -208,6 +208,11 @@ impl ContractService {
             let status = match milestone_transition(before.status, payment.event()) {
                 Ok(s) => s,
                 Err(DomainError::InvalidState { message }) => {
+                    // A concurrent duplicate with this key may have made this very step
+                    // between the key's read and the milestone's: replay it.
+                    if self.repo.key_record(user, key).await?.is_some() {
+                        continue;
+                    }
                     return Err(DomainError::invalid_state_at(&["milestoneId"], message));
                 }
                 Err(e) => return Err(e),
