@@ -14,16 +14,17 @@ use domain::proposals::{
 };
 use domain::{DomainError, DomainResult};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
-use crate::entities::{
-    proposal, proposal_answer, proposal_change, proposal_milestone, proposal_stage,
-};
+use crate::entities::{proposal, proposal_answer, proposal_change, proposal_milestone};
 use crate::errors::internal;
 use crate::posting_rows::{
     budget_kind_key, parse_budget_kind, parse_question_kind, question_kind_key,
 };
+use crate::search_sql::Sql;
 
 fn corrupt(what: &str) -> DomainError {
     DomainError::internal(format!("stored proposal is invalid: {what}"))
@@ -161,8 +162,18 @@ pub(crate) fn to_change(row: proposal_change::Model) -> DomainResult<ProposalCha
     })
 }
 
+/// A proposal's status and stage, read in one statement.
+#[derive(FromQueryResult)]
+struct StatusRow {
+    id: Uuid,
+    status: String,
+    stage_id: Option<Uuid>,
+}
+
 /// Reads `rows` back as proposals, with their answers, milestones and stages: three
-/// more statements for any number, in the order of `rows`.
+/// more statements for any number, in the order of `rows`. The status and stage are
+/// those of the last of these statements (a proposal that moved meanwhile reads as
+/// it is now; writes compare its version, so they notice).
 pub(crate) async fn assemble(
     db: &impl ConnectionTrait,
     rows: Vec<proposal::Model>,
@@ -207,20 +218,31 @@ pub(crate) async fn assemble(
             .or_default()
             .push((m.position, m.title, m.amount_minor));
     }
-    let stages: HashMap<Uuid, Uuid> = proposal_stage::Entity::find()
-        .filter(proposal_stage::Column::ProposalId.is_in(ids))
-        .all(db)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|s| (s.proposal_id, s.stage_id))
-        .collect();
+    // A proposal's status and its stage (another table) are read together, in one
+    // statement: read apart, a move between the two reads (OFFERED to HIRED drops the
+    // stage) would pair a status with another moment's stage.
+    let mut sql = Sql::new(db.get_database_backend());
+    let list = sql.list(&ids);
+    sql.push(&format!(
+        "SELECT p.id, p.status, s.stage_id FROM proposals p \
+         LEFT JOIN proposal_stages s ON s.proposal_id = p.id WHERE p.id IN ({list})"
+    ));
+    let states: HashMap<Uuid, (String, Option<Uuid>)> =
+        StatusRow::find_by_statement(sql.statement())
+            .all(db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|s| (s.id, (s.status, s.stage_id)))
+            .collect();
     rows.into_iter()
         .map(|r| {
             let currency = Currency::parse(&r.bid_currency).map_err(|_| corrupt("currency"))?;
-            let stage = stages.get(&r.id).copied().map(StageId);
-            let status =
-                ProposalStatus::from_parts(&r.status, stage).ok_or_else(|| corrupt("status"))?;
+            let (status, stage) = states
+                .get(&r.id)
+                .map_or((r.status.as_str(), None), |(s, st)| (s.as_str(), *st));
+            let status = ProposalStatus::from_parts(status, stage.map(StageId))
+                .ok_or_else(|| corrupt("status"))?;
             Ok(Proposal {
                 id: ProposalId(r.id),
                 posting_id: PostingId(r.posting_id),

@@ -72,8 +72,24 @@ impl TestApp {
         Self::spawn_with(setup, |_| {}).await
     }
 
-    /// Starts a server for `setup`; `customize` may change any setting first.
+    /// Starts a server for `setup`; `customize` may change any setting first. With
+    /// `TEST_LOG` set (e.g. `TEST_LOG=warn`), the servers' logs at that level go to
+    /// standard output (run with `--nocapture` to see them with the tests').
     pub async fn spawn_with(setup: &Setup, customize: impl FnOnce(&mut Settings)) -> Self {
+        static LOGS: std::sync::Once = std::sync::Once::new();
+        if let Some(level) = std::env::var("TEST_LOG").ok().filter(|l| !l.is_empty()) {
+            LOGS.call_once(|| {
+                let settings = Settings {
+                    log_level: level,
+                    log_format: api::config::LogFormat::Pretty,
+                    ..Settings::default()
+                };
+                // The guard lives as long as the test process.
+                if let Ok(guard) = api::telemetry::init(&settings) {
+                    std::mem::forget(guard);
+                }
+            });
+        }
         let db = TestDatabase::create(setup.backend).await;
         let redis_key_prefix = format!("hireql-test:{}:", uuid::Uuid::new_v4().simple());
         let mut settings = Settings {

@@ -297,7 +297,22 @@ impl ContractService {
             else {
                 return Err(DomainError::internal("an offer without its proposal"));
             };
-            let hired = transition(proposal.status, ProposalEvent::Hire).map_err(on_proposal)?;
+            let hired = match transition(proposal.status, ProposalEvent::Hire) {
+                Ok(hired) => hired,
+                Err(e) => {
+                    // The proposal moved after the offer was read: most likely a
+                    // concurrent accept of this very offer. Read the offer again (and
+                    // answer with its contract) if it changed too.
+                    let again = self.repo.offers(&[offer.id]).await?;
+                    if again
+                        .first()
+                        .is_some_and(|o| o.status != offer.status || o.contract_id.is_some())
+                    {
+                        continue;
+                    }
+                    return Err(on_proposal(e));
+                }
+            };
             let posting = self.postings.fetch(offer.posting_id).await?;
             let contract_id = ContractId(Uuid::now_v7());
             let contract = Contract {
