@@ -99,6 +99,9 @@ pub struct Settings {
     /// How long after the work is submitted a milestone is released to the freelancer
     /// when the client does not act, in days (default 14).
     pub milestone_auto_release_days: u32,
+    /// How long after a contract ended its parties may review it, in days (default 14);
+    /// reviews are blind until both sides reviewed or this window closed.
+    pub review_window_days: u32,
     /// The platform's fee on what freelancers earn, in basis points (1000 = 10%, the
     /// default; at most 5000).
     pub platform_fee_basis_points: u32,
@@ -206,6 +209,7 @@ impl Default for Settings {
             saved_search_alert_interval_secs: 60,
             offer_expiry_days: 7,
             milestone_auto_release_days: 14,
+            review_window_days: 14,
             platform_fee_basis_points: 1_000,
             contract_jobs_interval_secs: 300,
             payments_sandbox_in_production: false,
@@ -295,6 +299,9 @@ impl Settings {
         }
         if !(1..=365).contains(&self.milestone_auto_release_days) {
             return bad("milestone_auto_release_days", "must be between 1 and 365");
+        }
+        if !(1..=90).contains(&self.review_window_days) {
+            return bad("review_window_days", "must be between 1 and 90");
         }
         if let Err(why) = domain::contracts::FeeRate::new(self.platform_fee_basis_points) {
             return bad("platform_fee_basis_points", &why);
@@ -449,6 +456,7 @@ impl Settings {
             )),
             fee: domain::contracts::FeeRate::new(self.platform_fee_basis_points)
                 .unwrap_or_default(),
+            review_window: chrono::TimeDelta::days(i64::from(self.review_window_days)),
         }
     }
 

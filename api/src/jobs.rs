@@ -43,14 +43,14 @@ pub fn spawn_saved_search_alerts(services: &Services, every: Duration) {
 /// the first time one period after start. Failures are logged and retried at the next
 /// tick; the task ends with the server's runtime.
 pub fn spawn_contract_jobs(services: &Services, every: Duration) {
-    let contracts = services.contracts.clone();
+    let services = services.clone();
     actix_web::rt::spawn(async move {
         let start = tokio::time::Instant::now() + every;
         let mut tick = tokio::time::interval_at(start, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            contract_jobs_once(&contracts).await.ok();
+            contract_jobs_once(&services).await.ok();
         }
     });
 }
@@ -64,14 +64,18 @@ pub struct ContractJobsRun {
     pub released: u32,
     /// Weeks of hourly contracts approved (and paid) automatically.
     pub weeks_approved: u32,
+    /// Reviews made public because their review window closed.
+    pub reviews_published: usize,
 }
 
-/// One run of the contract jobs, logged. The three run independently: one failing does
+/// One run of the contract jobs, logged. The four run independently: one failing does
 /// not stop the others.
 pub async fn contract_jobs_once(
-    contracts: &domain::contracts::ContractService,
+    services: &Services,
 ) -> Result<ContractJobsRun, domain::DomainError> {
+    let contracts = &services.contracts;
     let now = chrono::Utc::now();
+    let reviews = services.reviews.run_publication(now).await;
     let expiry = contracts.run_offer_expiry(now).await;
     let release = contracts.run_auto_release(now).await;
     let hours = contracts.run_hours_approval(now).await;
@@ -123,16 +127,31 @@ pub async fn contract_jobs_once(
             0
         }
     };
-    if expired > 0 || released > 0 || weeks_approved > 0 {
-        tracing::info!(expired, released, weeks_approved, "contract jobs");
+    let reviews_published = match &reviews {
+        Ok(n) => *n,
+        Err(e) => {
+            tracing::error!(error = %e, "review publication failed; retrying at the next tick");
+            0
+        }
+    };
+    if expired > 0 || released > 0 || weeks_approved > 0 || reviews_published > 0 {
+        tracing::info!(
+            expired,
+            released,
+            weeks_approved,
+            reviews_published,
+            "contract jobs"
+        );
     }
     expiry?;
     release?;
     hours?;
+    reviews?;
     Ok(ContractJobsRun {
         expired,
         released,
         weeks_approved,
+        reviews_published,
     })
 }
 

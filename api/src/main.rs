@@ -104,10 +104,11 @@ async fn run(
                 .payments_allowed()
                 .map_err(|(key, message)| api::StartupError::Config { key, message })?;
             let services = Application::services(&settings).await?;
-            let run = api::jobs::contract_jobs_once(&services.contracts).await?;
+            let run = api::jobs::contract_jobs_once(&services).await?;
             println!(
-                "expired {} offers; released {} milestones; approved {} weeks of hours",
-                run.expired, run.released, run.weeks_approved
+                "expired {} offers; released {} milestones; approved {} weeks of hours; \
+                 published {} reviews",
+                run.expired, run.released, run.weeks_approved, run.reviews_published
             );
         }
         Command::Admin {

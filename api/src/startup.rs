@@ -113,6 +113,7 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
             notifications: Arc::new(SeaNotificationRepository::new(db)),
             contracts: Arc::new(persistence::SeaContractRepository::new(db)),
             timesheets: Arc::new(persistence::SeaContractRepository::new(db)),
+            reviews: Arc::new(persistence::SeaReviewRepository::new(db)),
             payments: Arc::new(settings.payments_sandbox.clone()),
             code_host,
         },

@@ -13,6 +13,7 @@ pub mod pagination;
 pub mod postings;
 pub mod profiles;
 pub mod proposals;
+pub mod reviews;
 pub mod taxonomy;
 pub mod text;
 
@@ -48,6 +49,8 @@ pub struct Services {
     pub notifications: notifications::NotificationService,
     /// Offers, contracts, milestones and their money.
     pub contracts: contracts::ContractService,
+    /// Reviews after contracts end.
+    pub reviews: reviews::ReviewService,
 }
 
 /// The adapters the domain runs on (storage, outside services), wired by the api crate.
@@ -91,6 +94,8 @@ pub struct Ports {
     pub contracts: Arc<dyn contracts::ContractRepository>,
     /// Hourly contracts' time entries and weeks.
     pub timesheets: Arc<dyn contracts::TimesheetRepository>,
+    /// Reviews after contracts end.
+    pub reviews: Arc<dyn reviews::ReviewRepository>,
     /// Where money comes in from and goes back to (the sandbox unless configured).
     pub payments: Arc<dyn contracts::PaymentProvider>,
     /// Where public repositories are imported from; `None` turns the import off.
@@ -147,6 +152,11 @@ impl Services {
             (ports.payments, messages.clone()),
             contract_settings,
         );
+        let reviews = reviews::ReviewService::new(
+            ports.reviews,
+            contracts.clone(),
+            contract_settings.review_window,
+        );
         let coding_tasks = proposals::CodingTaskService::new(
             ports.coding_tasks,
             proposals.clone(),
@@ -155,6 +165,7 @@ impl Services {
         );
         Self {
             contracts,
+            reviews,
             proposals,
             messages,
             referrals,

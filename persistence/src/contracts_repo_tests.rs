@@ -235,7 +235,7 @@ pub(crate) fn accept_write(offer: &Offer, p: &Proposal, positions: u16) -> Accep
 
 /// A contract from an accepted fixed-price offer with a milestone per amount (in
 /// cents): the contract and its milestones.
-async fn hired(db: &Db, amounts: &[i64]) -> (Contract, Vec<Milestone>) {
+pub(crate) async fn hired(db: &Db, amounts: &[i64]) -> (Contract, Vec<Milestone>) {
     let (posting, _, stages) = posting_with(db, 2).await;
     let p = in_stage(db, &posting, &stages[1], "fay").await;
     let mut offer = fixed_offer(&posting, &p, stages[1].id);
@@ -1236,24 +1236,35 @@ async fn tables(guard: &TestDatabase, backend: crate::Backend, names: &str) -> i
     guard.count(&sql).await
 }
 
-/// 000023 (contracts) and 000024 (timesheets, on top of it): each goes down (the
-/// timesheets' alone first, leaving the contracts and their rows) and up again.
+/// 000023 (contracts), 000024 (timesheets, on top of it) and 000025 (reviews, on top of
+/// both): each goes down (the reviews' alone first, then the timesheets', leaving the
+/// contracts and their rows) and up again.
 #[tokio::test]
 async fn the_contracts_migration_goes_down_and_up_again() {
     const HOURS: &str = "'timesheets', 'time_entries'";
+    const REVIEWS: &str = "'reviews'";
     for backend in backends() {
         let (guard, db) = TestDatabase::migrated(backend).await;
         let (c, _) = hired(&db, &[10_000]).await;
         crate::timesheets_repo_tests::logged(&db, &c).await;
+        crate::reviews_repo_tests::reviewed(&db, &c).await;
         let status = db.migration_status().await.unwrap();
-        // Down to before 000024 drops its tables (with their rows) and nothing else ...
         let at = |name: &str| {
             status
                 .iter()
                 .position(|(n, _)| n == name)
                 .expect("registered")
         };
-        let steps = status.len() - at("m20261130_000024_timesheets");
+        // Down to before 000025 drops the reviews (with their rows) and nothing else ...
+        let steps = status.len() - at("m20261130_000025_reviews");
+        db.migrate_down(u32::try_from(steps).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(tables(&guard, backend, REVIEWS).await, 0, "{backend:?}");
+        assert_eq!(tables(&guard, backend, HOURS).await, 2, "{backend:?}");
+        assert_eq!(guard.count("SELECT COUNT(*) FROM time_entries").await, 1);
+        // ... down to before 000024 drops its tables (with their rows) and nothing else ...
+        let steps = at("m20261130_000025_reviews") - at("m20261130_000024_timesheets");
         db.migrate_down(u32::try_from(steps).unwrap())
             .await
             .unwrap();
@@ -1278,10 +1289,13 @@ async fn the_contracts_migration_goes_down_and_up_again() {
         db.migrate_up().await.unwrap();
         assert_eq!(guard.count("SELECT COUNT(*) FROM contracts").await, 0);
         assert_eq!(tables(&guard, backend, HOURS).await, 2, "{backend:?}");
+        assert_eq!(tables(&guard, backend, REVIEWS).await, 1, "{backend:?}");
         let (c, _) = hired(&db, &[10_000]).await;
         crate::timesheets_repo_tests::logged(&db, &c).await;
+        crate::reviews_repo_tests::reviewed(&db, &c).await;
         assert_eq!(guard.count("SELECT COUNT(*) FROM contracts").await, 1);
         assert_eq!(guard.count("SELECT COUNT(*) FROM time_entries").await, 1);
+        assert_eq!(guard.count("SELECT COUNT(*) FROM reviews").await, 1);
     }
 }
 

@@ -55,6 +55,9 @@ mod proposals_repo_tests;
 mod referrals_repo;
 #[cfg(test)]
 mod referrals_repo_tests;
+mod reviews_repo;
+#[cfg(test)]
+mod reviews_repo_tests;
 mod saved_searches_repo;
 #[cfg(test)]
 mod saved_searches_repo_tests;
@@ -90,6 +93,7 @@ pub use profiles_repo::SeaProfileRepository;
 pub use proposal_messages_repo::SeaMessageRepository;
 pub use proposals_repo::SeaProposalRepository;
 pub use referrals_repo::SeaReferralRepository;
+pub use reviews_repo::SeaReviewRepository;
 pub use saved_searches_repo::SeaSavedSearchRepository;
 pub use sign_in_repo::SeaSignInRepository;
 pub use talent_search::SeaTalentIndex;

@@ -37,10 +37,12 @@ pub enum NodeKind {
     ContractMilestone,
     Timesheet,
     TimeEntry,
+    Review,
 }
 
 impl NodeKind {
     const ALL: &'static [NodeKind] = &[
+        NodeKind::Review,
         NodeKind::TimeEntry,
         NodeKind::Timesheet,
         NodeKind::ContractMilestone,
@@ -93,6 +95,7 @@ impl NodeKind {
             NodeKind::ContractMilestone => "ContractMilestone",
             NodeKind::Timesheet => "Timesheet",
             NodeKind::TimeEntry => "TimeEntry",
+            NodeKind::Review => "Review",
             NodeKind::Referral => "Referral",
             NodeKind::Scorecard => "Scorecard",
             NodeKind::Interview => "Interview",

@@ -17,6 +17,7 @@ mod notifications;
 mod postings;
 mod profiles;
 mod proposals;
+mod reviews;
 mod subscription;
 mod taxonomy;
 
@@ -54,6 +55,7 @@ pub struct WorkQuery(
     postings::search::PostingSearchQuery,
     proposals::query::ProposalQuery,
     contracts::query::ContractQuery,
+    reviews::ReviewQuery,
 );
 
 /// All root mutation fields.
@@ -93,6 +95,7 @@ pub struct WorkMutation(
     contracts::mutation::ContractMutation,
     contracts::hours::HoursMutation,
     contracts::messages::ContractMessageMutation,
+    reviews::ReviewMutation,
 );
 
 pub type Subscription = subscription::Subscription;

@@ -114,7 +114,9 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
         // `timesheets` and `timesheet`.
         | NodeKind::ContractMilestone
         | NodeKind::Timesheet
-        | NodeKind::TimeEntry => None,
+        | NodeKind::TimeEntry
+        // Reviews through `reviews(of:)` and their contract's `reviews`.
+        | NodeKind::Review => None,
         // Seen by their two parties.
         NodeKind::Contract => crate::contracts::loaders::contract_loaders(ctx)?
             .contract

@@ -1,10 +1,12 @@
 //! Fixtures of the hiring suites: a published posting, a proposal on it moved into the
 //! pipeline, an offer made and accepted. Each helper asserts its own step worked.
 
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::contracts::{ContractId, TimeEntryInput};
 use serde_json::{Value, json};
 
-use crate::TestApp;
 use crate::payload::outcome;
+use crate::{TestApp, uuid_of};
 
 /// A published fixed-price USD posting of `token`'s with `positions` positions and no
 /// screening questions: its ID.
@@ -221,4 +223,63 @@ pub async fn refused(
             );
         }
     }
+}
+
+/// Today (UTC).
+pub fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// Noon (UTC) of `day`.
+pub fn noon(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(12, 0, 0).unwrap().and_utc()
+}
+
+/// Lets the contract have started `days` ago, so past weeks may hold its time.
+pub async fn started_days_ago(app: &TestApp, h: &Hire, days: u32) {
+    app.backdate(
+        "contracts",
+        "started_at",
+        &format!("id = {}", app.sql_uuid(uuid_of(&h.contract))),
+        days,
+    )
+    .await;
+}
+
+/// Logs time as at noon of `day` (in a week that has ended since) through the domain.
+pub async fn log_back_then(
+    app: &TestApp,
+    h: &Hire,
+    day: NaiveDate,
+    minutes: i32,
+) -> domain::contracts::TimeEntry {
+    log_back_then_as(app, &h.freelancer, &h.contract, day, minutes).await
+}
+
+/// [`log_back_then`] as the freelancer signed in with `token` on `contract`.
+pub async fn log_back_then_as(
+    app: &TestApp,
+    token: &str,
+    contract: &Value,
+    day: NaiveDate,
+    minutes: i32,
+) -> domain::contracts::TimeEntry {
+    let services = app.services().await;
+    let actor = app.actor_of(token).await;
+    let input = TimeEntryInput {
+        date: day,
+        minutes,
+        memo: format!("Work of {day}"),
+    };
+    let (entry, _) = services
+        .contracts
+        .log_time_at(
+            &actor,
+            Some(ContractId(uuid_of(contract))),
+            &input,
+            noon(day),
+        )
+        .await
+        .unwrap();
+    entry
 }

@@ -861,7 +861,8 @@ async fn a_page_of_contracts_with_milestones_and_counterparts_takes_a_fixed_numb
         let acme = app.dev_token("acme", "client").await;
         let query = "{ viewer { contracts(first: 20) { nodes { id status escrow { amountMinor }
             milestones { id status amount { amountMinor } } history { kind }
-            client { id } freelancer { id } proposal { id status } posting { id title } } } } }";
+            client { id } freelancer { id } proposal { id status } posting { id title }
+            reviews { rating } } } } }";
         let mut costs = Vec::new();
         let mut hired = 0;
         for target in [3, 8] {

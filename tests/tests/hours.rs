@@ -6,11 +6,12 @@
 //! at once); who may do what; the contract's thread going on from the proposal; and the
 //! cost of a page of hourly contracts with their weeks.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
-use domain::contracts::{ContractId, TimeEntryInput, review_deadline, week_start};
+use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
+use domain::contracts::{ContractId, review_deadline, week_start};
 use serde_json::{Value, json};
 use tests::hiring::{
-    Hire, accept, hire, hire_with, hourly, into_pipeline, make_offer, posting, proposal, refused,
+    Hire, accept, hire, hire_with, hourly, into_pipeline, log_back_then, log_back_then_as,
+    make_offer, noon, posting, proposal, refused, started_days_ago, today,
 };
 use tests::payload::{errors, outcome};
 use tests::{Setup, TestApp, setups, uuid_of};
@@ -98,63 +99,6 @@ async fn update(app: &TestApp, token: &str, entry: &Value, minutes: i32) -> Valu
         json!({ "e": entry, "m": minutes }),
     )
     .await
-}
-
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
-
-fn noon(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_opt(12, 0, 0).unwrap().and_utc()
-}
-
-/// Lets the contract have started `days` ago, so past weeks may hold its time.
-async fn started_days_ago(app: &TestApp, h: &Hire, days: u32) {
-    app.backdate(
-        "contracts",
-        "started_at",
-        &format!("id = {}", app.sql_uuid(uuid_of(&h.contract))),
-        days,
-    )
-    .await;
-}
-
-/// Logs time as at noon of `day` (in a week that has ended since) through the domain.
-async fn log_back_then(
-    app: &TestApp,
-    h: &Hire,
-    day: NaiveDate,
-    minutes: i32,
-) -> domain::contracts::TimeEntry {
-    log_back_then_as(app, &h.freelancer, &h.contract, day, minutes).await
-}
-
-/// [`log_back_then`] as the freelancer signed in with `token` on `contract`.
-async fn log_back_then_as(
-    app: &TestApp,
-    token: &str,
-    contract: &Value,
-    day: NaiveDate,
-    minutes: i32,
-) -> domain::contracts::TimeEntry {
-    let services = app.services().await;
-    let actor = app.actor_of(token).await;
-    let input = TimeEntryInput {
-        date: day,
-        minutes,
-        memo: format!("Work of {day}"),
-    };
-    let (entry, _) = services
-        .contracts
-        .log_time_at(
-            &actor,
-            Some(ContractId(uuid_of(contract))),
-            &input,
-            noon(day),
-        )
-        .await
-        .unwrap();
-    entry
 }
 
 async fn payments(app: &TestApp, token: &str, contract: &Value) -> Vec<Value> {

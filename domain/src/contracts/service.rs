@@ -42,6 +42,8 @@ pub struct ContractSettings {
     pub auto_release_after: TimeDelta,
     /// The platform's share of what freelancers earn.
     pub fee: FeeRate,
+    /// How long after a contract ended its parties may review it (14 days by default).
+    pub review_window: TimeDelta,
 }
 
 impl Default for ContractSettings {
@@ -50,6 +52,7 @@ impl Default for ContractSettings {
             offer_expiry: TimeDelta::days(7),
             auto_release_after: TimeDelta::days(14),
             fee: FeeRate::default(),
+            review_window: TimeDelta::days(14),
         }
     }
 }

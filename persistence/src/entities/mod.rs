@@ -43,6 +43,7 @@ pub mod proposal_message_read;
 pub mod proposal_milestone;
 pub mod proposal_stage;
 pub mod referral;
+pub mod review;
 pub mod saved_search;
 pub mod scorecard;
 pub mod scorecard_criterion;

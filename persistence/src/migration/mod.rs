@@ -28,6 +28,7 @@ mod m20261130_000021_messages_referrals;
 mod m20261130_000022_interviews_coding_tasks;
 mod m20261130_000023_contracts;
 mod m20261130_000024_timesheets;
+mod m20261130_000025_reviews;
 mod seed_data;
 
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000022_interviews_coding_tasks::Migration),
             Box::new(m20261130_000023_contracts::Migration),
             Box::new(m20261130_000024_timesheets::Migration),
+            Box::new(m20261130_000025_reviews::Migration),
         ]
     }
 }

@@ -230,6 +230,16 @@ impl Viewer {
         crate::contracts::query::my_ledger(ctx, first, after).await
     }
 
+    /// The ended contracts you may still review (your side has not, the window is
+    /// open), oldest deadline first; at most 100.
+    #[graphql(complexity = "100 * child_complexity + 1")]
+    async fn pending_reviews(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<crate::reviews::types::PendingReview>> {
+        crate::reviews::types::pending_reviews(ctx).await
+    }
+
     /// The balances of your own accounts, one per kind and currency: the sums of their
     /// ledger entries.
     async fn balances(

@@ -27,6 +27,7 @@ pub(crate) struct TimesheetById(Services);
 pub(crate) struct TimesheetPages(Services);
 pub(crate) struct EntriesByTimesheet(Services);
 pub(crate) struct TransactionById(Services, Actor);
+pub(crate) struct ReviewsByContract(Services, Actor);
 
 /// A page of a contract's weeks: `first` weeks that start before `before`, with their
 /// entries when the query asks for them.
@@ -68,6 +69,8 @@ pub(crate) struct ContractLoaders {
     pub entries: DataLoader<EntriesByTimesheet>,
     /// Ledger transactions of contracts the actor is a party of.
     pub transaction: DataLoader<TransactionById>,
+    /// The reviews the actor may read of contracts they have read.
+    pub reviews: DataLoader<ReviewsByContract>,
 }
 
 impl ContractLoaders {
@@ -81,7 +84,8 @@ impl ContractLoaders {
             timesheet: DataLoader::new(TimesheetById(services.clone()), spawn),
             timesheets: DataLoader::new(TimesheetPages(services.clone()), spawn),
             entries: DataLoader::new(EntriesByTimesheet(services.clone()), spawn),
-            transaction: DataLoader::new(TransactionById(services, actor), spawn),
+            transaction: DataLoader::new(TransactionById(services.clone(), actor.clone()), spawn),
+            reviews: DataLoader::new(ReviewsByContract(services, actor), spawn),
         }
     }
 }
@@ -294,5 +298,17 @@ impl Loader<TransactionId> for TransactionById {
     ) -> Result<HashMap<TransactionId, LedgerTransaction>, LoadError> {
         let found = self.0.contracts.transactions_by_ids(&self.1, keys).await?;
         Ok(found.into_iter().map(|t| (t.id, t)).collect())
+    }
+}
+
+impl Loader<ContractId> for ReviewsByContract {
+    type Value = Vec<domain::reviews::Review>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ContractId],
+    ) -> Result<HashMap<ContractId, Vec<domain::reviews::Review>>, LoadError> {
+        Ok(self.0.reviews.of_contracts(&self.1, keys).await?)
     }
 }

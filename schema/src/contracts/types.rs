@@ -377,6 +377,12 @@ impl Contract {
     async fn unread_message_count(&self, ctx: &Context<'_>) -> Result<i64> {
         super::messages::unread_count(ctx, &self.0).await
     }
+
+    /// Its reviews you may read: yours, and the other side's once public (both sides
+    /// reviewed, or the review window closed).
+    async fn reviews(&self, ctx: &Context<'_>) -> Result<Vec<crate::reviews::types::Review>> {
+        crate::reviews::types::contract_reviews(ctx, self.0.id).await
+    }
 }
 
 /// A lower weekly limit waiting for its week.
