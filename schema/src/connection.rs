@@ -23,8 +23,45 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
-/// Declares the `<Node>Connection` and `<Node>Edge` types of one node type.
+/// Declares the `<Node>Connection` and `<Node>Edge` types of one node type; with
+/// `uncounted`, a connection without `totalCount` (for lists that are not counted).
 macro_rules! connection {
+    ($connection:ident, $edge:ident, $node:ty, uncounted) => {
+        /// One item in a connection and the cursor that points at it.
+        #[derive(async_graphql::SimpleObject, Clone)]
+        pub struct $edge {
+            /// Opaque position of this edge; pass it as `after` to continue from here.
+            pub cursor: String,
+            /// The item at the end of the edge.
+            pub node: $node,
+        }
+
+        /// One page of a list, in Relay connection form. Not counted.
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $connection {
+            /// The items of this page with their cursors.
+            pub edges: Vec<$edge>,
+            /// The items of this page, for clients that do not need cursors.
+            pub nodes: Vec<$node>,
+            /// Pagination state of this page.
+            pub page_info: $crate::connection::PageInfo,
+        }
+
+        impl $connection {
+            /// Builds a page from `(cursor key, node)` pairs.
+            pub fn new(items: Vec<(String, $node)>, has_next_page: bool, had_after: bool) -> Self {
+                let (edges, page_info) =
+                    $crate::connection::edges(items, has_next_page, had_after, |cursor, node| {
+                        $edge { cursor, node }
+                    });
+                Self {
+                    nodes: edges.iter().map(|e| e.node.clone()).collect(),
+                    edges,
+                    page_info,
+                }
+            }
+        }
+    };
     ($connection:ident, $edge:ident, $node:ty) => {
         /// One item in a connection and the cursor that points at it.
         #[derive(async_graphql::SimpleObject, Clone)]
@@ -56,19 +93,10 @@ macro_rules! connection {
                 had_after: bool,
                 total_count: i64,
             ) -> Self {
-                let edges: Vec<$edge> = items
-                    .into_iter()
-                    .map(|(key, node)| $edge {
-                        cursor: $crate::connection::encode_cursor(&key),
-                        node,
-                    })
-                    .collect();
-                let page_info = $crate::connection::PageInfo {
-                    has_next_page,
-                    has_previous_page: had_after,
-                    start_cursor: edges.first().map(|e| e.cursor.clone()),
-                    end_cursor: edges.last().map(|e| e.cursor.clone()),
-                };
+                let (edges, page_info) =
+                    $crate::connection::edges(items, has_next_page, had_after, |cursor, node| {
+                        $edge { cursor, node }
+                    });
                 Self {
                     nodes: edges.iter().map(|e| e.node.clone()).collect(),
                     edges,
@@ -80,6 +108,44 @@ macro_rules! connection {
     };
 }
 pub(crate) use connection;
+
+/// The edges of `(cursor key, node)` pairs (made by `edge` from the encoded cursor and
+/// the node) and their page's info.
+pub(crate) fn edges<N, E>(
+    items: Vec<(String, N)>,
+    has_next_page: bool,
+    had_after: bool,
+    edge: impl Fn(String, N) -> E,
+) -> (Vec<E>, PageInfo) {
+    let cursors: Vec<String> = items.iter().map(|(key, _)| encode_cursor(key)).collect();
+    let page_info = PageInfo {
+        has_next_page,
+        has_previous_page: had_after,
+        start_cursor: cursors.first().cloned(),
+        end_cursor: cursors.last().cloned(),
+    };
+    let edges = items
+        .into_iter()
+        .zip(cursors)
+        .map(|((_, node), cursor)| edge(cursor, node))
+        .collect();
+    (edges, page_info)
+}
+
+/// The UUID in an `after` cursor whose key is `prefix` and a UUID; `INVALID_CURSOR` for
+/// anything else.
+pub(crate) fn uuid_after(
+    after: Option<String>,
+    prefix: &str,
+) -> async_graphql::Result<Option<uuid::Uuid>> {
+    let Some(key) = after.as_deref().map(decode_cursor).transpose()? else {
+        return Ok(None);
+    };
+    key.strip_prefix(prefix)
+        .and_then(|k| uuid::Uuid::parse_str(k).ok())
+        .map(Some)
+        .ok_or_else(|| ApiCode::InvalidCursor.error("`after` is not a cursor of this list"))
+}
 
 pub fn encode_cursor(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{key}"))

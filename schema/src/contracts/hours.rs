@@ -12,7 +12,7 @@ use domain::contracts::{self as d, ContractId, TimeEntryId};
 
 use super::loaders::{TimesheetKey, TimesheetPageKey, contract_loaders};
 use super::types::LedgerTransaction;
-use crate::connection::{PageInfo, decode_cursor, encode_cursor};
+use crate::connection::decode_cursor;
 use crate::context::{actor, services};
 use crate::errors::{ApiCode, GqlResultExt, UserError, into_payload};
 use crate::ids::{NodeKind, decode_kind, encode};
@@ -255,25 +255,7 @@ impl TimeEntry {
     }
 }
 
-/// One week in a contract's list and the cursor that points at it.
-#[derive(SimpleObject, Clone)]
-pub struct TimesheetEdge {
-    /// Opaque position of this edge; pass it as `after` to continue from here.
-    pub cursor: String,
-    /// The week at the end of the edge.
-    pub node: Timesheet,
-}
-
-/// One page of a contract's weeks with time logged, newest first. Not counted.
-#[derive(SimpleObject)]
-pub struct TimesheetConnection {
-    /// The weeks of this page with their cursors.
-    pub edges: Vec<TimesheetEdge>,
-    /// The weeks of this page, for clients that do not need cursors.
-    pub nodes: Vec<Timesheet>,
-    /// Pagination state of this page.
-    pub page_info: PageInfo,
-}
+crate::connection::connection!(TimesheetConnection, TimesheetEdge, Timesheet, uncounted);
 
 const CURSOR: &str = "week:";
 
@@ -322,24 +304,21 @@ pub(crate) async fn timesheets_of(
         items: Vec::new(),
         has_next_page: false,
     });
-    let edges: Vec<TimesheetEdge> = page
+    let items = page
         .items
         .into_iter()
-        .map(|(t, entries)| TimesheetEdge {
-            cursor: encode_cursor(&format!("{CURSOR}{}", t.week_start)),
-            node: Timesheet::read(t, entries),
+        .map(|(t, entries)| {
+            (
+                format!("{CURSOR}{}", t.week_start),
+                Timesheet::read(t, entries),
+            )
         })
         .collect();
-    Ok(TimesheetConnection {
-        page_info: PageInfo {
-            has_next_page: page.has_next_page,
-            has_previous_page: before.is_some(),
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
-        },
-        nodes: edges.iter().map(|e| e.node.clone()).collect(),
-        edges,
-    })
+    Ok(TimesheetConnection::new(
+        items,
+        page.has_next_page,
+        before.is_some(),
+    ))
 }
 
 /// `Contract.timesheet(weekOf)`: the week of a day, stored or still empty; null for a

@@ -6,14 +6,13 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use domain::contracts::{ContractId, OfferId, TransactionId};
 use domain::pagination::{Page, PageRequest};
-use uuid::Uuid;
 
 use super::enums::ContractStatus;
 use super::loaders::contract_loaders;
 use super::types::{AccountBalance, Contract, LedgerTransaction, Offer};
-use crate::connection::{PageInfo, decode_cursor, encode_cursor};
+use crate::connection::{PageInfo, encode_cursor, uuid_after};
 use crate::context::{actor, services};
-use crate::errors::{ApiCode, GqlResultExt};
+use crate::errors::GqlResultExt;
 use crate::ids::{NodeKind, decode_kind};
 use crate::taxonomy::types::load_error;
 
@@ -55,16 +54,6 @@ pub struct PaymentEdge {
     pub cursor: String,
     /// The transaction.
     pub node: LedgerTransaction,
-}
-
-fn uuid_after(after: Option<String>, prefix: &str) -> Result<Option<Uuid>> {
-    let Some(key) = after.as_deref().map(decode_cursor).transpose()? else {
-        return Ok(None);
-    };
-    key.strip_prefix(prefix)
-        .and_then(|k| Uuid::parse_str(k).ok())
-        .map(Some)
-        .ok_or_else(|| ApiCode::InvalidCursor.error("`after` is not a cursor of this list"))
 }
 
 fn payments(

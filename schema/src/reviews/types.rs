@@ -6,12 +6,11 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use chrono::{DateTime, Utc};
 use domain::pagination::{Page, PageRequest};
 use domain::reviews::{self as d, Criterion, ReviewId};
-use uuid::Uuid;
 
-use crate::connection::{PageInfo, decode_cursor, encode_cursor};
+use crate::connection::uuid_after;
 use crate::context::{actor, services};
 use crate::contracts::types::Contract;
-use crate::errors::{ApiCode, GqlResultExt, UserError, into_payload};
+use crate::errors::{GqlResultExt, UserError, into_payload};
 use crate::ids::{NodeKind, decode_kind, encode};
 
 /// Which side of a contract wrote a review.
@@ -158,47 +157,17 @@ impl Review {
     }
 }
 
-/// One review in a list and the cursor that points at it.
-#[derive(SimpleObject, Clone)]
-pub struct ReviewEdge {
-    /// Opaque position of this edge; pass it as `after` to continue from here.
-    pub cursor: String,
-    /// The review at the end of the edge.
-    pub node: Review,
-}
-
-/// One page of reviews, newest first. Not counted.
-#[derive(SimpleObject)]
-pub struct ReviewConnection {
-    /// The reviews of this page with their cursors.
-    pub edges: Vec<ReviewEdge>,
-    /// The reviews of this page, for clients that do not need cursors.
-    pub nodes: Vec<Review>,
-    /// Pagination state of this page.
-    pub page_info: PageInfo,
-}
+crate::connection::connection!(ReviewConnection, ReviewEdge, Review, uncounted);
 
 const CURSOR: &str = "review:";
 
 fn connection(page: Page<d::Review>, had_after: bool) -> ReviewConnection {
-    let edges: Vec<ReviewEdge> = page
+    let items = page
         .items
         .into_iter()
-        .map(|r| ReviewEdge {
-            cursor: encode_cursor(&format!("{CURSOR}{}", r.id.0)),
-            node: Review(Arc::new(r)),
-        })
+        .map(|r| (format!("{CURSOR}{}", r.id.0), Review(Arc::new(r))))
         .collect();
-    ReviewConnection {
-        page_info: PageInfo {
-            has_next_page: page.has_next_page,
-            has_previous_page: had_after,
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
-        },
-        nodes: edges.iter().map(|e| e.node.clone()).collect(),
-        edges,
-    }
+    ReviewConnection::new(items, page.has_next_page, had_after)
 }
 
 /// A contract you may still review, and until when.
@@ -396,17 +365,7 @@ impl ReviewQuery {
         after: Option<String>,
     ) -> Result<ReviewConnection> {
         let user = domain::UserId(decode_kind(&of, NodeKind::User)?);
-        let after = match after.as_deref().map(decode_cursor).transpose()? {
-            None => None,
-            Some(key) => Some(
-                key.strip_prefix(CURSOR)
-                    .and_then(|k| Uuid::parse_str(k).ok())
-                    .map(ReviewId)
-                    .ok_or_else(|| {
-                        ApiCode::InvalidCursor.error("`after` is not a cursor of this list")
-                    })?,
-            ),
-        };
+        let after = uuid_after(after, CURSOR)?.map(ReviewId);
         let request = PageRequest::new(first.map(i64::from), after).gql(ctx)?;
         let page = services(ctx)?
             .reviews
