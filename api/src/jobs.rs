@@ -66,10 +66,12 @@ pub struct ContractJobsRun {
     pub weeks_approved: u32,
     /// Reviews made public because their review window closed.
     pub reviews_published: usize,
+    /// Reputations recomputed because something they count changed.
+    pub reputations_recomputed: u32,
 }
 
-/// One run of the contract jobs, logged. The four run independently: one failing does
-/// not stop the others.
+/// One run of the contract jobs, logged. They run independently: one failing does not
+/// stop the others. Reputations go last, to count what the others changed.
 pub async fn contract_jobs_once(
     services: &Services,
 ) -> Result<ContractJobsRun, domain::DomainError> {
@@ -79,6 +81,7 @@ pub async fn contract_jobs_once(
     let expiry = contracts.run_offer_expiry(now).await;
     let release = contracts.run_auto_release(now).await;
     let hours = contracts.run_hours_approval(now).await;
+    let reputation = services.reviews.run_reputation(now).await;
     let expired = match &expiry {
         Ok(run) => {
             for (offer, error) in &run.failed {
@@ -134,12 +137,35 @@ pub async fn contract_jobs_once(
             0
         }
     };
-    if expired > 0 || released > 0 || weeks_approved > 0 || reviews_published > 0 {
+    let reputations_recomputed = match &reputation {
+        Ok(run) => {
+            for (subject, error) in &run.failed {
+                tracing::warn!(
+                    role = subject.role(),
+                    subject = %subject.id(),
+                    error = %error,
+                    "a reputation could not be recomputed; retrying at the next tick"
+                );
+            }
+            run.recomputed
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reputation recomputation failed; retrying at the next tick");
+            0
+        }
+    };
+    if expired > 0
+        || released > 0
+        || weeks_approved > 0
+        || reviews_published > 0
+        || reputations_recomputed > 0
+    {
         tracing::info!(
             expired,
             released,
             weeks_approved,
             reviews_published,
+            reputations_recomputed,
             "contract jobs"
         );
     }
@@ -147,11 +173,13 @@ pub async fn contract_jobs_once(
     release?;
     hours?;
     reviews?;
+    reputation?;
     Ok(ContractJobsRun {
         expired,
         released,
         weeks_approved,
         reviews_published,
+        reputations_recomputed,
     })
 }
 

@@ -107,8 +107,12 @@ async fn run(
             let run = api::jobs::contract_jobs_once(&services).await?;
             println!(
                 "expired {} offers; released {} milestones; approved {} weeks of hours; \
-                 published {} reviews",
-                run.expired, run.released, run.weeks_approved, run.reviews_published
+                 published {} reviews; recomputed {} reputations",
+                run.expired,
+                run.released,
+                run.weeks_approved,
+                run.reviews_published,
+                run.reputations_recomputed
             );
         }
         Command::Admin {

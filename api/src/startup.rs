@@ -84,6 +84,10 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
     };
     let taxonomy =
         CachedTaxonomyRepository::new(Arc::new(SeaTaxonomyRepository::new(db)), cache.clone());
+    let reputation = persistence::CachedReputationRepository::new(
+        Arc::new(persistence::SeaReputationRepository::new(db)),
+        cache.clone(),
+    );
     let sessions = CachedSessionRepository::new(Arc::new(SeaSessionRepository::new(db)), cache);
     let postings: Arc<dyn domain::postings::PostingRepository> =
         Arc::new(SeaPostingRepository::new(db));
@@ -114,6 +118,7 @@ fn wire_services(settings: &Settings, db: &Db, cache: Arc<dyn Cache>) -> Service
             contracts: Arc::new(persistence::SeaContractRepository::new(db)),
             timesheets: Arc::new(persistence::SeaContractRepository::new(db)),
             reviews: Arc::new(persistence::SeaReviewRepository::new(db)),
+            reputation: Arc::new(reputation),
             payments: Arc::new(settings.payments_sandbox.clone()),
             code_host,
         },
@@ -186,11 +191,23 @@ impl Application {
     /// `migrate_on_start`, as [`Db::migrate_for_task`] allows) and the configured cache,
     /// without a server.
     pub async fn services(settings: &Settings) -> Result<Services, StartupError> {
+        Self::services_with_cache(settings, None).await
+    }
+
+    /// Like [`Application::services`] on `cache` when given (tests share a server's
+    /// in-process cache with the jobs they run, as one process would).
+    pub async fn services_with_cache(
+        settings: &Settings,
+        cache: Option<Arc<dyn Cache>>,
+    ) -> Result<Services, StartupError> {
         let db = Db::connect(&settings.db_settings()).await?;
         if settings.migrate_on_start {
             db.migrate_for_task().await?;
         }
-        let cache = build_cache(settings)?;
+        let cache = match cache {
+            Some(cache) => cache,
+            None => build_cache(settings)?,
+        };
         Ok(wire_services(settings, &db, cache))
     }
 
@@ -202,13 +219,26 @@ impl Application {
 
     /// Like [`Application::build`] on a pool the caller opened (tests count its statements).
     pub async fn build_with_db(settings: Settings, db: Db) -> Result<Self, StartupError> {
+        Self::build_with_cache(settings, db, None).await
+    }
+
+    /// Like [`Application::build_with_db`] on `cache` when given, rather than the one
+    /// the settings ask for.
+    pub async fn build_with_cache(
+        settings: Settings,
+        db: Db,
+        cache: Option<Arc<dyn Cache>>,
+    ) -> Result<Self, StartupError> {
         settings
             .payments_allowed()
             .map_err(|(key, message)| StartupError::Config { key, message })?;
         if settings.migrate_on_start {
             db.migrate_up().await?;
         }
-        let cache = build_cache(&settings)?;
+        let cache = match cache {
+            Some(cache) => cache,
+            None => build_cache(&settings)?,
+        };
         let services = wire_services(&settings, &db, cache.clone());
         let auth = build_auth(&settings, cache.clone())?;
         if settings.posting_expiry_interval_secs > 0 {

@@ -94,8 +94,10 @@ pub struct Ports {
     pub contracts: Arc<dyn contracts::ContractRepository>,
     /// Hourly contracts' time entries and weeks.
     pub timesheets: Arc<dyn contracts::TimesheetRepository>,
-    /// Reviews after contracts end.
+    /// Reviews after contracts end, reports and moderation.
     pub reviews: Arc<dyn reviews::ReviewRepository>,
+    /// Reputations, recomputed from scratch (behind the cache).
+    pub reputation: Arc<dyn reviews::ReputationRepository>,
     /// Where money comes in from and goes back to (the sandbox unless configured).
     pub payments: Arc<dyn contracts::PaymentProvider>,
     /// Where public repositories are imported from; `None` turns the import off.
@@ -135,7 +137,7 @@ impl Services {
             postings.clone(),
             ports.posting_invitations.clone(),
             ports.agencies.clone(),
-            ports.profiles.clone(),
+            (ports.profiles.clone(), ports.reputation.clone()),
             (ports.evaluators, ports.scorecards),
         );
         let interviews = proposals::InterviewService::new(
@@ -153,7 +155,7 @@ impl Services {
             contract_settings,
         );
         let reviews = reviews::ReviewService::new(
-            ports.reviews,
+            (ports.reviews, ports.reputation),
             contracts.clone(),
             contract_settings.review_window,
         );

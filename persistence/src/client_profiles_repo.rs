@@ -91,10 +91,15 @@ fn to_profile(m: client_profile::Model, owner_active: bool) -> DomainResult<Clie
 #[async_trait]
 impl ClientProfileRepository for SeaClientProfileRepository {
     async fn create(&self, p: &ClientProfile) -> DomainResult<ClientProfile> {
+        let txn = crate::db::begin_write(&self.db).await.map_err(internal)?;
         client_profile::Entity::insert(row(p))
-            .exec_without_returning(&self.db)
+            .exec_without_returning(&txn)
             .await
             .map_err(|e| map_db_err(e, &[("user", "user")]))?;
+        // The job writes the owner's reputation onto the new profile's rating columns.
+        crate::reputation_marks::mark_subject(&txn, domain::reviews::Subject::Client(p.user_id))
+            .await?;
+        txn.commit().await.map_err(internal)?;
         Ok(p.clone())
     }
 

@@ -10,6 +10,9 @@
 //! one contract (and so its escrow account) take turns: an end counts the milestones
 //! holding money with none being funded meanwhile, an added milestone numbers after the
 //! others, and a fund or release reads the escrow balance it appends to as it stands.
+//!
+//! A contract's end and every ledger transaction on it mark its parties' reputations
+//! for recomputation (`reputation_marks`), in the same transaction.
 
 use std::collections::HashMap;
 
@@ -157,6 +160,8 @@ async fn change_contract(
             .exec(db)
             .await
             .map_err(internal)?;
+        // The contract ended: its parties' reputations count it now.
+        crate::reputation_marks::mark_contracts(db, &[c.id.0]).await?;
     }
     contract_change::Entity::insert(change_row(change))
         .exec_without_returning(db)

@@ -99,9 +99,10 @@ async fn escrow_position(db: &impl ConnectionTrait, account: Uuid) -> DomainResu
 }
 
 /// In a write transaction: `t` checked again, its accounts, its row and its entries
-/// (escrow ones numbered, with the balance after them). An error for a malformed
-/// transaction or one that would take escrow below zero, having written no entry; the
-/// caller rolls back on anything but [`Appended::Written`].
+/// (escrow ones numbered, with the balance after them), and the marks of the contract's
+/// parties' reputations (`reputation_marks`). An error for a malformed transaction or
+/// one that would take escrow below zero, having written no entry; the caller rolls
+/// back on anything but [`Appended::Written`].
 pub(crate) async fn append(
     db: &impl ConnectionTrait,
     t: &LedgerTransaction,
@@ -165,7 +166,12 @@ pub(crate) async fn append(
         .exec_without_returning(db)
         .await
     {
-        Ok(_) => Ok(Appended::Written),
+        Ok(_) => {
+            // Money moved on the contract: its parties' reputations are to be
+            // recomputed (with this transaction, or not at all).
+            crate::reputation_marks::mark_contracts(db, &[t.contract_id.0]).await?;
+            Ok(Appended::Written)
+        }
         Err(e) if is_unique_violation(&e) => Ok(Appended::Stale),
         Err(e) => Err(internal(e)),
     }

@@ -6,6 +6,7 @@ mod accounts_repo;
 mod agencies_repo;
 pub mod agency_search;
 pub mod cache;
+mod cached_reputation;
 mod cached_sessions;
 mod cached_taxonomy;
 mod client_profiles_repo;
@@ -55,6 +56,11 @@ mod proposals_repo_tests;
 mod referrals_repo;
 #[cfg(test)]
 mod referrals_repo_tests;
+mod reputation_marks;
+mod reputation_repo;
+#[cfg(test)]
+mod reputation_repo_tests;
+mod review_reports;
 mod reviews_repo;
 #[cfg(test)]
 mod reviews_repo_tests;
@@ -76,6 +82,7 @@ mod timesheets_repo_tests;
 pub use accounts_repo::{SeaSessionRepository, SeaUserRepository};
 pub use agencies_repo::SeaAgencyRepository;
 pub use agency_search::SeaAgencyIndex;
+pub use cached_reputation::CachedReputationRepository;
 pub use cached_sessions::CachedSessionRepository;
 pub use cached_taxonomy::CachedTaxonomyRepository;
 pub use client_profiles_repo::SeaClientProfileRepository;
@@ -93,6 +100,7 @@ pub use profiles_repo::SeaProfileRepository;
 pub use proposal_messages_repo::SeaMessageRepository;
 pub use proposals_repo::SeaProposalRepository;
 pub use referrals_repo::SeaReferralRepository;
+pub use reputation_repo::SeaReputationRepository;
 pub use reviews_repo::SeaReviewRepository;
 pub use saved_searches_repo::SeaSavedSearchRepository;
 pub use sign_in_repo::SeaSignInRepository;

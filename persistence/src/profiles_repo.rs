@@ -75,6 +75,7 @@ fn row(p: &FreelancerProfile) -> freelancer_profile::ActiveModel {
         // Reputation is not the profile owner's to write.
         rating_avg: NotSet,
         review_count: NotSet,
+        job_success: NotSet,
         utc_offset_minutes: Set(p
             .location
             .time_zone
@@ -244,6 +245,12 @@ impl ProfileRepository for SeaProfileRepository {
             .await
             .map_err(|e| map_db_err(e, UNIQUE_FIELDS))?;
         insert_lists(&txn, p).await?;
+        // The job writes the owner's reputation onto the new profile's rating columns.
+        crate::reputation_marks::mark_subject(
+            &txn,
+            domain::reviews::Subject::Freelancer(p.user_id),
+        )
+        .await?;
         txn.commit().await.map_err(internal)?;
         tracing::info!(profile = %p.id.0, user = %p.user_id.0, "freelancer profile created");
         Ok(p.clone())

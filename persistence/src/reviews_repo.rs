@@ -6,17 +6,21 @@
 //! second to commit sees the first, and publishes both (at its own `created_at`) with
 //! one `UPDATE`. The unique `(contract_id, side)` index has the last word on a side's
 //! second review: `Duplicate`, writing nothing. Three statements (hold, insert,
-//! publish); a duplicate two.
+//! publish); a duplicate two. A write that publishes marks the contract's parties'
+//! reputations (`reputation_marks`), one statement more, in the same transaction.
 //!
 //! Reads take one statement each: by ID, by contract (`ux_reviews_contract_side`), about
-//! a reviewee keyset-paged newest first by the time-ordered IDs (`ix_reviews_reviewee`).
+//! a reviewee keyset-paged newest first by the time-ordered IDs (`ix_reviews_reviewee`,
+//! or `ix_reviews_reviewee_side` for the reviews of one side).
 //! The reply is one `UPDATE ... WHERE reply IS NULL`: of two replies one lands. The
 //! publication job is one `UPDATE ... RETURNING` of at most `limit` unpublished reviews
 //! whose window closed (`ix_reviews_publish_due`), re-checking `published_at IS NULL` on
 //! each row it updates: two jobs at once never both report a review, and a second run
-//! finds nothing. `paid` and `unreviewed` read the ledger's transactions by contract
+//! finds nothing; it marks the published reviews' contracts' parties in the same write
+//! transaction. `paid` and `unreviewed` read the ledger's transactions by contract
 //! (`ix_ledger_transactions_contract`) and a user's contracts (`ix_contracts_client`,
-//! `ix_contracts_freelancer`), one statement each.
+//! `ix_contracts_freelancer`), one statement each. Reports and moderation are
+//! `review_reports`'.
 
 use std::collections::{HashMap, HashSet};
 
@@ -27,13 +31,14 @@ use domain::agencies::AgencyId;
 use domain::contracts::{ContractId, ContractStatus, TransactionKind};
 use domain::pagination::{Page, PageRequest};
 use domain::reviews::{
-    Criterion, Moderation, Review, ReviewId, ReviewRepository, ReviewWrite, ReviewerSide,
+    Criterion, Moderation, ModerationEvent, ReportId, Review, ReviewId, ReviewReport,
+    ReviewRepository, ReviewWrite, ReviewerSide,
 };
 use domain::{DomainError, DomainResult};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -42,6 +47,8 @@ use crate::db::settle;
 use crate::entities::{ledger_transaction, review};
 use crate::errors::{internal, is_unique_violation};
 use crate::posting_rows::at_rest;
+use crate::reputation_marks::mark_contracts;
+use crate::review_reports;
 use crate::search_sql::Sql;
 
 /// [`ReviewRepository`] on the application's database (PostgreSQL or SQLite).
@@ -271,6 +278,10 @@ async fn write(
         .map_err(internal)?
         .rows_affected()
         > 0;
+    if published {
+        // Both reviews became public: the parties' reputations count them now.
+        mark_contracts(db, &[stored.contract_id.0]).await?;
+    }
     Ok(ReviewWrite::Written(Box::new(Review {
         published_at: stored
             .published_at
@@ -279,12 +290,72 @@ async fn write(
     })))
 }
 
+/// A page of the reviews about `reviewee` (by `side` when given) public at `now` and not
+/// hidden, newest first: exactly what [`ReviewRepository::about`] runs (tests EXPLAIN
+/// it; `ix_reviews_reviewee`, or `ix_reviews_reviewee_side` with a side).
+pub(crate) fn about_query(
+    reviewee: UserId,
+    side: Option<ReviewerSide>,
+    now: DateTime<Utc>,
+    page: &PageRequest<ReviewId>,
+) -> Select<review::Entity> {
+    let mut query = review::Entity::find().filter(review::Column::RevieweeId.eq(reviewee.0));
+    if let Some(side) = side {
+        query = query.filter(review::Column::Side.eq(side.key()));
+    }
+    query = query.filter(review::Column::HiddenAt.is_null()).filter(
+        Condition::any()
+            .add(review::Column::PublishedAt.is_not_null())
+            .add(review::Column::PublicFrom.lte(at_rest(now))),
+    );
+    if let Some(after) = page.after() {
+        query = query.filter(review::Column::Id.lt(after.0));
+    }
+    query
+        .order_by_desc(review::Column::Id)
+        .limit(page.fetch_limit())
+}
+
 /// A contract `unreviewed` finds.
 #[derive(FromQueryResult)]
 struct EndedContract {
     id: Uuid,
     client_id: Uuid,
     ended_at: DateTime<Utc>,
+}
+
+/// In a write transaction: publishes at most `limit` reviews whose window closed at or
+/// before `now` and marks their contracts' parties' reputations; the IDs published.
+async fn publish(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u32,
+) -> DomainResult<Vec<ReviewId>> {
+    // One statement: the rows it updates are re-checked as it updates them (on
+    // PostgreSQL a row a concurrent run published meanwhile no longer matches), so only
+    // this run's publications come back.
+    let mut sql = Sql::new(db.get_database_backend());
+    let now = sql.bind(at_rest(now));
+    let limit = sql.bind(i64::from(limit));
+    sql.push(&format!(
+        "UPDATE reviews SET published_at = public_from \
+         WHERE published_at IS NULL AND id IN (SELECT id FROM reviews \
+         WHERE published_at IS NULL AND public_from <= {now} \
+         ORDER BY public_from, id LIMIT {limit}) RETURNING id, contract_id"
+    ));
+    let mut ids = Vec::new();
+    let mut contracts = Vec::new();
+    for row in db.query_all_raw(sql.statement()).await.map_err(internal)? {
+        let id: Uuid = row.try_get("", "id").map_err(internal)?;
+        let contract: Uuid = row.try_get("", "contract_id").map_err(internal)?;
+        ids.push(ReviewId(id));
+        contracts.push(contract);
+    }
+    contracts.sort();
+    contracts.dedup();
+    mark_contracts(db, &contracts).await?;
+    ids.sort();
+    Ok(ids)
 }
 
 fn kind_keys(kinds: &[TransactionKind]) -> Vec<&'static str> {
@@ -342,23 +413,11 @@ impl ReviewRepository for SeaReviewRepository {
     async fn about(
         &self,
         reviewee: UserId,
+        side: Option<ReviewerSide>,
         now: DateTime<Utc>,
         page: &PageRequest<ReviewId>,
     ) -> DomainResult<Page<Review>> {
-        let mut query = review::Entity::find()
-            .filter(review::Column::RevieweeId.eq(reviewee.0))
-            .filter(review::Column::HiddenAt.is_null())
-            .filter(
-                Condition::any()
-                    .add(review::Column::PublishedAt.is_not_null())
-                    .add(review::Column::PublicFrom.lte(at_rest(now))),
-            );
-        if let Some(after) = page.after() {
-            query = query.filter(review::Column::Id.lt(after.0));
-        }
-        let rows = query
-            .order_by_desc(review::Column::Id)
-            .limit(page.fetch_limit())
+        let rows = about_query(reviewee, side, now, page)
             .all(&self.db)
             .await
             .map_err(internal)?;
@@ -398,30 +457,9 @@ impl ReviewRepository for SeaReviewRepository {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        // One statement: the rows it updates are re-checked as it updates them (on
-        // PostgreSQL a row a concurrent run published meanwhile no longer matches), so
-        // only this run's publications come back.
-        let mut sql = Sql::new(self.db.get_database_backend());
-        let now = sql.bind(at_rest(now));
-        let limit = sql.bind(i64::from(limit));
-        sql.push(&format!(
-            "UPDATE reviews SET published_at = public_from \
-             WHERE published_at IS NULL AND id IN (SELECT id FROM reviews \
-             WHERE published_at IS NULL AND public_from <= {now} \
-             ORDER BY public_from, id LIMIT {limit}) RETURNING id"
-        ));
-        let mut ids = Vec::new();
-        for row in self
-            .db
-            .query_all_raw(sql.statement())
-            .await
-            .map_err(internal)?
-        {
-            let id: Uuid = row.try_get("", "id").map_err(internal)?;
-            ids.push(ReviewId(id));
-        }
-        ids.sort();
-        Ok(ids)
+        let txn = crate::db::begin_write(&self.db).await.map_err(internal)?;
+        let decided = publish(&txn, now, limit).await;
+        settle(txn, decided, |_| true).await
     }
 
     async fn paid(
@@ -487,5 +525,28 @@ impl ReviewRepository for SeaReviewRepository {
                 (ContractId(c.id), side, c.ended_at)
             })
             .collect())
+    }
+
+    async fn report(&self, report: &ReviewReport) -> DomainResult<bool> {
+        review_reports::report(&self.db, report).await
+    }
+
+    async fn reports(
+        &self,
+        open: bool,
+        page: &PageRequest<ReportId>,
+    ) -> DomainResult<Page<ReviewReport>> {
+        review_reports::reports(&self.db, open, page).await
+    }
+
+    async fn moderate(&self, event: &ModerationEvent) -> DomainResult<bool> {
+        review_reports::moderate(&self.db, event).await
+    }
+
+    async fn moderation_history(
+        &self,
+        reviews: &[ReviewId],
+    ) -> DomainResult<HashMap<ReviewId, Vec<ModerationEvent>>> {
+        review_reports::moderation_history(&self.db, reviews).await
     }
 }

@@ -376,7 +376,7 @@ async fn reviews_about_a_user_are_the_public_unhidden_ones_newest_first_in_pages
 
         let page = |first: i64, after: Option<ReviewId>| PageRequest::new(Some(first), after);
         let all = repo
-            .about(about, now, &page(100, None).unwrap())
+            .about(about, None, now, &page(100, None).unwrap())
             .await
             .unwrap();
         let ids: Vec<ReviewId> = all.items.iter().map(|r| r.id).collect();
@@ -389,7 +389,7 @@ async fn reviews_about_a_user_are_the_public_unhidden_ones_newest_first_in_pages
         assert!(!ids.contains(&blind.id));
         // Once the blind one's window closes, it is public too.
         let later = repo
-            .about(about, blind.public_from, &page(100, None).unwrap())
+            .about(about, None, blind.public_from, &page(100, None).unwrap())
             .await
             .unwrap();
         assert_eq!(later.items.len(), 4, "{backend:?}");
@@ -398,7 +398,7 @@ async fn reviews_about_a_user_are_the_public_unhidden_ones_newest_first_in_pages
 
         // Pages of two: the keyset follows the last ID read.
         let first = repo
-            .about(about, now, &page(2, None).unwrap())
+            .about(about, None, now, &page(2, None).unwrap())
             .await
             .unwrap();
         assert_eq!(
@@ -407,7 +407,7 @@ async fn reviews_about_a_user_are_the_public_unhidden_ones_newest_first_in_pages
         );
         assert!(first.has_next_page);
         let next = repo
-            .about(about, now, &page(2, Some(closed.id)).unwrap())
+            .about(about, None, now, &page(2, Some(closed.id)).unwrap())
             .await
             .unwrap();
         assert_eq!(
@@ -417,10 +417,53 @@ async fn reviews_about_a_user_are_the_public_unhidden_ones_newest_first_in_pages
         assert!(!next.has_next_page);
         assert_eq!(next.items[0], stored(&repo, published.id).await);
         let nobody = repo
-            .about(UserId(Uuid::now_v7()), now, &page(2, None).unwrap())
+            .about(UserId(Uuid::now_v7()), None, now, &page(2, None).unwrap())
             .await
             .unwrap();
         assert!(nobody.items.is_empty() && !nobody.has_next_page);
+
+        // A review about the user as a client (by a freelancer): listed with the others,
+        // and the side filter tells the two roles apart.
+        let (elsewhere, _) = hired(&db, &[10_000]).await;
+        let as_client = written(
+            &repo,
+            &Review {
+                reviewee_id: about,
+                ..review(
+                    &elsewhere,
+                    ReviewerSide::Freelancer,
+                    now - TimeDelta::hours(1),
+                )
+            },
+        )
+        .await;
+        let by_side = |side: Option<ReviewerSide>| {
+            let repo = repo.clone();
+            async move {
+                repo.about(about, side, now, &page(100, None).unwrap())
+                    .await
+                    .unwrap()
+                    .items
+                    .iter()
+                    .map(|r| r.id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            by_side(None).await,
+            [as_client.id, newest.id, closed.id, published.id],
+            "{backend:?}"
+        );
+        assert_eq!(
+            by_side(Some(ReviewerSide::Client)).await,
+            [newest.id, closed.id, published.id],
+            "{backend:?}: the clients' reviews, about the user as a freelancer"
+        );
+        assert_eq!(
+            by_side(Some(ReviewerSide::Freelancer)).await,
+            [as_client.id],
+            "{backend:?}"
+        );
     }
 }
 

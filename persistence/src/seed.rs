@@ -275,6 +275,8 @@ pub async fn seed_profiles(
                 utc_offset_minutes: Set(offsets.get(place.2).copied().flatten()),
                 rating_avg: Set(rated.then(|| f64::from(rng.random_range(30..=50u8)) / 10.0)),
                 review_count: Set(if rated { rng.random_range(1..200) } else { 0 }),
+                // Not derived from contracts: left unknown (the RNG's sequence unchanged).
+                job_success: Set(None),
                 created_at: Set(created),
                 updated_at: Set(created),
             });

@@ -226,6 +226,10 @@ fn from_where(sql: &mut Sql, filter: &TalentFilter) -> Option<String> {
         let r = sql.bind(rating);
         sql.push(&format!(" AND p.rating_avg >= {r}"));
     }
+    if let Some(job_success) = filter.min_job_success {
+        let j = sql.bind(i32::from(job_success));
+        sql.push(&format!(" AND p.job_success >= {j}"));
+    }
     tsquery
 }
 

@@ -46,6 +46,10 @@ impl RequestContext {
                     self.actor.clone(),
                 ),
             )
+            .data(crate::reviews::loaders::ReviewLoaders::new(
+                services.clone(),
+                self.actor.clone(),
+            ))
             .data(self)
     }
 
@@ -83,6 +87,10 @@ impl RequestContext {
                 self.actor.clone(),
             ),
         );
+        data.insert(crate::reviews::loaders::ReviewLoaders::new(
+            services.clone(),
+            self.actor.clone(),
+        ));
         data.insert(self);
         data
     }

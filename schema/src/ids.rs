@@ -38,10 +38,12 @@ pub enum NodeKind {
     Timesheet,
     TimeEntry,
     Review,
+    ReviewReport,
 }
 
 impl NodeKind {
     const ALL: &'static [NodeKind] = &[
+        NodeKind::ReviewReport,
         NodeKind::Review,
         NodeKind::TimeEntry,
         NodeKind::Timesheet,
@@ -96,6 +98,7 @@ impl NodeKind {
             NodeKind::Timesheet => "Timesheet",
             NodeKind::TimeEntry => "TimeEntry",
             NodeKind::Review => "Review",
+            NodeKind::ReviewReport => "ReviewReport",
             NodeKind::Referral => "Referral",
             NodeKind::Scorecard => "Scorecard",
             NodeKind::Interview => "Interview",

@@ -56,6 +56,7 @@ pub struct WorkQuery(
     proposals::query::ProposalQuery,
     contracts::query::ContractQuery,
     reviews::ReviewQuery,
+    reviews::ModerationQuery,
 );
 
 /// All root mutation fields.
@@ -96,6 +97,7 @@ pub struct WorkMutation(
     contracts::hours::HoursMutation,
     contracts::messages::ContractMessageMutation,
     reviews::ReviewMutation,
+    reviews::ModerationMutation,
 );
 
 pub type Subscription = subscription::Subscription;

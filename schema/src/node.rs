@@ -116,7 +116,8 @@ async fn fetch(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
         | NodeKind::Timesheet
         | NodeKind::TimeEntry
         // Reviews through `reviews(of:)` and their contract's `reviews`.
-        | NodeKind::Review => None,
+        | NodeKind::Review
+        | NodeKind::ReviewReport => None,
         // Seen by their two parties.
         NodeKind::Contract => crate::contracts::loaders::contract_loaders(ctx)?
             .contract

@@ -165,9 +165,21 @@ pub async fn hire(app: &TestApp, prefix: &str, amounts: &[i64]) -> Hire {
 /// A client `<prefix>-client` hires freelancer `<prefix>-dev` on these terms (see
 /// [`fixed`] and [`hourly`]).
 pub async fn hire_with(app: &TestApp, prefix: &str, terms: Value) -> Hire {
-    let client = app.dev_token(&format!("{prefix}-client"), "client").await;
+    hire_between(
+        app,
+        &format!("{prefix}-client"),
+        &format!("{prefix}-dev"),
+        terms,
+    )
+    .await
+}
+
+/// Client `client` hires freelancer `dev` (dev sign-in handles) on these terms: each
+/// call is a new posting and a new contract, so a pair may have several.
+pub async fn hire_between(app: &TestApp, client: &str, dev: &str, terms: Value) -> Hire {
+    let client = app.dev_token(client, "client").await;
     let posting = posting(app, &client, 1).await;
-    let (freelancer, proposal) = proposal(app, &format!("{prefix}-dev"), &posting).await;
+    let (freelancer, proposal) = proposal(app, dev, &posting).await;
     into_pipeline(app, &client, &posting, &proposal).await;
     let body = make_offer(app, &client, &proposal, terms).await;
     assert_eq!(outcome(&body, "makeOffer"), "OK", "{body}");

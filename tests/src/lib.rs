@@ -9,9 +9,10 @@
 
 pub mod hiring;
 pub mod payload;
+pub mod reviewing;
 pub mod stub_provider;
 
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
 use actix_web::dev::ServerHandle;
@@ -61,6 +62,9 @@ pub struct TestApp {
     /// The server's payment provider (the sandbox of its settings), shared with
     /// [`TestApp::services`].
     pub sandbox: domain::contracts::SandboxProvider,
+    /// The server's in-process cache when it runs without Redis, shared with
+    /// [`TestApp::services`].
+    memory_cache: Option<Arc<dyn persistence::cache::Cache>>,
     handle: ServerHandle,
     thread: Option<JoinHandle<()>>,
     _db: TestDatabase,
@@ -132,13 +136,20 @@ impl TestApp {
         let counter = statements.clone();
         let sandbox = settings.payments_sandbox.clone();
         let db_settings = settings.db_settings();
+        // Without Redis the jobs a test runs share the server's in-process cache, as
+        // the server's own job loop does (with Redis both reach the same one).
+        let memory_cache: Option<Arc<dyn persistence::cache::Cache>> = settings
+            .redis_url
+            .is_none()
+            .then(|| Arc::new(persistence::cache::MemoryCache::default()) as _);
+        let server_cache = memory_cache.clone();
         let (tx, rx) = mpsc::channel();
         // The server gets its own thread and runtime (as in production), and the database
         // pool is opened there so it lives and dies with the server.
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let started = match Db::connect_counting(&db_settings, counter).await {
-                    Ok(db) => Application::build_with_db(settings, db)
+                    Ok(db) => Application::build_with_cache(settings, db, server_cache)
                         .await
                         .map_err(|e| e.to_string()),
                     Err(e) => Err(e.to_string()),
@@ -170,6 +181,7 @@ impl TestApp {
             statements,
             redis_key_prefix,
             sandbox,
+            memory_cache,
             handle,
             thread: Some(thread),
             _db: db,
@@ -300,11 +312,30 @@ impl TestApp {
             database_max_connections: 2,
             migrate_on_start: false,
             payments_sandbox: self.sandbox.clone(),
+            redis_url: self.setup.redis.clone().map(Into::into),
+            redis_key_prefix: self.redis_key_prefix.clone(),
             ..Settings::default()
         };
-        api::Application::services(&settings)
+        api::Application::services_with_cache(&settings, self.memory_cache.clone())
             .await
             .expect("services on the test database")
+    }
+
+    /// Deletes `keys` from the server's cache (its in-process one, or Redis under its
+    /// key prefix): for tests that measure reads the cache would otherwise answer.
+    pub async fn forget_cached(&self, keys: &[String]) {
+        let cache = match &self.memory_cache {
+            Some(cache) => cache.clone(),
+            None => {
+                let settings = Settings {
+                    redis_url: self.setup.redis.clone().map(Into::into),
+                    redis_key_prefix: self.redis_key_prefix.clone(),
+                    ..Settings::default()
+                };
+                api::startup::build_cache(&settings).expect("the server's cache")
+            }
+        };
+        cache.delete(keys).await.expect("cache keys deleted");
     }
 
     /// Runs a query that must succeed and returns its `data`.

@@ -287,7 +287,7 @@ async fn postings_are_found_by_every_filter_and_sorted_three_ways() {
         }
         // A withdrawn proposal still counts, as on the posting itself.
         propose(&app, "Go API developer", "p1", "WITHDRAWN", 9_000).await;
-        // Ratings come from reviews (a later feature): straight into the profile here.
+        // Ratings as reputation recomputation writes them, straight into the profile.
         for (handle, company) in [("globex", "Globex"), ("acme", "Acme")] {
             let token = app.dev_token(handle, "client").await;
             let body = app

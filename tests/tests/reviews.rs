@@ -5,94 +5,13 @@
 //! reply; the viewer's pending reviews.
 
 use serde_json::{Value, json};
-use tests::hiring::{Hire, hire, hire_with, hourly, log_back_then, started_days_ago, today};
+use tests::hiring::{hire, hire_with, hourly, log_back_then, started_days_ago, today};
 use tests::payload::{errors, outcome};
+use tests::reviewing::{finished, review_input, run, submit, user_id};
 use tests::{Setup, TestApp, setups};
 
 async fn app(setup: &Setup) -> TestApp {
     TestApp::spawn_with(setup, |s| s.dev_login = true).await
-}
-
-/// Runs `mutation` taking `input` (of the GraphQL type `input_type`) and asserts it
-/// worked.
-async fn run(app: &TestApp, token: &str, mutation: &str, input_type: &str, input: Value) -> Value {
-    let body = app
-        .gql(
-            Some(token),
-            &format!(
-                "mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ userErrors {{ field code message }} }} }}"
-            ),
-            json!({ "i": input }),
-        )
-        .await;
-    assert_eq!(outcome(&body, mutation), "OK", "{mutation}: {body}");
-    body
-}
-
-/// A fixed-price contract whose one milestone was paid and which then ended.
-async fn finished(app: &TestApp, prefix: &str) -> Hire {
-    let h = hire(app, prefix, &[10_000]).await;
-    let m = h.milestones[0].clone();
-    let key = format!("{prefix}-fund-0001");
-    run(
-        app,
-        &h.client,
-        "fundMilestone",
-        "MilestonePaymentInput",
-        json!({ "milestoneId": m, "idempotencyKey": key }),
-    )
-    .await;
-    run(
-        app,
-        &h.freelancer,
-        "submitMilestone",
-        "SubmitMilestoneInput",
-        json!({ "milestoneId": m }),
-    )
-    .await;
-    let key = format!("{prefix}-approve-01");
-    run(
-        app,
-        &h.client,
-        "approveMilestone",
-        "MilestonePaymentInput",
-        json!({ "milestoneId": m, "idempotencyKey": key }),
-    )
-    .await;
-    run(
-        app,
-        &h.client,
-        "endContract",
-        "EndContractInput",
-        json!({ "contractId": h.contract, "reason": "Done" }),
-    )
-    .await;
-    h
-}
-
-fn review_input(contract: &Value, side: &str, rating: i32) -> Value {
-    let scores = if side == "client" {
-        json!({ "skills": 5, "quality": 4, "availability": 5, "deadlines": 4, "communication": 5, "cooperation": 5 })
-    } else {
-        json!({ "clarity": 4, "communication": 5, "paymentPromptness": 5 })
-    };
-    json!({ "contractId": contract, "rating": rating, "scores": scores,
-            "comment": format!("Review by the {side}"), "wouldRecommend": true })
-}
-
-async fn submit(app: &TestApp, token: &str, input: Value) -> Value {
-    app.gql(
-        Some(token),
-        "mutation($i: SubmitReviewInput!) { submitReview(input: $i) {
-            review { id side rating isPublic comment scores { criterion score } }
-            userErrors { field code message } } }",
-        json!({ "i": input }),
-    )
-    .await
-}
-
-async fn user_id(app: &TestApp, token: &str) -> Value {
-    app.gql(Some(token), "{ viewer { id } }", json!({})).await["data"]["viewer"]["id"].clone()
 }
 
 /// The comments of the public reviews about `user`, as `token` (or anonymous) reads them.

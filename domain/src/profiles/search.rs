@@ -105,6 +105,8 @@ pub struct TalentFilter {
     pub countries: Vec<String>,
     /// Average rating at least this (1 to 5); unrated profiles do not match.
     pub min_rating: Option<f64>,
+    /// Job success at least this (0 to 100); freelancers without any yet do not match.
+    pub min_job_success: Option<u8>,
 }
 
 /// A position in a result list, in the list's order. Opaque to clients (see `encode`).
@@ -325,6 +327,7 @@ pub struct TalentSearch {
     pub languages: Vec<LanguageRequirementInput>,
     pub countries: Vec<String>,
     pub min_rating: Option<f64>,
+    pub min_job_success: Option<i64>,
 }
 
 fn err(errors: &mut Vec<FieldError>, path: &[&str], message: impl Into<String>) {
@@ -512,6 +515,11 @@ impl TalentSearch {
             None => {}
             Some(r) if (1.0..=5.0).contains(&r) => filter.min_rating = Some(r),
             Some(_) => err(&mut errors, &["minRating"], "must be 1 to 5"),
+        }
+        match self.min_job_success.map(u8::try_from) {
+            None => {}
+            Some(Ok(j)) if j <= 100 => filter.min_job_success = Some(j),
+            Some(_) => err(&mut errors, &["minJobSuccess"], "must be 0 to 100"),
         }
         if errors.is_empty() {
             Ok(filter)

@@ -43,6 +43,7 @@ pub struct ProposalService {
     invitations: Arc<dyn PostingInvitationRepository>,
     agencies: Arc<dyn AgencyRepository>,
     profiles: Arc<dyn ProfileRepository>,
+    reputation: Arc<dyn crate::reviews::ReputationRepository>,
 }
 
 fn stale() -> DomainError {
@@ -97,7 +98,10 @@ impl ProposalService {
         postings: PostingService,
         invitations: Arc<dyn PostingInvitationRepository>,
         agencies: Arc<dyn AgencyRepository>,
-        profiles: Arc<dyn ProfileRepository>,
+        (profiles, reputation): (
+            Arc<dyn ProfileRepository>,
+            Arc<dyn crate::reviews::ReputationRepository>,
+        ),
         evaluation: (
             Arc<dyn super::evaluators::EvaluatorRepository>,
             Arc<dyn super::scorecards::ScorecardRepository>,
@@ -111,6 +115,7 @@ impl ProposalService {
             invitations,
             agencies,
             profiles,
+            reputation,
         }
     }
 
@@ -134,10 +139,12 @@ impl ProposalService {
         }
     }
 
-    /// The match of a freelancer with `skills` bidding in `proposal` on `posting`.
+    /// The match of a freelancer with `skills` and `reputation` bidding in `proposal` on
+    /// `posting`.
     fn score(
         posting: &Posting,
         skills: &[crate::profiles::ProfileSkill],
+        reputation: Reputation,
         proposal: &Proposal,
     ) -> Match {
         match_of(
@@ -145,18 +152,26 @@ impl ProposalService {
             posting.budget.as_ref(),
             skills,
             (proposal.terms.bid_kind, proposal.terms.bid),
-            // Reviews come with the reviews feature; until then everyone has the prior.
-            Reputation::default(),
+            reputation,
         )
     }
 
-    async fn skills_of(&self, user: UserId) -> DomainResult<Vec<crate::profiles::ProfileSkill>> {
-        Ok(self
-            .repo
-            .skills_of(&[user])
+    /// A freelancer's skills and reputation (as a freelancer), for match scores.
+    async fn standing_of(
+        &self,
+        user: UserId,
+    ) -> DomainResult<(Vec<crate::profiles::ProfileSkill>, Reputation)> {
+        let subject = crate::reviews::Subject::Freelancer(user);
+        let skills = self.repo.skills_of(&[user]).await?.remove(&user);
+        let reputation = self
+            .reputation
+            .reputations(&[subject])
             .await?
-            .remove(&user)
-            .unwrap_or_default())
+            .remove(&subject);
+        Ok((
+            skills.unwrap_or_default(),
+            reputation.map(|r| r.for_matching()).unwrap_or_default(),
+        ))
     }
 
     /// Submits a proposal on `posting`, for the caller (a freelancer) or, through an
@@ -259,8 +274,10 @@ impl ProposalService {
             updated_at: now,
             first_viewed_at: None,
         };
-        proposal.match_score =
-            Self::score(&posting, &self.skills_of(freelancer).await?, &proposal).score;
+        proposal.match_score = {
+            let (skills, reputation) = self.standing_of(freelancer).await?;
+            Self::score(&posting, &skills, reputation, &proposal).score
+        };
         let change = ProposalChange {
             proposal_id: proposal.id,
             at: now,
@@ -370,12 +387,8 @@ impl ProposalService {
             updated_at: now,
             ..before.clone()
         };
-        after.match_score = Self::score(
-            &posting,
-            &self.skills_of(after.freelancer_id).await?,
-            &after,
-        )
-        .score;
+        let (skills, reputation) = self.standing_of(after.freelancer_id).await?;
+        after.match_score = Self::score(&posting, &skills, reputation, &after).score;
         let change = ProposalChange {
             proposal_id: after.id,
             at: now,
@@ -777,12 +790,21 @@ impl ProposalService {
         users.sort_by_key(|u| u.0);
         users.dedup();
         let skills = self.repo.skills_of(&users).await?;
+        let subjects: Vec<_> = users
+            .iter()
+            .map(|u| crate::reviews::Subject::Freelancer(*u))
+            .collect();
+        let reputations = self.reputation.reputations(&subjects).await?;
         Ok(proposals
             .iter()
             .filter_map(|p| {
                 let posting = postings.get(&p.posting_id)?;
                 let have = skills.get(&p.freelancer_id).map_or(&[][..], Vec::as_slice);
-                Some((p.id, Self::score(posting, have, p)))
+                let reputation = reputations
+                    .get(&crate::reviews::Subject::Freelancer(p.freelancer_id))
+                    .map(|r| r.for_matching())
+                    .unwrap_or_default();
+                Some((p.id, Self::score(posting, have, reputation, p)))
             })
             .collect())
     }

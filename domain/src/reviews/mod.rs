@@ -11,14 +11,26 @@
 //!   closed (then it reads as public; the publication job records it). Public reviews
 //!   do not change.
 //! - **Reply**: the reviewee adds one public reply to a public review about them.
+//! - **Reputation** ([`reputation`]): recomputed from scratch, per subject, whenever
+//!   something it is computed from changes.
+//! - **Moderation** ([`moderation`]): reports, and admins hiding, restoring or
+//!   dismissing, audited.
 
 mod model;
+mod moderation;
+mod moderation_service;
 mod ports;
+mod reputation;
 mod service;
 
 pub use model::{
     Criterion, MAX_COMMENT, MAX_REPLY, Moderation, Review, ReviewId, ReviewInput, ReviewerSide,
     checked,
 };
+pub use moderation::{
+    MAX_MODERATION_REASON, MAX_REPORT_DETAILS, ModerationAction, ModerationEvent, ReportId,
+    ReportReason, Resolution, ReviewReport,
+};
 pub use ports::{PendingReview, ReviewRepository, ReviewWrite};
-pub use service::{PAID_WORK, ReviewService};
+pub use reputation::{ContractRecord, GOOD_RATING, Reputation, ReputationRepository, Subject};
+pub use service::{PAID_WORK, ReputationRun, ReviewService};

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::model::{Review, ReviewId, ReviewerSide};
+use super::moderation::{ModerationEvent, ReportId, ReviewReport};
 use crate::actor::UserId;
 use crate::contracts::{ContractId, TransactionKind};
 use crate::error::DomainResult;
@@ -41,6 +42,8 @@ pub trait ReviewRepository: Send + Sync {
     /// the other side's review is public by its window at `review.created_at`, nothing
     /// is written (`WindowClosed`): the window is the one stored with the first review,
     /// whatever the configuration says now.
+    /// When it publishes, it marks the reputations of the contract's parties in the
+    /// same transaction (see [`super::ReputationRepository`]).
     async fn create(&self, review: &Review) -> DomainResult<ReviewWrite>;
     /// Reviews by ID; unknown IDs are left out.
     async fn reviews(&self, ids: &[ReviewId]) -> DomainResult<Vec<Review>>;
@@ -50,10 +53,12 @@ pub trait ReviewRepository: Send + Sync {
         ids: &[ContractId],
     ) -> DomainResult<HashMap<ContractId, Vec<Review>>>;
     /// A page of the reviews about `reviewee` public at `now` (published, or their
-    /// window closed) and not hidden, newest first.
+    /// window closed) and not hidden, newest first; only those written by `side` when
+    /// given (CLIENT: about the user as a freelancer).
     async fn about(
         &self,
         reviewee: UserId,
+        side: Option<ReviewerSide>,
         now: DateTime<Utc>,
         page: &PageRequest<ReviewId>,
     ) -> DomainResult<Page<Review>>;
@@ -61,7 +66,8 @@ pub trait ReviewRepository: Send + Sync {
     /// hidden at `at` (one statement deciding it); `false` otherwise.
     async fn reply(&self, id: ReviewId, reply: &str, at: DateTime<Utc>) -> DomainResult<bool>;
     /// Publishes the reviews whose window closed at or before `now` (at their
-    /// `public_from`), at most `limit`: the IDs published. Idempotent.
+    /// `public_from`), at most `limit`: the IDs published. Idempotent. Marks the
+    /// reputations of the contracts' parties, in the same transaction.
     async fn publish_due(&self, now: DateTime<Utc>, limit: u32) -> DomainResult<Vec<ReviewId>>;
     /// Of these contracts, those with a ledger transaction of one of `kinds` (money
     /// paid to the freelancer); one statement.
@@ -80,4 +86,27 @@ pub trait ReviewRepository: Send + Sync {
         kinds: &[TransactionKind],
         limit: u32,
     ) -> DomainResult<Vec<(ContractId, ReviewerSide, DateTime<Utc>)>>;
+    /// Stores a report; `false` when this user reported this review already (a unique
+    /// index decides, also between concurrent reports).
+    async fn report(&self, report: &ReviewReport) -> DomainResult<bool>;
+    /// A page of reports, newest first: only open ones when `open`.
+    async fn reports(
+        &self,
+        open: bool,
+        page: &PageRequest<ReportId>,
+    ) -> DomainResult<Page<ReviewReport>>;
+    /// Carries out an admin's action in one transaction, deciding by the review's state
+    /// as stored: HIDE a review not hidden (storing the event's reason, admin and time on
+    /// the review, and resolving its open reports as hidden), RESTORE a hidden one, or
+    /// DISMISS a review's open reports. Keeps the event (the audit trail) and, for HIDE
+    /// and RESTORE, marks the reputations of the contract's parties. `false`, having
+    /// changed nothing, when the review is not in the state the action needs (hidden
+    /// already, not hidden, no open report).
+    async fn moderate(&self, event: &ModerationEvent) -> DomainResult<bool>;
+    /// The admin actions on these reviews, in the order they were carried out; one
+    /// statement.
+    async fn moderation_history(
+        &self,
+        reviews: &[ReviewId],
+    ) -> DomainResult<HashMap<ReviewId, Vec<ModerationEvent>>>;
 }

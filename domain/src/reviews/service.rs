@@ -1,6 +1,6 @@
 //! Writing, replying to and reading reviews (see [`super`] for the rules).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::model::{MAX_REPLY, Review, ReviewId, ReviewInput, ReviewerSide, checked};
 use super::ports::{PendingReview, ReviewRepository, ReviewWrite};
+use super::reputation::{Reputation, ReputationRepository, Subject};
 use crate::actor::{Actor, Role, UserId};
 use crate::contracts::{ContractId, ContractService, ContractStatus, TransactionKind};
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -26,6 +27,10 @@ pub const PAID_WORK: [TransactionKind; 3] = [
 const PENDING_LIMIT: u32 = 100;
 /// How many reviews one run of the publication job publishes at most.
 const PUBLISH_BATCH: u32 = 500;
+/// How many marked subjects the reputation job reads at once, and how many such
+/// batches one run takes at most.
+const MARK_BATCH: u32 = 200;
+const MARK_ROUNDS: usize = 20;
 
 fn no_review() -> DomainError {
     DomainError::not_found_at("reviewId", "no such review")
@@ -33,7 +38,8 @@ fn no_review() -> DomainError {
 
 #[derive(Clone)]
 pub struct ReviewService {
-    repo: Arc<dyn ReviewRepository>,
+    pub(super) repo: Arc<dyn ReviewRepository>,
+    reputation: Arc<dyn ReputationRepository>,
     contracts: ContractService,
     /// How long after a contract ended its parties may review it (14 days by default).
     window: TimeDelta,
@@ -41,12 +47,13 @@ pub struct ReviewService {
 
 impl ReviewService {
     pub fn new(
-        repo: Arc<dyn ReviewRepository>,
+        (repo, reputation): (Arc<dyn ReviewRepository>, Arc<dyn ReputationRepository>),
         contracts: ContractService,
         window: TimeDelta,
     ) -> Self {
         Self {
             repo,
+            reputation,
             contracts,
             window,
         }
@@ -143,7 +150,20 @@ impl ReviewService {
             hidden: None,
         };
         match self.repo.create(&review).await? {
-            ReviewWrite::Written(stored) => Ok(*stored),
+            ReviewWrite::Written(stored) => {
+                if stored.published_at.is_some() {
+                    // Both sides' reviews went public: every party's reputation
+                    // changes. Storage marked them in the same transaction, so a failure
+                    // here is made good by the job; the review stands.
+                    let parties = Subject::parties(
+                        contract.client_id,
+                        contract.freelancer_id,
+                        contract.agency_id,
+                    );
+                    self.refresh(&parties).await;
+                }
+                Ok(*stored)
+            }
             ReviewWrite::Duplicate => Err(DomainError::conflict(
                 &["contractId"],
                 "your side reviewed this contract already",
@@ -198,13 +218,16 @@ impl ReviewService {
         })
     }
 
-    /// A page of the public reviews about `user` (newest first), for anybody.
+    /// A page of the public reviews about `user` (newest first), for anybody: about them
+    /// as a freelancer (written by clients: `side` CLIENT), as a client (FREELANCER),
+    /// or both (`None`).
     pub async fn about(
         &self,
         user: UserId,
+        side: Option<ReviewerSide>,
         page: &PageRequest<ReviewId>,
     ) -> DomainResult<Page<Review>> {
-        self.repo.about(user, Utc::now(), page).await
+        self.repo.about(user, side, Utc::now(), page).await
     }
 
     /// The reviews of `contracts` (which the caller has read) that the caller may read:
@@ -251,5 +274,91 @@ impl ReviewService {
     /// from then anyway): idempotent and safe with several processes. How many.
     pub async fn run_publication(&self, now: DateTime<Utc>) -> DomainResult<usize> {
         Ok(self.repo.publish_due(now, PUBLISH_BATCH).await?.len())
+    }
+
+    /// The reputations of these subjects, for anybody (reputation is public); a subject
+    /// with nothing to count has [`Reputation::empty`]. Served from the cache.
+    pub async fn reputations(
+        &self,
+        subjects: &[Subject],
+    ) -> DomainResult<HashMap<Subject, Reputation>> {
+        if subjects.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut found = self.reputation.reputations(subjects).await?;
+        for s in subjects {
+            found.entry(*s).or_insert_with(|| Reputation::empty(*s));
+        }
+        Ok(found)
+    }
+
+    /// Recomputes these subjects' reputations from scratch now (after a change that
+    /// made reviews public or hid them). Storage marked them in the change's
+    /// transaction, so a failure here is made good by the job.
+    pub(super) async fn refresh(&self, subjects: &[Subject]) {
+        let mut subjects = subjects.to_vec();
+        subjects.sort_by_key(|s| (s.role(), s.id()));
+        subjects.dedup();
+        let now = Utc::now();
+        for s in subjects {
+            // The repository logs a failure; the mark stays for the job.
+            let _ = self.reputation.recompute(s, now).await;
+        }
+    }
+
+    /// Recomputes the subjects storage marked (see [`ReputationRepository::recompute`]),
+    /// each once, in batches until none is left or [`MARK_ROUNDS`] batches ran;
+    /// idempotent and safe with several processes (a recomputation holds the subject's
+    /// row and deletes only the marks it read). A subject that fails keeps its marks for
+    /// the next run and does not hold the others up. Runs after [`Self::run_publication`]
+    /// in the contract job.
+    pub async fn run_reputation(&self, now: DateTime<Utc>) -> DomainResult<ReputationRun> {
+        let mut run = ReputationRun::default();
+        let mut failed: HashSet<Subject> = HashSet::new();
+        for _ in 0..MARK_ROUNDS {
+            let limit = MARK_BATCH.saturating_add(u32::try_from(failed.len()).unwrap_or(u32::MAX));
+            let marked = self.reputation.marked(limit).await?;
+            let full = u32::try_from(marked.len()).unwrap_or(u32::MAX) >= limit;
+            let todo: Vec<Subject> = marked.into_iter().filter(|s| !failed.contains(s)).collect();
+            if todo.is_empty() {
+                break;
+            }
+            for subject in todo {
+                match self.reputation.recompute(subject, now).await {
+                    Ok(_) => run.recomputed += 1,
+                    Err(e) => {
+                        failed.insert(subject);
+                        run.failed.push((subject, e.to_string()));
+                    }
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(run)
+    }
+}
+
+/// What one run of the reputation job did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReputationRun {
+    /// Subjects recomputed (their marks deleted).
+    pub recomputed: u32,
+    /// Subjects that could not be recomputed this time, and why (their marks stay for
+    /// the next run).
+    pub failed: Vec<(Subject, String)>,
+}
+
+/// The subjects whose reputation `review` counts for: its reviewee in the role reviewed
+/// (and the agency, for a client's review of an agency's contract).
+pub(super) fn subjects_of(review: &Review) -> Vec<Subject> {
+    match review.side {
+        ReviewerSide::Client => {
+            let mut s = vec![Subject::Freelancer(review.reviewee_id)];
+            s.extend(review.agency_id.map(Subject::Agency));
+            s
+        }
+        ReviewerSide::Freelancer => vec![Subject::Client(review.reviewee_id)],
     }
 }

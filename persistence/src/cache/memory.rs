@@ -70,6 +70,21 @@ impl Cache for MemoryCache {
         Ok(())
     }
 
+    async fn set_if_absent(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool, CacheError> {
+        // `or_insert_with` runs under the entry's lock: of concurrent callers, only the
+        // one whose value went in sees a fresh entry. An expired entry counts as absent.
+        let entry = self.inner.entry(key.to_owned()).or_insert_with(|| Entry {
+            value: value.to_owned(),
+            ttl,
+        });
+        Ok(entry.is_fresh())
+    }
+
     async fn delete(&self, keys: &[String]) -> Result<(), CacheError> {
         for key in keys {
             self.inner.invalidate(key);
@@ -121,6 +136,52 @@ mod tests {
         assert_eq!(cache.get("a").await.unwrap(), None);
         cache.delete(&["b".to_string()]).await.unwrap();
         assert_eq!(cache.get("b").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn set_if_absent_stores_only_where_nothing_is_and_one_concurrent_caller_wins() {
+        let cache = MemoryCache::default();
+        let long = Duration::from_secs(60);
+        assert!(cache.set_if_absent("a", "1", long).await.unwrap());
+        assert!(!cache.set_if_absent("a", "2", long).await.unwrap());
+        assert_eq!(cache.get("a").await.unwrap().as_deref(), Some("1"));
+        // A plain set still overwrites.
+        cache.set("a", "3", long).await.unwrap();
+        assert_eq!(cache.get("a").await.unwrap().as_deref(), Some("3"));
+        // Deleted or expired, the key is absent again.
+        cache.delete(&["a".to_string()]).await.unwrap();
+        assert!(cache.set_if_absent("a", "4", long).await.unwrap());
+        assert_eq!(cache.get("a").await.unwrap().as_deref(), Some("4"));
+        let short = Duration::from_millis(30);
+        assert!(cache.set_if_absent("b", "1", short).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert!(
+            cache.set_if_absent("b", "2", long).await.unwrap(),
+            "expired"
+        );
+        assert_eq!(cache.get("b").await.unwrap().as_deref(), Some("2"));
+
+        let handles: Vec<_> = (0..50)
+            .map(|i| {
+                let cache = cache.clone();
+                tokio::spawn(async move {
+                    let value = i.to_string();
+                    (
+                        value.clone(),
+                        cache.set_if_absent("c", &value, long).await.unwrap(),
+                    )
+                })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for handle in handles {
+            let (value, stored) = handle.await.unwrap();
+            if stored {
+                winners.push(value);
+            }
+        }
+        assert_eq!(winners.len(), 1, "{winners:?}");
+        assert_eq!(cache.get("c").await.unwrap(), winners.pop());
     }
 
     #[tokio::test]

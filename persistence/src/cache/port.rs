@@ -18,7 +18,32 @@ pub struct CacheError(pub String);
 #[async_trait]
 pub trait Cache: Send + Sync {
     async fn get(&self, key: &str) -> Result<Option<String>, CacheError>;
+    /// The values at `keys`, in their order (`None` where there is none): one round trip
+    /// where the store allows (Redis `MGET`), one `get` per key otherwise.
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, CacheError> {
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            values.push(self.get(key).await?);
+        }
+        Ok(values)
+    }
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError>;
+    /// Stores `value` at `key` for `ttl` only when `key` holds nothing: whether it
+    /// stored. Atomic on Redis (`SET NX EX`) and in memory, so a value another writer
+    /// stored first is never overwritten; this default (a `get`, then a `set`) is not
+    /// (a value stored between the two is overwritten), for caches that need no more.
+    async fn set_if_absent(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool, CacheError> {
+        if self.get(key).await?.is_some() {
+            return Ok(false);
+        }
+        self.set(key, value, ttl).await?;
+        Ok(true)
+    }
     async fn delete(&self, keys: &[String]) -> Result<(), CacheError>;
     /// Adds one to the counter at `key` (created at zero, to expire after `ttl`) and
     /// returns the new count. Rate limits are built on it.
@@ -42,13 +67,8 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = DomainResult<T>>,
 {
-    match cache.get(key).await {
-        Ok(Some(raw)) => match serde_json::from_str(&raw) {
-            Ok(value) => return Ok(value),
-            Err(err) => tracing::warn!(key, error = %err, "discarding unreadable cache entry"),
-        },
-        Ok(None) => {}
-        Err(err) => tracing::warn!(key, error = %err, "cache read failed; using the database"),
+    if let Some(value) = cached(cache, key).await {
+        return Ok(value);
     }
     let value = load().await?;
     store(cache, key, &value, ttl).await;
@@ -68,13 +88,8 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = DomainResult<Option<T>>>,
 {
-    match cache.get(key).await {
-        Ok(Some(raw)) => match serde_json::from_str(&raw) {
-            Ok(value) => return Ok(Some(value)),
-            Err(err) => tracing::warn!(key, error = %err, "discarding unreadable cache entry"),
-        },
-        Ok(None) => {}
-        Err(err) => tracing::warn!(key, error = %err, "cache read failed; using the database"),
+    if let Some(value) = cached(cache, key).await {
+        return Ok(Some(value));
     }
     let value = load().await?;
     if let Some(found) = &value {
@@ -83,7 +98,64 @@ where
     Ok(value)
 }
 
-async fn store<T: Serialize>(cache: &dyn Cache, key: &str, value: &T, ttl: Duration) {
+/// The value cached at `key`, when there is a readable one. A cache that fails, or an
+/// entry that does not read back, is logged and reads as no entry (the caller loads it
+/// from the source).
+pub async fn cached<T: DeserializeOwned>(cache: &dyn Cache, key: &str) -> Option<T> {
+    match cache.get(key).await {
+        Ok(Some(raw)) => match serde_json::from_str(&raw) {
+            Ok(value) => Some(value),
+            Err(err) => {
+                tracing::warn!(key, error = %err, "discarding unreadable cache entry");
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(err) => {
+            tracing::warn!(key, error = %err, "cache read failed; using the database");
+            None
+        }
+    }
+}
+
+/// The values cached at `keys`, in their order, `None` where there is no readable one
+/// (as [`cached`], for many keys in one round trip where the cache allows).
+pub async fn cached_many<T: DeserializeOwned>(
+    cache: &dyn Cache,
+    keys: &[String],
+) -> Vec<Option<T>> {
+    let raw = match cache.get_many(keys).await {
+        Ok(raw) if raw.len() == keys.len() => raw,
+        Ok(raw) => {
+            tracing::warn!(
+                asked = keys.len(),
+                got = raw.len(),
+                "cache answered the wrong number of keys; using the database"
+            );
+            return keys.iter().map(|_| None).collect();
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "cache read failed; using the database");
+            return keys.iter().map(|_| None).collect();
+        }
+    };
+    keys.iter()
+        .zip(raw)
+        .map(|(key, raw)| {
+            let raw = raw?;
+            match serde_json::from_str(&raw) {
+                Ok(value) => Some(value),
+                Err(err) => {
+                    tracing::warn!(key, error = %err, "discarding unreadable cache entry");
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// Stores `value` at `key` for `ttl`; a failure is only logged.
+pub async fn store<T: Serialize>(cache: &dyn Cache, key: &str, value: &T, ttl: Duration) {
     match serde_json::to_string(value) {
         Ok(raw) => {
             if let Err(err) = cache.set(key, &raw, ttl).await {
@@ -91,6 +163,30 @@ async fn store<T: Serialize>(cache: &dyn Cache, key: &str, value: &T, ttl: Durat
             }
         }
         Err(err) => tracing::warn!(key, error = %err, "value not cacheable"),
+    }
+}
+
+/// Stores `value` at `key` for `ttl` unless the key holds a value already (see
+/// [`Cache::set_if_absent`]): whether it stored; a failure is only logged (and stores
+/// nothing).
+pub async fn store_if_absent<T: Serialize>(
+    cache: &dyn Cache,
+    key: &str,
+    value: &T,
+    ttl: Duration,
+) -> bool {
+    match serde_json::to_string(value) {
+        Ok(raw) => match cache.set_if_absent(key, &raw, ttl).await {
+            Ok(stored) => stored,
+            Err(err) => {
+                tracing::warn!(key, error = %err, "cache write failed");
+                false
+            }
+        },
+        Err(err) => {
+            tracing::warn!(key, error = %err, "value not cacheable");
+            false
+        }
     }
 }
 
@@ -221,6 +317,19 @@ mod tests {
             .unwrap();
         assert_eq!(found, Some(3));
         assert_eq!(cache.get("k").await.unwrap().as_deref(), Some("3"));
+    }
+
+    #[tokio::test]
+    async fn the_default_set_if_absent_keeps_a_present_value() {
+        let cache = MapCache::default();
+        let ttl = Duration::from_secs(5);
+        assert!(cache.set_if_absent("k", "1", ttl).await.unwrap());
+        assert!(!cache.set_if_absent("k", "2", ttl).await.unwrap());
+        assert_eq!(cache.get("k").await.unwrap().as_deref(), Some("1"));
+        assert!(store_if_absent(&cache, "j", &[3u8], ttl).await);
+        assert!(!store_if_absent(&cache, "j", &[4u8], ttl).await);
+        assert_eq!(cache.get("j").await.unwrap().as_deref(), Some("[3]"));
+        assert!(!store_if_absent(&DeadCache, "k", &1u8, ttl).await, "logged");
     }
 
     #[tokio::test]

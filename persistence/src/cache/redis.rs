@@ -154,12 +154,45 @@ impl Cache for RedisCache {
             .await
     }
 
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, CacheError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
+        self.run(|mut c| async move { c.mget::<_, Vec<Option<String>>>(keys).await })
+            .await
+    }
+
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError> {
         let key = self.key(key);
         let value = value.to_owned();
         let secs = ttl.as_secs().max(1);
         self.run(|mut c| async move { c.set_ex::<_, _, ()>(key, value, secs).await })
             .await
+    }
+
+    async fn set_if_absent(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool, CacheError> {
+        let key = self.key(key);
+        let value = value.to_owned();
+        let secs = ttl.as_secs().max(1);
+        // One atomic command: `OK` when it stored, nil when the key held a value.
+        self.run(|mut c| async move {
+            let stored: Option<String> = redis::cmd("SET")
+                .arg(&key)
+                .arg(value)
+                .arg("NX")
+                .arg("EX")
+                .arg(secs)
+                .query_async(&mut c)
+                .await?;
+            Ok(stored.is_some())
+        })
+        .await
     }
 
     async fn delete(&self, keys: &[String]) -> Result<(), CacheError> {
@@ -261,6 +294,54 @@ mod tests {
         assert_eq!(cache.incr("n", Duration::from_secs(30)).await.unwrap(), 1);
         assert_eq!(cache.incr("n", Duration::from_secs(30)).await.unwrap(), 2);
         cache.set("b", "2", Duration::from_secs(30)).await.unwrap();
+        cache.clear_prefix().await.unwrap();
+        assert_eq!(cache.get("b").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn set_if_absent_against_a_real_redis_when_configured() {
+        let Some(url) = crate::testing::redis_url() else {
+            return;
+        };
+        let mut settings = RedisSettings::new(url.clone());
+        settings.key_prefix = format!("hireql-test:{}:", uuid::Uuid::new_v4());
+        let cache = std::sync::Arc::new(RedisCache::new(settings.clone()).unwrap());
+        let long = Duration::from_secs(30);
+        assert!(cache.set_if_absent("a", "1", long).await.unwrap());
+        assert!(!cache.set_if_absent("a", "2", long).await.unwrap());
+        assert_eq!(cache.get("a").await.unwrap().as_deref(), Some("1"));
+        cache.set("a", "3", long).await.unwrap();
+        assert_eq!(cache.get("a").await.unwrap().as_deref(), Some("3"));
+        cache.delete(&["a".into()]).await.unwrap();
+        assert!(cache.set_if_absent("a", "4", long).await.unwrap());
+        // Under the prefix, with the TTL: another prefix's key is another key.
+        let mut other = settings.clone();
+        other.key_prefix = format!("{}other:", settings.key_prefix);
+        let other = RedisCache::new(other).unwrap();
+        assert!(other.set_if_absent("a", "5", long).await.unwrap());
+        assert_eq!(cache.get("a").await.unwrap().as_deref(), Some("4"));
+        let raw = redis::Client::open(url.as_str()).unwrap();
+        let mut conn = raw.get_multiplexed_async_connection().await.unwrap();
+        let prefixed = format!("{}a", settings.key_prefix);
+        let ttl: i64 = conn.ttl(&prefixed).await.unwrap();
+        assert!((1..=30).contains(&ttl), "{ttl}");
+        let value: Option<String> = conn.get(&prefixed).await.unwrap();
+        assert_eq!(value.as_deref(), Some("4"));
+
+        let racers: Vec<_> = (0..20)
+            .map(|i| {
+                let cache = cache.clone();
+                tokio::spawn(async move { cache.set_if_absent("c", &i.to_string(), long).await })
+            })
+            .collect();
+        let mut stored = 0;
+        for racer in racers {
+            if racer.await.unwrap().unwrap() {
+                stored += 1;
+            }
+        }
+        assert_eq!(stored, 1);
+        other.clear_prefix().await.unwrap();
         cache.clear_prefix().await.unwrap();
         assert_eq!(cache.get("b").await.unwrap(), None);
     }

@@ -26,6 +26,9 @@ pub struct Model {
     /// Reputation, written only by reputation recomputation (never by profile saves).
     pub rating_avg: Option<f64>,
     pub review_count: i64,
+    /// Job success in whole percent (0 to 100), `None` until a contract counts; written
+    /// only by reputation recomputation.
+    pub job_success: Option<i16>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -29,6 +29,7 @@ mod m20261130_000022_interviews_coding_tasks;
 mod m20261130_000023_contracts;
 mod m20261130_000024_timesheets;
 mod m20261130_000025_reviews;
+mod m20261130_000026_reputation;
 mod seed_data;
 
 pub struct Migrator;
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000023_contracts::Migration),
             Box::new(m20261130_000024_timesheets::Migration),
             Box::new(m20261130_000025_reviews::Migration),
+            Box::new(m20261130_000026_reputation::Migration),
         ]
     }
 }

@@ -175,6 +175,14 @@ impl Agency {
         encode(NodeKind::Agency, self.0.id.0)
     }
 
+    /// The agency's reputation: its contracts, and its clients' public reviews of them.
+    async fn reputation(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<crate::reviews::reputation::Reputation> {
+        crate::reviews::reputation_of(ctx, domain::reviews::Subject::Agency(self.0.id)).await
+    }
+
     /// 2 to 100 characters.
     async fn name(&self) -> &str {
         &self.0.name

@@ -75,6 +75,14 @@ impl ClientProfile {
         encode(NodeKind::ClientProfile, self.0.id.0)
     }
 
+    /// The client's reputation: their contracts, and their freelancers' public reviews.
+    async fn reputation(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<crate::reviews::reputation::Reputation> {
+        crate::reviews::reputation_of(ctx, domain::reviews::Subject::Client(self.0.user_id)).await
+    }
+
     /// 1 to 120 characters.
     async fn company_name(&self) -> &str {
         &self.0.company_name

@@ -87,6 +87,9 @@ pub struct FreelancerFilter {
     pub countries: Option<Vec<String>>,
     /// Lowest average rating (1-5); unrated freelancers do not match.
     pub min_rating: Option<f64>,
+    /// Lowest job success (0-100, see `Reputation.jobSuccess`); freelancers without
+    /// any yet do not match.
+    pub min_job_success: Option<i32>,
 }
 
 /// The order of search results; ties are broken by profile ID so pages are stable.
@@ -145,6 +148,7 @@ impl From<FreelancerFilter> for TalentSearch {
                 .collect(),
             countries: f.countries.unwrap_or_default(),
             min_rating: f.min_rating,
+            min_job_success: f.min_job_success.map(i64::from),
         }
     }
 }

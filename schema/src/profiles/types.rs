@@ -203,6 +203,15 @@ impl FreelancerProfile {
         encode(NodeKind::FreelancerProfile, self.0.id.0)
     }
 
+    /// The freelancer's reputation: their contracts, and their clients' public reviews.
+    async fn reputation(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<crate::reviews::reputation::Reputation> {
+        crate::reviews::reputation_of(ctx, domain::reviews::Subject::Freelancer(self.0.user_id))
+            .await
+    }
+
     /// One line, e.g. "Rust and PostgreSQL backend engineer".
     async fn headline(&self) -> &str {
         &self.0.headline

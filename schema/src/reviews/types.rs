@@ -155,6 +155,48 @@ impl Review {
     async fn replied_at(&self) -> Option<DateTime<Utc>> {
         self.0.replied_at
     }
+
+    /// Why and when an admin hid it; null unless hidden (only its author and admins
+    /// read a hidden review).
+    async fn hidden(&self) -> Option<ReviewHidden> {
+        self.0.hidden.as_ref().map(|m| ReviewHidden {
+            reason: m.reason.clone(),
+            at: m.at,
+        })
+    }
+
+    /// Admins: what admins did to it, in the order they were carried out (empty for anybody else).
+    async fn moderation_history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::moderation::ReviewModerationEvent>> {
+        // The domain answers nothing but to admins.
+        let events = super::loaders::review_loaders(ctx)?
+            .history
+            .load_one(self.0.id)
+            .await
+            .map_err(|e| crate::taxonomy::types::load_error(ctx, e))?
+            .unwrap_or_default();
+        Ok(events.iter().map(Into::into).collect())
+    }
+}
+
+/// Why and when a review was hidden.
+#[derive(SimpleObject, Clone)]
+pub struct ReviewHidden {
+    /// The admin's reason.
+    pub reason: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Whose reviews `reviews(of:)` lists.
+#[derive(Enum, Copy, Clone, PartialEq, Eq)]
+pub enum ReviewedAs {
+    /// About the user as a freelancer (written by clients).
+    Freelancer,
+    /// About the user as a client (written by freelancers).
+    Client,
 }
 
 crate::connection::connection!(ReviewConnection, ReviewEdge, Review, uncounted);
@@ -279,7 +321,8 @@ impl SubmitReviewInput {
     }
 }
 
-/// The outcome of `submitReview` and `replyToReview`.
+/// The outcome of `submitReview`, `replyToReview`, `hideReview`, `restoreReview` and
+/// `dismissReviewReports`.
 #[derive(SimpleObject)]
 pub struct ReviewPayload {
     /// The review; null when `userErrors` is not empty.
@@ -360,6 +403,8 @@ impl ReviewQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The user (a `User` ID).")] of: ID,
+        #[graphql(desc = "Only the reviews about the user in this role; both when absent.")]
+        r#as: Option<ReviewedAs>,
         #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Return the reviews after this cursor (an `endCursor` of this list).")]
         after: Option<String>,
@@ -369,7 +414,14 @@ impl ReviewQuery {
         let request = PageRequest::new(first.map(i64::from), after).gql(ctx)?;
         let page = services(ctx)?
             .reviews
-            .about(user, &request)
+            .about(
+                user,
+                r#as.map(|a| match a {
+                    ReviewedAs::Freelancer => d::ReviewerSide::Client,
+                    ReviewedAs::Client => d::ReviewerSide::Freelancer,
+                }),
+                &request,
+            )
             .await
             .gql(ctx)?;
         Ok(connection(page, request.after().is_some()))
