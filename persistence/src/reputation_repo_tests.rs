@@ -195,34 +195,11 @@ async fn end(db: &Db, c: &Contract) -> Contract {
     }
 }
 
-/// `side`'s review of `c` rating it `rating` (every sub-score 4), public from
-/// `public_from` at the latest.
+/// `side`'s review of `c` rating it `rating`, public from `public_from` at the latest.
 fn review_of(c: &Contract, side: ReviewerSide, rating: u8, public_from: DateTime<Utc>) -> Review {
-    let (author_id, reviewee_id) = match side {
-        ReviewerSide::Client => (c.client_id, c.freelancer_id),
-        ReviewerSide::Freelancer => (c.freelancer_id, c.client_id),
-    };
     Review {
-        id: ReviewId(Uuid::now_v7()),
-        contract_id: c.id,
-        side,
-        author_id,
-        reviewee_id,
-        agency_id: if side == ReviewerSide::Client {
-            c.agency_id
-        } else {
-            None
-        },
         rating,
-        scores: side.criteria().iter().map(|c| (*c, 4)).collect(),
-        comment: None,
-        would_recommend: true,
-        created_at: Utc::now(),
-        public_from,
-        published_at: None,
-        reply: None,
-        replied_at: None,
-        hidden: None,
+        ..crate::reviews_repo_tests::review(c, side, public_from)
     }
 }
 

@@ -33,7 +33,7 @@ use crate::{Db, SeaContractRepository, SeaReviewRepository};
 
 /// `side`'s review of `c`, public from `public_from` at the latest, with every
 /// criterion of the side scored (5, 4, 3, ...).
-fn review(c: &Contract, side: ReviewerSide, public_from: DateTime<Utc>) -> Review {
+pub(crate) fn review(c: &Contract, side: ReviewerSide, public_from: DateTime<Utc>) -> Review {
     let (author_id, reviewee_id) = match side {
         ReviewerSide::Client => (c.client_id, c.freelancer_id),
         ReviewerSide::Freelancer => (c.freelancer_id, c.client_id),
@@ -44,7 +44,8 @@ fn review(c: &Contract, side: ReviewerSide, public_from: DateTime<Utc>) -> Revie
         side,
         author_id,
         reviewee_id,
-        agency_id: None,
+        // Only the client's review names the agency the contract ran through.
+        agency_id: c.agency_id.filter(|_| side == ReviewerSide::Client),
         rating: 4,
         scores: side
             .criteria()
