@@ -157,6 +157,7 @@ impl Services {
         let reviews = reviews::ReviewService::new(
             (ports.reviews, ports.reputation),
             contracts.clone(),
+            ports.agencies.clone(),
             contract_settings.review_window,
         );
         let coding_tasks = proposals::CodingTaskService::new(

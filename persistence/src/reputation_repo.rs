@@ -13,8 +13,10 @@
 //!    every mark read here belongs to a change the next two statements see; a mark
 //!    committed after this read is not deleted and stays for the next run;
 //! 2. the subject's contracts as [`ContractRecord`]s: ended, any ledger transaction,
-//!    one of [`PAID_WORK`], and the rating of the other side's review when it is public
-//!    at `now` and not hidden (`ix_contracts_client` / `_freelancer` / `_agency`,
+//!    one of [`PAID_WORK`], and the rating of the other side's review when its
+//!    publication is recorded and it is not hidden, whatever the clock says (so two
+//!    recomputations never disagree on it; `ix_contracts_client` / `_freelancer` /
+//!    `_agency`,
 //!    `ix_ledger_transactions_contract`, `ux_reviews_contract_side`);
 //! 3. what was paid on those contracts by the transactions' currency: the EARNINGS
 //!    entries (earned, net of the fee: freelancers and agencies), or EARNINGS and
@@ -152,12 +154,8 @@ struct RecordRow {
     rating: Option<i16>,
 }
 
-/// The subject's contracts as reputation counts them, public at `now`: one statement.
-async fn records(
-    db: &impl ConnectionTrait,
-    subject: Subject,
-    now: DateTime<Utc>,
-) -> DomainResult<Vec<ContractRecord>> {
+/// The subject's contracts as reputation counts them: one statement.
+async fn records(db: &impl ConnectionTrait, subject: Subject) -> DomainResult<Vec<ContractRecord>> {
     let (column, side) = contracts_of(subject);
     let paid: Vec<&str> = PAID_WORK.iter().map(|k| k.key()).collect();
     let mut sql = Sql::new(db.get_database_backend());
@@ -165,7 +163,6 @@ async fn records(
     let ended = sql.bind(domain::contracts::ContractStatus::Ended.key());
     let paid = sql.list(&paid);
     let side = sql.bind(side.key());
-    let now = sql.bind(at_rest(now));
     sql.push(&format!(
         "SELECT c.id, c.status = {ended} AS ended, \
          EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.contract_id = c.id) \
@@ -173,7 +170,7 @@ async fn records(
          EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.contract_id = c.id \
          AND t.kind IN ({paid})) AS paid_work, \
          (SELECT r.rating FROM reviews r WHERE r.contract_id = c.id AND r.side = {side} \
-         AND r.hidden_at IS NULL AND (r.published_at IS NOT NULL OR r.public_from <= {now})) \
+         AND r.hidden_at IS NULL AND r.published_at IS NOT NULL) \
          AS rating \
          FROM contracts c WHERE c.{column} = {id}"
     ));
@@ -320,7 +317,7 @@ async fn recompute_in(
 ) -> DomainResult<Reputation> {
     hold(db, subject, now).await?;
     let marks = marks_of(db, subject).await?;
-    let records = records(db, subject, now).await?;
+    let records = records(db, subject).await?;
     let paid = paid(db, subject).await?;
     let computed = Reputation::compute(subject, &records, &paid);
     store(db, &computed, now).await?;

@@ -376,6 +376,12 @@ async fn fixture(db: &Db) -> Fixture {
     let hidden = written(db, &review_of(&k3, ReviewerSide::Client, 1, past)).await;
     let hide = event(hidden.id, ModerationAction::Hide, admin);
     assert!(SeaReviewRepository::new(db).moderate(&hide).await.unwrap());
+    // The job records k2's and k3's reviews as published (their windows closed).
+    let published = SeaReviewRepository::new(db)
+        .publish_due(Utc::now(), 100)
+        .await
+        .unwrap();
+    assert_eq!(published.len(), 2);
 
     let k4 = contract_of(db, client, freelancer, Some(agency)).await;
     pay(db, &k4, bonus, money(2_000, "USD")).await;
@@ -495,8 +501,17 @@ async fn reputation_recomputes_a_freelancer_a_client_and_an_agency_from_their_co
         );
         assert_eq!(got.job_success(), Some(50));
 
-        // Once the blind review's window closed, it counts for the client.
+        // Once the blind review's window closed, it counts for the client when its
+        // publication is recorded (the job), not by the clock alone: two recomputations
+        // never disagree on it.
         let later = f.blind.public_from + TimeDelta::seconds(1);
+        let got = repo.recompute(client, later).await.unwrap();
+        assert_eq!((got.rating_sum, got.review_count), (2, 1), "{backend:?}");
+        let published = SeaReviewRepository::new(&db)
+            .publish_due(later, 100)
+            .await
+            .unwrap();
+        assert_eq!(published, [f.blind.id], "{backend:?}");
         let got = repo.recompute(client, later).await.unwrap();
         assert_eq!((got.rating_sum, got.review_count), (7, 2), "{backend:?}");
         assert_eq!(client_columns(&db, f.client).await, (Some(3.5), 2));

@@ -308,6 +308,28 @@ async fn reputation_counts_public_reviews_and_paid_work_and_follows_moderation()
         let body = moderate(&app, Some(&dev), "hideReview", &low, "Abusive").await;
         assert_eq!(outcome(&body, "hideReview"), "FORBIDDEN", "{body}");
         app.database().execute(&grant(false)).await;
+        // Nor an admin of the agency the review counts for (the contract ran through it).
+        let admin_at_work = app.dev_token("rx-ops", "freelancer").await;
+        freelancer_profile(&app, &admin_at_work).await;
+        let body = app
+            .gql(
+                Some(&admin_at_work),
+                "mutation { createAgency(input: { agency: { name: \"Ops Agency\", skills: [{ skill: \"rust\" }] } }) {
+                    agency { id } userErrors { field code message } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(outcome(&body, "createAgency"), "OK", "{body}");
+        let agency = app.sql_uuid(tests::uuid_of(
+            &body["data"]["createAgency"]["agency"]["id"],
+        ));
+        let review = app.sql_uuid(tests::uuid_of(&low));
+        let set_agency =
+            |agency: &str| format!("UPDATE reviews SET agency_id = {agency} WHERE id = {review}");
+        app.database().execute(&set_agency(&agency)).await;
+        let body = moderate(&app, Some(&admin), "hideReview", &low, "Abusive").await;
+        assert_eq!(outcome(&body, "hideReview"), "FORBIDDEN", "{body}");
+        app.database().execute(&set_agency("NULL")).await;
         let body = moderate(&app, Some(&admin), "hideReview", &low, " ").await;
         assert_eq!(
             errors(&body, "hideReview"),

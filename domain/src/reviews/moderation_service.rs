@@ -85,8 +85,9 @@ impl ReviewService {
     /// An admin hides a public review (with a reason: it leaves public lists and the
     /// reviewee's reputation, and its open reports are resolved), restores a hidden
     /// one, or dismisses its open reports. Every action is kept with its admin, time
-    /// and reason. Anybody else, and an admin who wrote the review or is its reviewee:
-    /// `FORBIDDEN` (`NOT_FOUND` for a review they cannot read, and for a blind one).
+    /// and reason. Anybody else, and an admin who wrote the review, is its reviewee or
+    /// belongs to the agency it is about: `FORBIDDEN` (`NOT_FOUND` for a review they
+    /// cannot read, and for a blind one).
     pub async fn moderate(
         &self,
         actor: &Actor,
@@ -105,9 +106,19 @@ impl ReviewService {
         if !actor.has_role(Role::Admin) {
             return Err(DomainError::Forbidden);
         }
-        // Nobody moderates a review they wrote or that is about them.
+        // Nobody moderates a review they wrote or that is about them, or about the
+        // agency they belong to (its reputation counts the review).
         if review.author_id == user || review.reviewee_id == user {
             return Err(DomainError::Forbidden);
+        }
+        if let Some(agency) = review.agency_id {
+            let memberships = self.agencies.memberships(&[user]).await?;
+            if memberships
+                .get(&user)
+                .is_some_and(|m| m.agency_id == agency)
+            {
+                return Err(DomainError::Forbidden);
+            }
         }
         let reason = text::multi_line(reason, 1, MAX_MODERATION_REASON)
             .map_err(|m| DomainError::validation(&["reason"], m))?;

@@ -86,7 +86,8 @@ pub struct ContractRecord {
     /// Work was paid on it (see [`super::PAID_WORK`]).
     pub paid_work: bool,
     /// The rating of the other side's review about the subject on it, when that review
-    /// is public and not hidden.
+    /// is published (its publication recorded: both sides reviewed, or the publication
+    /// job saw its window close) and not hidden.
     pub review: Option<u8>,
 }
 
@@ -188,7 +189,8 @@ pub trait ReputationRepository: Send + Sync {
     /// Recomputes the subject's reputation from scratch and stores it, in one
     /// transaction that holds the subject's reputation row (so two recomputations of
     /// one subject do not interleave, and the later one's facts are the later ones):
-    /// reads the subject's marks, then its [`ContractRecord`]s as public at `now` and
+    /// reads the subject's marks, then its [`ContractRecord`]s (`now` is when it was
+    /// computed) and
     /// what was paid on its contracts, computes with [`Reputation::compute`], stores the
     /// result (and the rating columns talent and posting search read: the freelancer's
     /// or client's profile, when there is one) and deletes the marks it read, none

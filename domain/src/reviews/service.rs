@@ -40,6 +40,7 @@ fn no_review() -> DomainError {
 pub struct ReviewService {
     pub(super) repo: Arc<dyn ReviewRepository>,
     reputation: Arc<dyn ReputationRepository>,
+    pub(super) agencies: Arc<dyn crate::agencies::AgencyRepository>,
     contracts: ContractService,
     /// How long after a contract ended its parties may review it (14 days by default).
     window: TimeDelta,
@@ -49,11 +50,13 @@ impl ReviewService {
     pub fn new(
         (repo, reputation): (Arc<dyn ReviewRepository>, Arc<dyn ReputationRepository>),
         contracts: ContractService,
+        agencies: Arc<dyn crate::agencies::AgencyRepository>,
         window: TimeDelta,
     ) -> Self {
         Self {
             repo,
             reputation,
+            agencies,
             contracts,
             window,
         }

@@ -3,6 +3,7 @@ use std::time::{Duration, Instant};
 use super::port::{Cache, CacheError};
 use async_trait::async_trait;
 use moka::Expiry;
+use moka::ops::compute::{CompResult, Op};
 use moka::sync::Cache as Moka;
 
 /// A bounded in-process cache with per-entry expiry (for single-instance deployments and
@@ -60,13 +61,14 @@ impl Cache for MemoryCache {
     }
 
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError> {
-        self.inner.insert(
-            key.to_owned(),
-            Entry {
+        // Under the key's lock, as `set_if_absent`: a fill that found the key absent
+        // cannot land after this write and undo it.
+        self.inner.entry(key.to_owned()).and_compute_with(|_| {
+            Op::Put(Entry {
                 value: value.to_owned(),
                 ttl,
-            },
-        );
+            })
+        });
         Ok(())
     }
 
@@ -76,13 +78,20 @@ impl Cache for MemoryCache {
         value: &str,
         ttl: Duration,
     ) -> Result<bool, CacheError> {
-        // `or_insert_with` runs under the entry's lock: of concurrent callers, only the
-        // one whose value went in sees a fresh entry. An expired entry counts as absent.
-        let entry = self.inner.entry(key.to_owned()).or_insert_with(|| Entry {
-            value: value.to_owned(),
-            ttl,
-        });
-        Ok(entry.is_fresh())
+        // `and_compute_with` runs under the key's lock, which `set` takes too: of
+        // concurrent callers only one inserts, and none overwrites a `set` that came
+        // first. An expired entry counts as absent.
+        let result = self
+            .inner
+            .entry(key.to_owned())
+            .and_compute_with(|current| match current {
+                Some(_) => Op::Nop,
+                None => Op::Put(Entry {
+                    value: value.to_owned(),
+                    ttl,
+                }),
+            });
+        Ok(matches!(result, CompResult::Inserted(_)))
     }
 
     async fn delete(&self, keys: &[String]) -> Result<(), CacheError> {
@@ -136,6 +145,37 @@ mod tests {
         assert_eq!(cache.get("a").await.unwrap(), None);
         cache.delete(&["b".to_string()]).await.unwrap();
         assert_eq!(cache.get("b").await.unwrap(), None);
+    }
+
+    /// A fill racing a write: whichever runs first, the write's value stays (the fill
+    /// never lands after the write and undoes it).
+    #[test]
+    fn a_fill_racing_a_write_never_undoes_it() {
+        let cache = MemoryCache::default();
+        let long = Duration::from_secs(60);
+        for round in 0..200 {
+            let key = format!("k{round}");
+            let (fill, write) = (cache.clone(), cache.clone());
+            let (k1, k2) = (key.clone(), key.clone());
+            let a = std::thread::spawn(move || {
+                futures_executor(fill.set_if_absent(&k1, "stale", long)).unwrap()
+            });
+            let b = std::thread::spawn(move || {
+                futures_executor(write.set(&k2, "fresh", long)).unwrap()
+            });
+            a.join().unwrap();
+            b.join().unwrap();
+            let now = futures_executor(cache.get(&key)).unwrap();
+            assert_eq!(now.as_deref(), Some("fresh"), "round {round}");
+        }
+    }
+
+    /// Runs a future of the cache to its end on this thread (its futures never wait).
+    fn futures_executor<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
     }
 
     #[tokio::test]
