@@ -203,6 +203,15 @@ fn review_of(c: &Contract, side: ReviewerSide, rating: u8, public_from: DateTime
     }
 }
 
+/// A hired contract and its client's review rated 4, public by its window (an hour
+/// ago), as stored.
+async fn public_review(db: &Db) -> (Contract, Review) {
+    let (c, _) = hired(db, &[10_000]).await;
+    let past = Utc::now() - TimeDelta::hours(1);
+    let r = written(db, &review_of(&c, ReviewerSide::Client, 4, past)).await;
+    (c, r)
+}
+
 /// Stores `r` (it must be written): the review as stored.
 async fn written(db: &Db, r: &Review) -> Review {
     match SeaReviewRepository::new(db).create(r).await.unwrap() {
@@ -841,17 +850,7 @@ async fn reviews_reports_are_once_per_user_and_listed_newest_first() {
     for backend in backends() {
         let (guard, db) = TestDatabase::migrated(backend).await;
         let repo = SeaReviewRepository::new(&db);
-        let (c, _) = hired(&db, &[10_000]).await;
-        let r = written(
-            &db,
-            &review_of(
-                &c,
-                ReviewerSide::Client,
-                4,
-                Utc::now() - TimeDelta::hours(1),
-            ),
-        )
-        .await;
+        let (_, r) = public_review(&db).await;
         let rita = crate::postings_repo_tests::client(&db, "rita").await;
         let first = report_of(r.id, rita);
         assert!(repo.report(&first).await.unwrap());
@@ -967,17 +966,7 @@ async fn reviews_moderation_follows_the_stored_state_and_is_kept() {
     for backend in backends() {
         let (guard, db) = TestDatabase::migrated(backend).await;
         let repo = SeaReviewRepository::new(&db);
-        let (c, _) = hired(&db, &[10_000]).await;
-        let r = written(
-            &db,
-            &review_of(
-                &c,
-                ReviewerSide::Client,
-                4,
-                Utc::now() - TimeDelta::hours(1),
-            ),
-        )
-        .await;
+        let (_, r) = public_review(&db).await;
         let admin = crate::postings_repo_tests::client(&db, "admin").await;
         let rita = crate::postings_repo_tests::client(&db, "rita").await;
 
@@ -1112,17 +1101,7 @@ async fn reviews_concurrent_moderation_of_one_review_stays_consistent() {
     for backend in backends() {
         let (_guard, db) = TestDatabase::migrated(backend).await;
         let repo = SeaReviewRepository::new(&db);
-        let (c, _) = hired(&db, &[10_000]).await;
-        let r = written(
-            &db,
-            &review_of(
-                &c,
-                ReviewerSide::Client,
-                4,
-                Utc::now() - TimeDelta::hours(1),
-            ),
-        )
-        .await;
+        let (_, r) = public_review(&db).await;
         let ann = crate::postings_repo_tests::client(&db, "ann").await;
         let bob = crate::postings_repo_tests::client(&db, "bob").await;
         let history = |repo: SeaReviewRepository| async move {
